@@ -1,0 +1,50 @@
+# CERT Council — `make run` (set up and serve the demo) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test lint vendor deps dev-deps init seed clean
+
+run: deps vendor init seed ## Set up everything and serve the demo on http://127.0.0.1:5000
+	@echo "Serving on http://$(HOST):$(PORT)/ — sign in with a demo login above (Ctrl-C stops)."
+	$(FLASK) council serve --host $(HOST) --port $(PORT)
+
+test: dev-deps vendor ## The whole test suite
+	$(BIN)/python -m pytest
+
+lint: dev-deps
+	$(BIN)/ruff check .
+
+deps: $(VENV)/.runtime
+dev-deps: $(VENV)/.dev
+
+$(VENV)/.runtime: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Front-end libraries come from npm (package-lock.json) and are copied into
+# static/vendor/: never committed, never loaded from a CDN.
+vendor: static/vendor/.stamp
+static/vendor/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/
+	touch $@
+
+init: deps
+	$(FLASK) council init
+
+seed: deps
+	$(FLASK) council seed-demo
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

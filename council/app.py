@@ -1,0 +1,136 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+from flask_socketio import SocketIO
+from flask_wtf.csrf import CSRFProtect
+
+from council import config as config_module
+from council import web
+from council.auth import login as login_module
+from council.db import utcnow
+
+ROOT = Path(__file__).resolve().parent.parent
+# Endpoints an anonymous visitor may reach; every other page redirects to /login.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health"})
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` keys named COUNCIL_* override the environment;
+    other keys go to Flask's config (e.g. TESTING)."""
+    config = dict(config or {})
+    app = Flask(
+        "council",
+        root_path=str(ROOT),
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(config.pop("INSTANCE_PATH", ROOT / "instance")),
+    )
+    overrides = {k: str(v) for k, v in config.items() if k.startswith("COUNCIL_")}
+    settings = config_module.from_env(Path(app.instance_path), overrides=overrides)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        WTF_CSRF_SSL_STRICT=True,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    app.config.update({k: v for k, v in config.items() if not k.startswith("COUNCIL_")})
+
+    from council.db import Database
+
+    app.extensions["council_settings"] = settings
+    app.extensions["council_db"] = Database(settings.database_url)
+    CSRFProtect(app)
+    login_module.init_app(app, https=settings.https)
+    web.init_app(app)
+    _register_templates(app, settings.timezone)
+    _register_blueprints(app)
+    _require_login(app)
+
+    socketio = SocketIO(
+        app,
+        async_mode=settings.async_mode,
+        message_queue=settings.redis_url,
+        cors_allowed_origins=list(settings.allowed_origins) or None,
+        manage_session=False,
+        logger=False,
+        engineio_logger=False,
+        ping_interval=20,
+        ping_timeout=20,
+        max_http_buffer_size=1_000_000,
+    )
+    app.extensions["socketio"] = socketio
+    from council import sockets
+
+    socket_registry = sockets.register(socketio, app)
+    app.extensions["council_db"].sender = sockets.make_sender(socketio, socket_registry)
+
+    from council.cli import cli
+
+    app.cli.add_command(cli)
+    for name in settings.modules:
+        importlib.import_module(name).init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from council.auth.admin import bp as users_bp
+    from council.auth.routes import bp as auth_bp
+    from council.dashboard import bp as main_bp
+    from council.orgs.routes import bp as orgs_bp
+
+    for bp in (auth_bp, main_bp, orgs_bp, users_bp):
+        app.register_blueprint(bp)
+
+    @app.get("/healthz", endpoint="health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+
+def _require_login(app: Flask) -> None:
+    @app.before_request
+    def _gate() -> Any:
+        if request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith("/api/"):
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return None
+
+
+def _register_templates(app: Flask, timezone: str) -> None:
+    zone = ZoneInfo(timezone)
+
+    @app.template_filter("localtime")
+    def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        if value is None:
+            return ""
+        return value.astimezone(zone).strftime(fmt)
+
+    app.extensions["council_nav"] = []
+    app.extensions["council_dashboard_cards"] = []
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "display_timezone": timezone,
+            "now_utc": utcnow,
+            "nav_items": app.extensions["council_nav"],
+            "dashboard_cards": app.extensions["council_dashboard_cards"],
+        }
+
+
+def add_nav(app: Flask, label: str, endpoint: str, prefix: str) -> None:
+    """Put a link in the main navigation (modules call this from init_app)."""
+    from types import SimpleNamespace
+
+    app.extensions["council_nav"].append(SimpleNamespace(label=label, endpoint=endpoint, prefix=prefix))

@@ -1,0 +1,133 @@
+"""Append to and verify the hash-chained audit record.
+
+Each row's hash is SHA-256 over a canonical JSON encoding of the row including
+the previous row's hash. The append happens in the caller's transaction, so
+the record and the change it records commit or vanish together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from council.audit.models import AuditEntry, AuditHead
+from council.db import utcnow
+
+GENESIS = "0" * 64
+
+
+def canonical(entry: AuditEntry) -> bytes:
+    """The bytes a row's hash covers; stable across engines and Python versions."""
+    at = entry.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    doc = {
+        "id": entry.id,
+        "at": at,
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "actor_org_id": entry.actor_org_id,
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "room_id": entry.room_id,
+        "details": json.loads(entry.details),
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+def _head(session: Session) -> AuditHead:
+    stmt = select(AuditHead).where(AuditHead.id == 1)
+    if session.get_bind().dialect.name != "sqlite":
+        stmt = stmt.with_for_update()
+    head = session.scalars(stmt).one_or_none()
+    if head is None:
+        head = AuditHead(id=1, last_id=0, last_hash=GENESIS, count=0)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    actor: Any = None,
+    target_type: str = "",
+    target_id: object = "",
+    details: dict[str, Any] | None = None,
+    room_id: int | None = None,
+    actor_label: str | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Append one row. ``actor`` is a User or None (anonymous/system)."""
+    head = _head(session)
+    entry = AuditEntry(
+        id=head.last_id + 1,
+        at=at or utcnow(),
+        actor_id=getattr(actor, "id", None),
+        actor_label=actor_label if actor_label is not None else getattr(actor, "email", "system"),
+        actor_org_id=getattr(actor, "org_id", None),
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id) if target_id not in (None, "") else "",
+        room_id=room_id,
+        details=json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str),
+        prev_hash=head.last_hash,
+    )
+    entry.hash = compute_hash(entry)
+    head.last_id = entry.id
+    head.last_hash = entry.hash
+    head.count += 1
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    count: int
+    last_hash: str
+    bad_id: int | None = None
+    reason: str = ""
+
+
+def _rows(session: Session) -> Iterator[AuditEntry]:
+    yield from session.scalars(
+        select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=2000)
+    )
+
+
+def verify(session: Session) -> Verification:
+    """Recompute the chain; report the first row that does not fit.
+
+    Catches a changed row (its hash), an inserted or deleted row in the middle
+    (ids and prev_hash links), and a deleted tail (the head still names it).
+    """
+    prev_hash, expected_id, count = GENESIS, 1, 0
+    for row in _rows(session):
+        if row.id != expected_id:
+            why = "row(s) missing before it" if row.id > expected_id else "unexpected row id"
+            return Verification(False, count, prev_hash, row.id, why)
+        if row.prev_hash != prev_hash:
+            return Verification(False, count, prev_hash, row.id, "prev_hash does not match the row before")
+        if compute_hash(row) != row.hash:
+            return Verification(False, count, prev_hash, row.id, "content does not match its hash")
+        prev_hash, expected_id, count = row.hash, row.id + 1, count + 1
+        session.expunge(row)
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.last_id != expected_id - 1 or head.last_hash != prev_hash):
+        return Verification(
+            False, count, prev_hash, head.last_id, "row(s) missing at the end of the chain"
+        )
+    return Verification(True, count, prev_hash)

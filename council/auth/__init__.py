@@ -1,0 +1,1 @@
+"""People: users, sign-in, sessions, API tokens."""

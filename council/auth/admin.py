@@ -1,0 +1,111 @@
+"""Admin pages for people: create, edit, deactivate/reactivate, reset password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from council.auth import services
+from council.auth.forms import ActionForm, ResetPasswordForm, UserForm
+from council.auth.login import current_account
+from council.errors import Forbidden, Invalid
+from council.orgs.services import list_orgs, require_admin
+from council.web import commit, db, flash_errors
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+
+def _form() -> UserForm:
+    form = UserForm()
+    form.org_id.choices = [(o.id, o.name) for o in list_orgs(db())]
+    return form
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    users = services.list_users(db(), actor=current_account())
+    return render_template("council/users/index.html", users=users, form=_form(),
+                           action_form=ActionForm())
+
+
+@bp.post("/")
+def create():  # type: ignore[no-untyped-def]
+    actor = current_account()
+    require_admin(actor)
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                db(), actor=actor, email=form.email.data or "", name=form.name.data or "",
+                org_id=form.org_id.data or 0, role=form.role.data or "member",
+                password=form.password.data or "",
+            )
+        except Invalid as err:
+            flash_errors(err)
+        else:
+            commit()
+            flash(f"User {user.email} created.", "success")
+            return redirect(url_for("users.index"))
+    else:
+        flash("Check the form: email, name and organisation are required.", "error")
+    users = services.list_users(db(), actor=actor)
+    return render_template("council/users/index.html", users=users, form=form,
+                           action_form=ActionForm()), 422
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+def edit(user_id: int):  # type: ignore[no-untyped-def]
+    actor = current_account()
+    require_admin(actor)
+    user = services.get_user(db(), user_id)
+    form = _form()
+    del form.email, form.password
+    if form.validate_on_submit():
+        try:
+            services.update_user(db(), actor=actor, user_id=user.id, name=form.name.data or "",
+                                 org_id=form.org_id.data or 0, role=form.role.data or "member")
+        except Invalid as err:
+            flash_errors(err)
+            db().rollback()
+        else:
+            commit()
+            flash("User saved.", "success")
+            return redirect(url_for("users.index"))
+    elif not form.is_submitted():
+        form.name.data, form.org_id.data, form.role.data = user.name, user.org_id, user.role
+    return render_template("council/users/edit.html", user=user, form=form,
+                           reset_form=ResetPasswordForm(), action_form=ActionForm())
+
+
+@bp.post("/<int:user_id>/active")
+def toggle_active(user_id: int):  # type: ignore[no-untyped-def]
+    actor = current_account()
+    require_admin(actor)
+    if ActionForm().validate_on_submit():
+        user = services.get_user(db(), user_id)
+        try:
+            services.set_active(db(), actor=actor, user_id=user_id, active=not user.active)
+        except Forbidden as err:
+            flash(err.message, "error")
+        else:
+            commit()
+            flash(f"{user.email} {'reactivated' if user.active else 'deactivated'}.", "success")
+    return redirect(url_for("users.edit", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/password")
+def reset_password(user_id: int):  # type: ignore[no-untyped-def]
+    actor = current_account()
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(db(), actor=actor, user_id=user_id,
+                                    new_password=form.password.data or "")
+        except Invalid as err:
+            flash_errors(err)
+        else:
+            commit()
+            flash("Password reset; the user's sessions have ended.", "success")
+    else:
+        require_admin(actor)
+        flash("Enter the new password.", "error")
+    return redirect(url_for("users.edit", user_id=user_id))

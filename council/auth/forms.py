@@ -1,0 +1,45 @@
+"""Sign-in and account forms (Flask-WTF: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+
+
+class TokenForm(FlaskForm):
+    label = StringField("Label", validators=[Length(max=100)])
+
+
+class ActionForm(FlaskForm):
+    """A bare form for buttons (revoke, deactivate…): only the CSRF token."""
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Display name", validators=[DataRequired(), Length(max=200)])
+    org_id = SelectField("Organisation", coerce=int)
+    role = SelectField("Platform role", choices=[("member", "Member"), ("admin", "Platform admin")])
+    password = PasswordField("Initial password", validators=[Length(max=1024)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+
+
+class OrgForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    tier = SelectField("Tier")
+    sector = SelectField("Sector")
+    parent_id = SelectField("Parent organisation", coerce=int)

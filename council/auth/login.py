@@ -1,0 +1,77 @@
+"""Flask-Login wiring: the session cookie carries "user id : session version".
+
+Flask-Login stores whatever ``get_id`` returns, in the session and in the
+remember cookie alike; putting the version there means one bump of
+``User.session_version`` ends every copy of every session at once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask_login import LoginManager, UserMixin
+
+from council.auth.models import User
+from council.auth.signin import load_session_user
+
+REMEMBER_FOR = timedelta(days=7)
+SESSION_FOR = timedelta(hours=12)
+
+
+class SessionUser(UserMixin):
+    """The signed-in user as Flask-Login sees it; wraps the ORM row."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.user.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.active
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.user, name)
+
+
+def init_app(app: Flask, *, https: bool) -> LoginManager:
+    app.config.update(
+        SESSION_COOKIE_NAME="council_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
+        PERMANENT_SESSION_LIFETIME=SESSION_FOR,
+        REMEMBER_COOKIE_NAME="council_remember",
+        REMEMBER_COOKIE_DURATION=REMEMBER_FOR,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=https,
+        REMEMBER_COOKIE_REFRESH_EACH_REQUEST=False,
+    )
+    manager = LoginManager(app)
+    manager.session_protection = "strong"
+    manager.login_view = "auth.login"
+    manager.login_message = "Sign in to continue."
+    manager.login_message_category = "info"
+
+    @manager.user_loader
+    def _load(ident: str) -> SessionUser | None:
+        from council.web import db
+
+        try:
+            user_id, version = (int(part) for part in ident.split(":", 1))
+        except ValueError:
+            return None
+        user = load_session_user(db(), user_id, version)
+        return SessionUser(user) if user else None
+
+    return manager
+
+
+def current_account() -> User:
+    """The ORM User behind ``current_user`` (views pass this to services)."""
+    from flask_login import current_user
+
+    return current_user.user  # type: ignore[no-any-return]

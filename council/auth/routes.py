@@ -1,0 +1,130 @@
+"""Pages: sign in, sign out, and the account page (password, API tokens)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from council.auth import services, signin, tokens
+from council.auth.forms import ActionForm, ChangePasswordForm, LoginForm, TokenForm
+from council.auth.login import SessionUser, current_account
+from council.errors import Invalid
+from council.web import client_address, commit, db, flash_errors
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never bounce a fresh sign-in to another host."""
+    if not target:
+        return url_for("main.dashboard")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.dashboard")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        result = signin.authenticate(
+            db(), email=form.email.data or "", password=form.password.data or "",
+            address=client_address(),
+        )
+        commit()
+        if result.user is not None:
+            session.clear()
+            login_user(SessionUser(result.user), remember=bool(form.remember.data))
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")))
+        error = result.message
+    elif request.method == "POST":
+        error = signin.GENERIC_FAILURE
+    status = 401 if error else 200
+    return render_template("council/auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():  # type: ignore[no-untyped-def]
+    form = ActionForm()
+    if current_user.is_authenticated and form.validate_on_submit():
+        signin.end_sessions(db(), current_account(), reason="logout")
+        commit()
+        logout_user()
+        session.clear()
+        flash("You are signed out. Every session of yours has ended.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def _account_page(new_token: dict[str, str] | None = None) -> str:
+    user = current_account()
+    return render_template(
+        "council/auth/account.html",
+        password_form=ChangePasswordForm(),
+        token_form=TokenForm(),
+        action_form=ActionForm(),
+        tokens=tokens.list_tokens(db(), user=user),
+        new_token=new_token,
+    )
+
+
+@bp.route("/account", methods=["GET"])
+@login_required
+def account():  # type: ignore[no-untyped-def]
+    return _account_page()
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():  # type: ignore[no-untyped-def]
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        flash("Fill in both password fields.", "error")
+        return redirect(url_for("auth.account"))
+    try:
+        user = services.change_password(
+            db(), user=current_account(), current=form.current_password.data or "",
+            new=form.new_password.data or "",
+        )
+    except Invalid as err:
+        flash_errors(err)
+        return redirect(url_for("auth.account"))
+    commit()
+    # This browser stays signed in under the new session version; all others end.
+    login_user(SessionUser(user))
+    flash("Password changed. Every other session of yours has been signed out.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def create_token():  # type: ignore[no-untyped-def]
+    form = TokenForm()
+    if not form.validate_on_submit():
+        flash("The token label is too long.", "error")
+        return redirect(url_for("auth.account"))
+    user = current_account()
+    try:
+        token, text = tokens.create_token(db(), actor=user, user=user, label=form.label.data or "")
+    except Invalid as err:
+        flash_errors(err)
+        return redirect(url_for("auth.account"))
+    commit()
+    # Shown in this response only: the token text is never stored or sent again.
+    return _account_page({"label": token.label, "text": text})
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+    if ActionForm().validate_on_submit():
+        token = tokens.revoke_token(db(), actor=current_account(), token_id=token_id)
+        commit()
+        flash(f"Token “{token.label}” revoked.", "success")
+    return redirect(url_for("auth.account"))

@@ -1,0 +1,97 @@
+"""Settings, read from COUNCIL_* environment variables.
+
+This is the only module that reads ``os.environ``: everything else receives a
+``Settings`` object (or the Flask config built from it), so tests and tools can
+pass their own values without touching the process environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ASYNC_MODES = ("gevent", "threading")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the platform cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the platform can be configured with, already validated."""
+
+    database_url: str
+    secret_key: str
+    redis_url: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    timezone: str = "Asia/Karachi"
+    https: bool = False
+    async_mode: str = "gevent"
+    modules: tuple[str, ...] = ()
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _read_or_create_secret(instance_path: Path) -> str:
+    """Return the instance's secret key, creating it once with mode 0600.
+
+    O_EXCL makes two processes starting together agree on one key: the loser
+    of the race reads the winner's file.
+    """
+    path = instance_path / "secret_key"
+    instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def default_database_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'council.db'}"
+
+
+def from_env(
+    instance_path: Path, environ: dict[str, str] | None = None,
+    overrides: dict[str, str] | None = None,
+) -> Settings:
+    """Build settings from the environment (``os.environ`` unless given),
+    with ``overrides`` (COUNCIL_* names) taking precedence."""
+    env = dict(os.environ if environ is None else environ)
+    env.update(overrides or {})
+    tz = env.get("COUNCIL_TIMEZONE", "Asia/Karachi").strip() or "Asia/Karachi"
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"COUNCIL_TIMEZONE: unknown time zone {tz!r}") from exc
+    mode = env.get("COUNCIL_ASYNC_MODE", "gevent").strip() or "gevent"
+    if mode not in ASYNC_MODES:
+        raise ConfigError(f"COUNCIL_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    origins = tuple(
+        o.strip().rstrip("/") for o in env.get("COUNCIL_ALLOWED_ORIGINS", "").split(",") if o.strip()
+    )
+    if "*" in origins:
+        raise ConfigError("COUNCIL_ALLOWED_ORIGINS lists exact origins; '*' is not allowed")
+    modules = tuple(
+        m.strip() for m in env.get("COUNCIL_MODULES", "").split(",") if m.strip()
+    )
+    return Settings(
+        database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),
+        secret_key=env.get("COUNCIL_SECRET_KEY") or _read_or_create_secret(instance_path),
+        redis_url=env.get("COUNCIL_REDIS_URL") or None,
+        allowed_origins=origins,
+        timezone=tz,
+        https=env.get("COUNCIL_HTTPS", "") in ("1", "true", "yes"),
+        async_mode=mode,
+        modules=modules,
+    )
+
+
+def async_mode_from_env() -> str:
+    """The async mode alone, for the server entry point that must patch before importing."""
+    return os.environ.get("COUNCIL_ASYNC_MODE", "gevent").strip() or "gevent"

@@ -1,0 +1,51 @@
+"""Domain errors raised by services.
+
+No Flask here: each interface (pages, REST, sockets, CLI) has one handler that
+turns these into its own answer (404 page, JSON body, socket ack, stderr line).
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    status = 400
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class NotFound(DomainError):
+    """Absent, or present but invisible to the caller (the two are never told apart)."""
+
+    status = 404
+
+    def __init__(self, message: str = "Not found.") -> None:
+        super().__init__(message)
+
+
+class Forbidden(DomainError):
+    """Visible to the caller, but this action is not theirs to take."""
+
+    status = 403
+
+
+class Conflict(DomainError):
+    """The action clashes with the current state (duplicate, stale version, closed)."""
+
+    status = 409
+
+
+class Invalid(DomainError):
+    """Input failed validation; ``fields`` maps field names to messages."""
+
+    status = 422
+
+
+class Unauthorized(DomainError):
+    """No valid credentials."""
+
+    status = 401

@@ -1,0 +1,1 @@
+"""Organisations of the council: the national CERT, sectoral CERTs, organisational CERTs."""

@@ -1,0 +1,119 @@
+"""Creating and editing organisations; only platform admins (or the CLI) may."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from council.audit.services import record
+from council.errors import Forbidden, Invalid, NotFound
+from council.orgs.models import SECTORS, TIERS, Organization
+
+
+def require_admin(actor: Any) -> None:
+    if not getattr(actor, "is_admin", False):
+        raise Forbidden("Only platform admins may do this.")
+
+
+def list_orgs(session: Session) -> list[Organization]:
+    """Every organisation: names and tiers are not sensitive inside the council."""
+    return list(session.scalars(select(Organization).order_by(Organization.tier, Organization.name)))
+
+
+def get_org(session: Session, org_id: int) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound("No such organisation.")
+    return org
+
+
+def find_org_by_name(session: Session, name: str) -> Organization | None:
+    return session.scalars(
+        select(Organization).where(func.lower(Organization.name) == name.strip().lower())
+    ).one_or_none()
+
+
+def _validate(
+    session: Session, *, name: str, tier: str, sector: str | None, parent_id: int | None,
+    org_id: int | None = None,
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name:
+        errors["name"] = "Name is required."
+    elif len(name) > 200:
+        errors["name"] = "Name is too long (200 characters at most)."
+    else:
+        other = find_org_by_name(session, name)
+        if other is not None and other.id != org_id:
+            errors["name"] = f"An organisation named {name!r} already exists."
+    if tier not in TIERS:
+        errors["tier"] = f"Tier must be one of: {', '.join(TIERS)}."
+    if sector and sector not in SECTORS:
+        errors["sector"] = f"Sector must be one of: {', '.join(SECTORS)}."
+    if parent_id is not None:
+        parent = session.get(Organization, parent_id)
+        if parent is None:
+            errors["parent"] = "No such parent organisation."
+        elif org_id is not None:
+            seen: set[int] = set()
+            node: Organization | None = parent
+            while node is not None and node.id not in seen:
+                if node.id == org_id:
+                    errors["parent"] = "An organisation cannot sit below itself."
+                    break
+                seen.add(node.id)
+                node = node.parent
+    return errors
+
+
+def create_org(
+    session: Session, *, actor: Any, name: str, tier: str, sector: str | None = None,
+    parent_id: int | None = None,
+) -> Organization:
+    require_admin(actor)
+    sector = sector or None
+    errors = _validate(session, name=name, tier=tier, sector=sector, parent_id=parent_id)
+    if errors:
+        raise Invalid("The organisation could not be saved.", errors)
+    org = Organization(name=name.strip(), tier=tier, sector=sector, parent_id=parent_id)
+    session.add(org)
+    session.flush()
+    record(session, action="org.create", actor=actor, target_type="org", target_id=org.id,
+           details={"name": org.name, "tier": tier, "sector": sector, "parent_id": parent_id})
+    return org
+
+
+def update_org(
+    session: Session, *, actor: Any, org_id: int, name: str, tier: str,
+    sector: str | None = None, parent_id: int | None = None,
+) -> Organization:
+    require_admin(actor)
+    org = get_org(session, org_id)
+    sector = sector or None
+    errors = _validate(session, name=name, tier=tier, sector=sector, parent_id=parent_id, org_id=org.id)
+    if errors:
+        raise Invalid("The organisation could not be saved.", errors)
+    before = {"name": org.name, "tier": org.tier, "sector": org.sector, "parent_id": org.parent_id}
+    org.name, org.tier, org.sector, org.parent_id = name.strip(), tier, sector, parent_id
+    after = {"name": org.name, "tier": org.tier, "sector": org.sector, "parent_id": org.parent_id}
+    changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if changed:
+        record(session, action="org.update", actor=actor, target_type="org", target_id=org.id,
+               details={"changed": changed})
+    return org
+
+
+def child_org_ids(session: Session, org_ids: set[int]) -> set[int]:
+    """All organisations below any of ``org_ids`` (children, grandchildren…)."""
+    result: set[int] = set()
+    frontier = set(org_ids)
+    while frontier:
+        children = set(session.scalars(
+            select(Organization.id).where(Organization.parent_id.in_(frontier))
+        ))
+        frontier = children - result - org_ids
+        result |= children
+    return result - org_ids

@@ -1,0 +1,38 @@
+"""Run the app with its Socket.IO server: ``python -m council.server``.
+
+gevent must monkey-patch the standard library before anything else imports
+it, so this module patches first and imports the app afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from council.config import async_mode_from_env
+
+if async_mode_from_env() == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve the CERT Council platform.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from council.app import create_app
+    from council.extensions import socketio
+
+    app = create_app()
+    print(f"CERT Council serving on http://{args.host}:{args.port}/ "
+          f"(async mode {socketio(app).async_mode})", flush=True)
+    socketio(app).run(app, host=args.host, port=args.port, log_output=False,
+                      allow_unsafe_werkzeug=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""The Socket.IO connection layer: who is connected, as whom, with what rights.
+
+Connect authenticates by the session cookie or ``auth={"token": …}`` and
+checks the Origin. Handlers never trust the snapshot taken at connect: each
+event re-loads the user (session version, active flag, token) through
+:func:`connection_user`, and revocations queued by services disconnect the
+affected sockets as soon as the change commits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+from flask_socketio import SocketIO
+from sqlalchemy.orm import Session
+
+from council.auth.models import User
+from council.auth.signin import load_session_user
+from council.auth.tokens import resolve_token
+from council.extensions import settings
+from council.realtime import Outgoing, Sender
+
+BURST = 50
+RATE_PER_S = 10.0
+
+
+@dataclass
+class Bucket:
+    """Token bucket: a burst of ``BURST`` is always served, then ``RATE_PER_S``."""
+
+    tokens: float = BURST
+    stamp: float = field(default_factory=time.monotonic)
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(BURST, self.tokens + (now - self.stamp) * RATE_PER_S)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+@dataclass
+class Connection:
+    sid: str
+    user_id: int
+    session_version: int
+    token_id: int | None
+    rooms: set[int] = field(default_factory=set)
+    bucket: Bucket = field(default_factory=Bucket)
+
+
+class Registry:
+    """This process's open connections, indexed for revocation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.by_sid: dict[str, Connection] = {}
+
+    def add(self, conn: Connection) -> None:
+        with self._lock:
+            self.by_sid[conn.sid] = conn
+
+    def remove(self, sid: str) -> Connection | None:
+        with self._lock:
+            return self.by_sid.pop(sid, None)
+
+    def get(self, sid: str) -> Connection | None:
+        return self.by_sid.get(sid)
+
+    def matching(self, *, user_id: int | None = None, token_id: int | None = None) -> list[Connection]:
+        with self._lock:
+            conns = list(self.by_sid.values())
+        return [
+            c for c in conns
+            if (user_id is None or c.user_id == user_id) and (token_id is None or c.token_id == token_id)
+        ]
+
+
+def registry(app: Flask | None = None) -> Registry:
+    from flask import current_app
+
+    return (app or current_app).extensions["council_sockets"]
+
+
+def room_channel(room_id: int) -> str:
+    return f"room:{room_id}"
+
+
+def origin_allowed(origin: str | None, host_url: str, allowed: tuple[str, ...]) -> bool:
+    """No Origin (non-browser clients) passes; a browser's must be listed, or
+    be the app's own origin when nothing is listed."""
+    if not origin:
+        return True
+    origin = origin.rstrip("/")
+    if allowed:
+        return origin in allowed
+    return origin == host_url.rstrip("/")
+
+
+def connection_user(session: Session, sid: str) -> User | None:
+    """The user behind socket ``sid`` *now*, or None if their rights are gone."""
+    conn = registry().get(sid)
+    if conn is None:
+        return None
+    user = load_session_user(session, conn.user_id, conn.session_version)
+    if user is None:
+        return None
+    if conn.token_id is not None:
+        from council.auth.models import ApiToken
+
+        token = session.get(ApiToken, conn.token_id)
+        if token is None or token.revoked_at is not None:
+            return None
+    return user
+
+
+def _authenticate(auth: Any) -> tuple[User, int | None] | None:
+    from council.web import db
+
+    token_text = auth.get("token") if isinstance(auth, dict) else None
+    if token_text:
+        token = resolve_token(db(), str(token_text))
+        return (token.user, token.id) if token else None
+    if current_user.is_authenticated:
+        return current_user.user, None
+    return None
+
+
+def register(socketio: SocketIO, app: Flask) -> Registry:
+    reg = app.extensions["council_sockets"] = Registry()
+
+    @socketio.on("connect")
+    def on_connect(auth: Any = None) -> bool:
+        if not origin_allowed(request.headers.get("Origin"), request.host_url,
+                              settings().allowed_origins):
+            return False
+        who = _authenticate(auth)
+        if who is None:
+            return False
+        user, token_id = who
+        registry().add(Connection(request.sid, user.id, user.session_version, token_id))  # type: ignore[attr-defined]
+        return True
+
+    @socketio.on("disconnect")
+    def on_disconnect(*_args: Any) -> None:
+        conn = registry().remove(request.sid)  # type: ignore[attr-defined]
+        if conn is not None:
+            for hook in app.extensions.get("council_disconnect_hooks", []):
+                hook(conn)
+
+    return reg
+
+
+def rate_limited(sid: str) -> bool:
+    """True when this connection has spent its burst and must be refused."""
+    conn = registry().get(sid)
+    return conn is not None and not conn.bucket.take()
+
+
+def make_sender(socketio: SocketIO, reg: Registry) -> Sender:
+    """Deliver what committed transactions queued: emits and revocations."""
+
+    def send(item: Outgoing) -> None:
+        if item.action == "emit":
+            socketio.emit(item.event, item.payload, to=item.to)
+        elif item.action == "revoke_user":
+            for conn in reg.matching(user_id=item.user_id):
+                socketio.server.disconnect(conn.sid, namespace="/")
+        elif item.action == "revoke_token":
+            for conn in reg.matching(token_id=item.token_id):
+                socketio.server.disconnect(conn.sid, namespace="/")
+        elif item.action == "revoke_room_user" and item.room_id is not None:
+            for conn in reg.matching(user_id=item.user_id):
+                if item.room_id in conn.rooms:
+                    conn.rooms.discard(item.room_id)
+                    socketio.server.leave_room(conn.sid, room_channel(item.room_id), namespace="/")
+                    socketio.emit("removed", {"room": item.room_id}, to=conn.sid)
+
+    return send

@@ -1,0 +1,129 @@
+"""Per-request database session, the commit recipe, headers and error pages.
+
+A request gets one session: read-only for GET/HEAD/OPTIONS, the write engine
+otherwise. Views call a service, then :func:`commit`, which commits once and
+only then lets queued realtime events out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, flash, g, render_template, request
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from council import realtime
+from council.errors import DomainError
+from council.extensions import database, settings
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def db() -> Session:
+    """This request's session, opened on first use."""
+    if "db" not in g:
+        g.db = database().session(write=request.method not in SAFE_METHODS)
+    return g.db
+
+
+def commit() -> None:
+    """Commit the request's work once; then send the events it queued."""
+    session = db()
+    session.commit()
+    realtime.flush(session)
+
+
+def client_address() -> str:
+    """The peer address. Behind a proxy, ProxyFix (configured by the operator) sets it."""
+    return request.remote_addr or "unknown"
+
+
+def flash_errors(err: DomainError) -> None:
+    flash(err.message, "error")
+    for field, message in err.fields.items():
+        flash(f"{field.replace('_', ' ').capitalize()}: {message}", "error")
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        realtime.discard(session)
+        session.close()
+
+
+def _security_headers(response: Any) -> Any:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("Cache-Control", "no-store")
+    if settings().https:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+ERROR_TEXT = {
+    400: ("Bad request", "The request could not be understood. Reload the page and try again."),
+    401: ("Sign-in required", "Sign in to continue."),
+    403: ("Not allowed", "You do not have the rights to do this."),
+    404: ("Not found", "There is nothing here, or it is not shared with you."),
+    405: ("Not allowed", "This address does not accept that kind of request."),
+    409: ("Conflict", "This clashes with the current state. Reload and try again."),
+    413: ("Too large", "What you sent is too large."),
+    422: ("Not accepted", "Some of what you sent is not valid."),
+    429: ("Slow down", "Too many requests. Wait a moment and try again."),
+    500: ("Something went wrong", "The error has been logged. Try again in a moment."),
+    503: ("Unavailable", "The service is temporarily unavailable. Try again shortly."),
+}
+
+
+def error_page(status: int, message: str | None = None) -> tuple[str, int]:
+    title, text = ERROR_TEXT.get(status, ERROR_TEXT[500])
+    return render_template("error.html", status=status, title=title, text=message or text), status
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _handle_http(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    if _wants_json():
+        return {"error": ERROR_TEXT.get(status, ERROR_TEXT[500])[1]}, status
+    if status == 400 and "CSRF" in (exc.description or ""):
+        return error_page(400, "The form expired or was sent from elsewhere. Reload the page and try again.")
+    return error_page(status)
+
+
+def _handle_domain(exc: DomainError) -> Any:
+    if _wants_json():
+        body: dict[str, Any] = {"error": exc.message}
+        if exc.fields:
+            body["fields"] = exc.fields
+        return body, exc.status
+    return error_page(exc.status, exc.message if exc.status != 404 else None)
+
+
+def _handle_unexpected(exc: Exception) -> Any:
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    if _wants_json():
+        return {"error": "Internal error."}, 500
+    return error_page(500)
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(_close_session)
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(DomainError, _handle_domain)
+    if not app.testing:
+        app.register_error_handler(Exception, _handle_unexpected)
