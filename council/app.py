@@ -71,8 +71,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["socketio"] = socketio
     from council import sockets
+    from council.rooms import events as room_events
 
     socket_registry = sockets.register(socketio, app)
+    room_events.register(socketio, app, socket_registry)
     app.extensions["council_db"].sender = sockets.make_sender(socketio, socket_registry)
 
     from council.cli import cli
@@ -84,13 +86,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import council.rooms.kinds  # noqa: F401  (registers the core event kinds)
+    from council.api.routes import bp as api_bp
     from council.auth.admin import bp as users_bp
     from council.auth.routes import bp as auth_bp
     from council.dashboard import bp as main_bp
     from council.orgs.routes import bp as orgs_bp
+    from council.rooms.routes import bp as rooms_bp
 
-    for bp in (auth_bp, main_bp, orgs_bp, users_bp):
+    for bp in (auth_bp, main_bp, orgs_bp, users_bp, rooms_bp, api_bp):
         app.register_blueprint(bp)
+    # API writes by bearer token carry no CSRF token; session writes are checked in api.auth.
+    app.extensions["csrf"].exempt(api_bp)
+    add_nav(app, "Rooms", "rooms.index", "rooms.")
 
     @app.get("/healthz", endpoint="health")
     def health() -> dict[str, str]:

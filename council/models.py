@@ -3,5 +3,9 @@
 from council.audit.models import AuditEntry, AuditHead
 from council.auth.models import ApiToken, LoginThrottle, User
 from council.orgs.models import Organization
+from council.rooms.models import ActionItem, Room, RoomEvent, RoomMember, RoomOrg
 
-__all__ = ["ApiToken", "AuditEntry", "AuditHead", "LoginThrottle", "Organization", "User"]
+__all__ = [
+    "ActionItem", "ApiToken", "AuditEntry", "AuditHead", "LoginThrottle", "Organization", "Room", "RoomEvent",
+    "RoomMember", "RoomOrg", "User",
+]

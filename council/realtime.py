@@ -21,7 +21,7 @@ OUTBOX = "council_outbox"
 class Outgoing:
     """One message for the socket layer: an emit to a channel, or a revocation."""
 
-    action: str  # "emit" | "revoke_user" | "revoke_room_user" | "revoke_token"
+    action: str  # "emit" | "revoke_user" | "revoke_token" | "recheck_room" | a slice's own
     event: str = ""
     payload: Any = None
     to: str | None = None
@@ -51,9 +51,10 @@ def revoke_token(session: Session, token_id: int) -> None:
     queue(session, Outgoing("revoke_token", token_id=token_id))
 
 
-def revoke_room_user(session: Session, room_id: int, user_id: int) -> None:
-    """This user's sockets leave this room (and lose its stream) after commit."""
-    queue(session, Outgoing("revoke_room_user", user_id=user_id, room_id=room_id))
+def recheck_room(session: Session, room_id: int) -> None:
+    """After commit, sockets following this room are checked again; those
+    whose user may no longer see it leave it (TLP tightened, member removed)."""
+    queue(session, Outgoing("recheck_room", room_id=room_id))
 
 
 def flush(session: Session) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,9 @@ class Connection:
     user_id: int
     session_version: int
     token_id: int | None
+    name: str = ""
+    org_id: int = 0
+    org: str = ""
     rooms: set[int] = field(default_factory=set)
     bucket: Bucket = field(default_factory=Bucket)
 
@@ -62,6 +66,9 @@ class Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.by_sid: dict[str, Connection] = {}
+        # Outgoing actions other slices handle (e.g. "recheck_room" from rooms).
+        self.handlers: dict[str, Callable[[Outgoing], None]] = {}
+        self.disconnect_hooks: list[Callable[[Connection], None]] = []
 
     def add(self, conn: Connection) -> None:
         with self._lock:
@@ -74,12 +81,15 @@ class Registry:
     def get(self, sid: str) -> Connection | None:
         return self.by_sid.get(sid)
 
-    def matching(self, *, user_id: int | None = None, token_id: int | None = None) -> list[Connection]:
+    def matching(
+        self, *, user_id: int | None = None, token_id: int | None = None, room_id: int | None = None,
+    ) -> list[Connection]:
         with self._lock:
             conns = list(self.by_sid.values())
         return [
             c for c in conns
             if (user_id is None or c.user_id == user_id) and (token_id is None or c.token_id == token_id)
+            and (room_id is None or room_id in c.rooms)
         ]
 
 
@@ -145,14 +155,15 @@ def register(socketio: SocketIO, app: Flask) -> Registry:
         if who is None:
             return False
         user, token_id = who
-        registry().add(Connection(request.sid, user.id, user.session_version, token_id))  # type: ignore[attr-defined]
+        reg.add(Connection(request.sid, user.id, user.session_version, token_id,  # type: ignore[attr-defined]
+                           name=user.name, org_id=user.org_id, org=user.org.name))
         return True
 
     @socketio.on("disconnect")
     def on_disconnect(*_args: Any) -> None:
-        conn = registry().remove(request.sid)  # type: ignore[attr-defined]
+        conn = reg.remove(request.sid)  # type: ignore[attr-defined]
         if conn is not None:
-            for hook in app.extensions.get("council_disconnect_hooks", []):
+            for hook in reg.disconnect_hooks:
                 hook(conn)
 
     return reg
@@ -176,11 +187,7 @@ def make_sender(socketio: SocketIO, reg: Registry) -> Sender:
         elif item.action == "revoke_token":
             for conn in reg.matching(token_id=item.token_id):
                 socketio.server.disconnect(conn.sid, namespace="/")
-        elif item.action == "revoke_room_user" and item.room_id is not None:
-            for conn in reg.matching(user_id=item.user_id):
-                if item.room_id in conn.rooms:
-                    conn.rooms.discard(item.room_id)
-                    socketio.server.leave_room(conn.sid, room_channel(item.room_id), namespace="/")
-                    socketio.emit("removed", {"room": item.room_id}, to=conn.sid)
+        elif item.action in reg.handlers:
+            reg.handlers[item.action](item)
 
     return send

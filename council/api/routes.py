@@ -1,0 +1,112 @@
+"""REST endpoints. Each one: parse, call one service, commit once, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from council.api.auth import api_user, authenticate
+from council.errors import Invalid
+from council.orgs.services import list_orgs
+from council.rooms import services as rooms
+from council.rooms import stream
+from council.rooms.serialize import action_json, room_json, sitrep_json
+from council.text import render_markdown
+from council.web import commit, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(authenticate)
+
+
+def body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise Invalid("Send a JSON object (Content-Type: application/json).")
+    return data
+
+
+def int_arg(name: str, default: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise Invalid("Bad query parameter.", {name: "Must be a whole number."}) from None
+
+
+@bp.get("/orgs")
+def orgs() -> Any:
+    return {"orgs": [{"id": o.id, "name": o.name, "tier": o.tier, "sector": o.sector, "parent_id": o.parent_id}
+                     for o in list_orgs(db())]}
+
+
+@bp.post("/rooms")
+def create_room() -> Any:
+    data = body()
+    room = rooms.create_room(
+        db(), actor=api_user(), title=data.get("title"), summary=data.get("summary", ""),
+        severity=data.get("severity"), tlp=data.get("tlp"), org_ids=data.get("orgs"),
+        member_emails=data.get("members"),
+    )
+    commit()
+    return room_json(room, "lead"), 201
+
+
+@bp.get("/rooms")
+def list_rooms() -> Any:
+    found = rooms.list_rooms(db(), actor=api_user(), status=request.args.get("status"),
+                             tlp=request.args.get("tlp"), mine=request.args.get("mine") in ("1", "true"))
+    return {"rooms": [room_json(r) for r in found]}
+
+
+@bp.get("/rooms/<int:room_id>")
+def get_room(room_id: int) -> Any:
+    room, role = rooms.get_room(db(), actor=api_user(), room_id=room_id)
+    return room_json(room, role)
+
+
+@bp.get("/rooms/<int:room_id>/events")
+def list_events(room_id: int) -> Any:
+    room, _role = rooms.get_room(db(), actor=api_user(), room_id=room_id)
+    events, more = stream.list_events(db(), room, since=int_arg("since"), before=int_arg("before"),
+                                      limit=int_arg("limit", 100) or 100)
+    return {"events": stream.serialize_page(db(), events, room), "latest_seq": room.last_seq,
+            "has_more": more}
+
+
+@bp.post("/rooms/<int:room_id>/events")
+def post_event(room_id: int) -> Any:
+    data = body()
+    event, created = stream.post(db(), actor=api_user(), room_id=room_id, kind=data.get("kind"),
+                                 payload=data, client_id=data.get("client_id"))
+    commit()
+    room, _role = rooms.get_room(db(), actor=api_user(), room_id=room_id)
+    return stream.serialize(event, room), 201 if created else 200
+
+
+@bp.get("/rooms/<int:room_id>/actions")
+def list_actions(room_id: int) -> Any:
+    return {"actions": [action_json(a) for a in rooms.list_actions(db(), actor=api_user(), room_id=room_id)]}
+
+
+@bp.get("/rooms/<int:room_id>/sitreps")
+def sitreps(room_id: int) -> Any:
+    return {"orgs": [sitrep_json(s) for s in rooms.sitrep_status(db(), actor=api_user(), room_id=room_id)]}
+
+
+@bp.post("/preview")
+def preview() -> Any:
+    """Markdown preview through the one sanitiser (what the room will store)."""
+    text = body().get("body", "")
+    if not isinstance(text, str):
+        raise Invalid("Bad input.", {"body": "Must be text."})
+    return {"html": render_markdown(text)}
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    from council.api.openapi import document
+
+    return document()

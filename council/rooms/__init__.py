@@ -1,0 +1,1 @@
+"""Live coordination rooms: the room, its members and its event stream."""

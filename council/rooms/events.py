@@ -1,0 +1,176 @@
+"""Socket.IO handlers of rooms.
+
+Client -> server (each answered by an ack):
+  join  {"room": id, "since"?: seq}
+        -> {"ok": true, "latest_seq", "events": [after since, oldest first], "has_more", "role"}
+           or {"ok": false, "error"}. Without "since": the latest page.
+  post  {"room", "kind", "client_id", "body"?, …kind fields}
+        -> {"ok": true, "seq", "event"} or {"ok": false, "error", "fields"?}.
+        A repeated client_id returns the first event and broadcasts nothing.
+  leave {"room"} -> {"ok": true}
+Server -> client:
+  event    the event object (see stream.serialize)
+  presence {"room", "members": [{"id", "name", "org", "org_id"}], "orgs": [{"id", "name", "count"}]}
+  removed  {"room"} when the user lost the right to follow the room
+Every handler re-checks the user (session version, active, token) and the
+room's access; a flood beyond the burst gets error acks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_socketio import SocketIO, disconnect, join_room, leave_room
+
+from council import realtime
+from council.errors import DomainError, Invalid
+from council.extensions import database
+from council.rooms import stream
+from council.rooms.visibility import load_visible
+from council.sockets import Connection, Registry, connection_user, rate_limited, room_channel
+
+JOIN_PAGE = 500
+SLOW_DOWN = {"ok": False, "error": "Too many requests: slow down."}
+SESSION_ENDED = {"ok": False, "error": "Your session has ended. Sign in again."}
+
+
+def _fail(err: DomainError) -> dict[str, Any]:
+    out: dict[str, Any] = {"ok": False, "error": err.message}
+    if err.fields:
+        out["fields"] = err.fields
+    return out
+
+
+def _room_id(data: Any) -> int:
+    value = data.get("room") if isinstance(data, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid("Say which room: {\"room\": <id>}.", {"room": "A room id."})
+    return value
+
+
+def presence(reg: Registry, room_id: int) -> dict[str, Any]:
+    """Who follows the room now, per person and per organisation (this process's sockets)."""
+    people: dict[int, dict[str, Any]] = {}
+    for conn in reg.matching(room_id=room_id):
+        people.setdefault(conn.user_id, {"id": conn.user_id, "name": conn.name, "org": conn.org,
+                                         "org_id": conn.org_id})
+    orgs: dict[int, dict[str, Any]] = {}
+    for person in people.values():
+        org = orgs.setdefault(person["org_id"], {"id": person["org_id"], "name": person["org"], "count": 0})
+        org["count"] += 1
+    return {"room": room_id, "members": sorted(people.values(), key=lambda p: p["name"]),
+            "orgs": sorted(orgs.values(), key=lambda o: o["name"])}
+
+
+def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
+    def send_presence(room_id: int) -> None:
+        socketio.emit("presence", presence(reg, room_id), to=room_channel(room_id))
+
+    @socketio.on("join")
+    def on_join(data: Any) -> dict[str, Any]:
+        sid = request.sid  # type: ignore[attr-defined]
+        if rate_limited(sid):
+            return SLOW_DOWN
+        session = database().session(write=False)
+        try:
+            room_id = _room_id(data)
+            since = data.get("since")
+            if since is not None and (isinstance(since, bool) or not isinstance(since, int) or since < 0):
+                raise Invalid("Bad join.", {"since": "A sequence number (0 or more)."})
+            user = connection_user(session, sid)
+            if user is None:
+                disconnect()
+                return SESSION_ENDED
+            room, role = load_visible(session, user, room_id)
+            # Join first, then read: an event committed in between arrives twice
+            # at worst (the client drops the duplicate by seq), never not at all.
+            join_room(room_channel(room.id))
+            conn = reg.get(sid)
+            if conn is not None:
+                conn.rooms.add(room.id)
+            events, more = stream.list_events(session, room, since=since, limit=JOIN_PAGE if since is not None else 100)
+            session.refresh(room, ["last_seq"])
+            answer = {"ok": True, "latest_seq": room.last_seq, "has_more": more, "role": role,
+                      "events": stream.serialize_page(session, events, room)}
+        except DomainError as err:
+            return _fail(err)
+        finally:
+            session.close()
+        send_presence(room_id)
+        return answer
+
+    @socketio.on("leave")
+    def on_leave(data: Any) -> dict[str, Any]:
+        try:
+            room_id = _room_id(data)
+        except DomainError as err:
+            return _fail(err)
+        leave_room(room_channel(room_id))
+        conn = reg.get(request.sid)  # type: ignore[attr-defined]
+        if conn is not None and room_id in conn.rooms:
+            conn.rooms.discard(room_id)
+            send_presence(room_id)
+        return {"ok": True}
+
+    @socketio.on("post")
+    def on_post(data: Any) -> dict[str, Any]:
+        sid = request.sid  # type: ignore[attr-defined]
+        if rate_limited(sid):
+            return SLOW_DOWN
+        try:
+            room_id = _room_id(data)
+            if not data.get("client_id"):
+                raise Invalid("The event was not accepted.", {"client_id": "Required, so retries are safe."})
+            with database().transaction(after_commit=realtime.flush) as session:
+                user = connection_user(session, sid)
+                if user is None:
+                    answer = SESSION_ENDED
+                else:
+                    event, _created = stream.post(session, actor=user, room_id=room_id, kind=data.get("kind"),
+                                                  payload=data, client_id=data.get("client_id"))
+                    room = event_room(session, event)
+                    answer = {"ok": True, "seq": event.seq, "event": stream.serialize(event, room)}
+        except DomainError as err:
+            return _fail(err)
+        if answer is SESSION_ENDED:
+            disconnect()
+        return answer
+
+    def on_disconnect(conn: Connection) -> None:
+        for room_id in conn.rooms:
+            send_presence(room_id)
+
+    def recheck(item: realtime.Outgoing) -> None:
+        """Sockets following a room whose access changed: who may stay?"""
+        assert item.room_id is not None
+        conns = reg.matching(room_id=item.room_id)
+        if not conns:
+            return
+        with app.app_context():
+            session = database(app).session(write=False)
+            try:
+                for conn in conns:
+                    from council.auth.signin import load_session_user
+
+                    user = load_session_user(session, conn.user_id, conn.session_version)
+                    try:
+                        if user is None:
+                            raise Invalid("gone")
+                        load_visible(session, user, item.room_id)
+                    except DomainError:
+                        conn.rooms.discard(item.room_id)
+                        socketio.server.leave_room(conn.sid, room_channel(item.room_id), namespace="/")
+                        socketio.emit("removed", {"room": item.room_id}, to=conn.sid)
+            finally:
+                session.close()
+        send_presence(item.room_id)
+
+    reg.disconnect_hooks.append(on_disconnect)
+    reg.handlers["recheck_room"] = recheck
+
+
+def event_room(session: Any, event: Any) -> Any:
+    from council.rooms.models import Room
+
+    return session.get(Room, event.room_id)

@@ -1,0 +1,367 @@
+"""The core room event kinds: message, timeline, action, sitrep, status, member.
+
+Each turns a posted payload into a Draft, naming exactly the fields it accepts
+(nothing is copied from the request onto a row), and renders markdown through
+the one sanitiser.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from council import realtime
+from council.access import is_lead, org_may_join
+from council.auth.models import User
+from council.db import utcnow
+from council.errors import Forbidden, Invalid, NotFound
+from council.orgs.models import Organization
+from council.rooms.models import (
+    ACTION_STATUSES,
+    SEVERITIES,
+    STATUSES,
+    TIMELINE_CATEGORIES,
+    TLPS,
+    ActionItem,
+    RoomEvent,
+    RoomMember,
+    RoomOrg,
+)
+from council.rooms.stream import Draft, KindSpec, PostContext, iso, register_kind
+from council.rooms.visibility import ancestors
+from council.text import render_markdown
+
+BODY_MAX = 20_000
+SITREP_FIELDS = ("situation", "impact", "actions_taken", "next_steps", "requests")
+SITREP_TITLES = {
+    "situation": "Situation", "impact": "Impact", "actions_taken": "Actions taken",
+    "next_steps": "Next steps", "requests": "Requests",
+}
+
+
+def _text(payload: dict[str, Any], name: str, *, required: bool = False, max_len: int = BODY_MAX) -> str:
+    value = payload.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid("The event was not accepted.", {name: "Must be text."})
+    value = value.strip()
+    if required and not value:
+        raise Invalid("The event was not accepted.", {name: "Must not be empty."})
+    if len(value) > max_len:
+        raise Invalid("The event was not accepted.", {name: f"At most {max_len} characters."})
+    return value
+
+
+def _int(payload: dict[str, Any], name: str) -> int | None:
+    value = payload.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise Invalid("The event was not accepted.", {name: "Must be a number."})
+    try:
+        return int(value)
+    except ValueError:
+        raise Invalid("The event was not accepted.", {name: "Must be a number."}) from None
+
+
+def parse_time(value: Any, name: str, tz: Any = None) -> datetime | None:
+    """ISO 8601. A time without offset is read in ``tz`` (an IANA zone name,
+    as browsers' datetime-local fields send wall time) or else as UTC."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise Invalid("The event was not accepted.", {name: "Must be an ISO 8601 time."})
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        zone = ZoneInfo(tz) if isinstance(tz, str) and tz else UTC
+    except (ValueError, ZoneInfoNotFoundError):
+        raise Invalid("The event was not accepted.", {name: "Must be an ISO 8601 time."}) from None
+    return parsed.replace(tzinfo=zone).astimezone(UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _choice(payload: dict[str, Any], name: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
+    value = payload.get(name, default)
+    if value is None:
+        return None
+    if value not in choices:
+        raise Invalid("The event was not accepted.", {name: f"Use one of: {', '.join(choices)}."})
+    return str(value)
+
+
+# message ---------------------------------------------------------------------
+
+def _target_message(ctx: PostContext, seq: int, verb: str) -> RoomEvent:
+    target = ctx.session.scalars(select(RoomEvent).where(
+        RoomEvent.room_id == ctx.room.id, RoomEvent.seq == seq, RoomEvent.kind == "message",
+    )).one_or_none()
+    if target is None or {"edits", "redacts"} & json.loads(target.data).keys():
+        raise Invalid("The event was not accepted.", {verb: "No such message in this room."})
+    if target.author_id != ctx.actor.id and not is_lead(ctx.role):
+        raise Forbidden(f"Only the author or the lead may {verb.rstrip('s')} this message.")
+    if target.redacted_seq is not None:
+        raise Invalid("The event was not accepted.", {verb: "The message is already redacted."})
+    return target
+
+
+def prepare_message(ctx: PostContext, payload: dict[str, Any]) -> Draft:
+    redacts, edits = _int(payload, "redacts"), _int(payload, "edits")
+    if redacts is not None:
+        target = _target_message(ctx, redacts, "redacts")
+        reason = _text(payload, "reason", max_len=500)
+
+        def _redact(event: RoomEvent) -> None:
+            target.redacted_seq = event.seq
+
+        return Draft(data={"redacts": redacts, "reason": reason}, after=_redact, audit={"redacts": redacts})
+    body = _text(payload, "body", required=True)
+    if edits is not None:
+        target = _target_message(ctx, edits, "edits")
+
+        def _edit(event: RoomEvent) -> None:
+            target.edited_seq = event.seq
+
+        return Draft(body, render_markdown(body), {"edits": edits}, after=_edit, audit={"edits": edits})
+    return Draft(body, render_markdown(body))
+
+
+# timeline --------------------------------------------------------------------
+
+def prepare_timeline(ctx: PostContext, payload: dict[str, Any]) -> Draft:
+    body = _text(payload, "body", required=True)
+    occurred = parse_time(payload.get("occurred_at"), "occurred_at", payload.get("tz")) or utcnow()
+    category = _choice(payload, "category", TIMELINE_CATEGORIES, "other")
+    return Draft(body, render_markdown(body), {"occurred_at": iso(occurred), "category": category})
+
+
+# action ----------------------------------------------------------------------
+
+def _assignees(ctx: PostContext, payload: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "assignee_org_id" in payload:
+        org_id = _int(payload, "assignee_org_id")
+        if org_id is not None and ctx.session.get(Organization, org_id) is None:
+            raise Invalid("The action was not accepted.", {"assignee_org_id": "No such organisation."})
+        out["assignee_org_id"] = org_id
+    if "assignee_user_id" in payload:
+        user_id = _int(payload, "assignee_user_id")
+        if user_id is not None:
+            user = ctx.session.get(User, user_id)
+            if user is None or not user.active:
+                raise Invalid("The action was not accepted.", {"assignee_user_id": "No such user."})
+        out["assignee_user_id"] = user_id
+    if "due_at" in payload:
+        out["due_at"] = parse_time(payload.get("due_at"), "due_at", payload.get("tz"))
+    return out
+
+
+def _action_data(item: ActionItem) -> dict[str, Any]:
+    return {
+        "action_id": item.id, "title": item.title, "status": item.status,
+        "assignee_org_id": item.assignee_org_id,
+        "assignee_org": item.assignee_org.name if item.assignee_org else None,
+        "assignee_user_id": item.assignee_user_id,
+        "assignee_user": item.assignee_user.name if item.assignee_user else None,
+        "due_at": iso(item.due_at), "source": item.source,
+    }
+
+
+def prepare_action(ctx: PostContext, payload: dict[str, Any]) -> Draft:
+    action_id = _int(payload, "action_id")
+    fields = _assignees(ctx, payload)
+    if "status" in payload:
+        fields["status"] = _choice(payload, "status", ACTION_STATUSES)
+    if "title" in payload:
+        fields["title"] = _text(payload, "title", required=True, max_len=300)
+    note = _text(payload, "body", max_len=5000)
+    session = ctx.session
+    if action_id is None:
+        if not fields.get("title"):
+            raise Invalid("The action was not accepted.", {"title": "An action item needs a title."})
+        item = ActionItem(room_id=ctx.room.id, created_seq=0, updated_seq=0, title=fields["title"],
+                          status=fields.get("status") or "open", assignee_org_id=fields.get("assignee_org_id"),
+                          assignee_user_id=fields.get("assignee_user_id"), due_at=fields.get("due_at"),
+                          source=_text(payload, "source", max_len=64) or None)
+        session.add(item)
+        session.flush()
+        changed = None
+    else:
+        found = session.get(ActionItem, action_id)
+        if found is None or found.room_id != ctx.room.id:
+            raise NotFound("No such action item in this room.")
+        item = found
+        changed = {k: [_plain(getattr(item, k)), _plain(v)] for k, v in fields.items() if getattr(item, k) != v}
+        if not changed and not note:
+            raise Invalid("The action was not accepted.", {"action_id": "Nothing to change."})
+        for key, value in fields.items():
+            setattr(item, key, value)
+        item.updated_at = utcnow()
+    session.flush()
+    session.refresh(item)
+
+    def _stamp(event: RoomEvent) -> None:
+        if item.created_seq == 0:
+            item.created_seq = event.seq
+        item.updated_seq = event.seq
+
+    data = _action_data(item)
+    data["op"] = "create" if changed is None else "update"
+    if changed:
+        data["changes"] = changed
+    return Draft(note, render_markdown(note), data, after=_stamp, audit={"action_id": item.id, "op": data["op"]})
+
+
+def _plain(value: Any) -> Any:
+    return iso(value) if isinstance(value, datetime) else value
+
+
+# sitrep ----------------------------------------------------------------------
+
+def prepare_sitrep(ctx: PostContext, payload: dict[str, Any]) -> Draft:
+    """A situation report filed for the author's organisation (which must participate)."""
+    if ctx.actor.org_id not in ctx.room.org_ids:
+        raise Forbidden("Situation reports are filed per participating organisation; yours is not one.")
+    parts = {name: _text(payload, name, max_len=BODY_MAX) for name in SITREP_FIELDS}
+    if not parts["situation"]:
+        raise Invalid("The sitrep was not accepted.", {"situation": "Describe the situation."})
+    body = "\n\n".join(f"### {SITREP_TITLES[k]}\n\n{v}" for k, v in parts.items() if v)
+    data = {"org_id": ctx.actor.org_id, "org": ctx.actor.org.name,
+            "sections": {k: render_markdown(v) for k, v in parts.items() if v}}
+    return Draft(body, render_markdown(body), data)
+
+
+# status (lead) ---------------------------------------------------------------
+
+def prepare_status(ctx: PostContext, payload: dict[str, Any]) -> Draft:
+    room, session = ctx.room, ctx.session
+    changes: dict[str, list[Any]] = {}
+    for name, choices in (("status", STATUSES), ("severity", SEVERITIES), ("tlp", TLPS)):
+        if name in payload:
+            value = _choice(payload, name, choices)
+            if value != getattr(room, name):
+                changes[name] = [getattr(room, name), value]
+    if "title" in payload:
+        title = _text(payload, "title", required=True, max_len=200)
+        if title != room.title:
+            changes["title"] = [room.title, title]
+    if "summary" in payload:
+        summary = _text(payload, "summary")
+        if summary != room.summary:
+            changes["summary"] = [room.summary, summary]
+    if "sitrep_cadence_min" in payload:
+        cadence = _int(payload, "sitrep_cadence_min")
+        if cadence is not None and not 15 <= cadence <= 7 * 24 * 60:
+            raise Invalid("The change was not accepted.", {"sitrep_cadence_min": "Between 15 minutes and 7 days."})
+        if cadence != room.sitrep_cadence_min:
+            changes["sitrep_cadence_min"] = [room.sitrep_cadence_min, cadence]
+    add = _org_ids(ctx, payload.get("orgs_add"), "orgs_add")
+    remove = _org_ids(ctx, payload.get("orgs_remove"), "orgs_remove")
+    current = room.org_ids
+    add, remove = add - current, remove & current
+    if remove and remove >= current | add:
+        raise Invalid("The change was not accepted.", {"orgs_remove": "A room keeps at least one organisation."})
+    if add or remove:
+        changes["orgs"] = [sorted(current), sorted((current | add) - remove)]
+    if not changes:
+        raise Invalid("The change was not accepted.", {"status": "Nothing to change."})
+
+    for name in ("status", "severity", "tlp", "title"):
+        if name in changes:
+            setattr(room, name, changes[name][1])
+    if "summary" in changes:
+        room.summary, room.summary_html = changes["summary"][1], render_markdown(changes["summary"][1])
+        changes["summary"] = ["…", "…"]  # the text lives on the room; keep the event small
+    if "sitrep_cadence_min" in changes:
+        room.sitrep_cadence_min = changes["sitrep_cadence_min"][1]
+        room.sitrep_anchor = utcnow() if room.sitrep_cadence_min else None
+    for org_id in add:
+        room.orgs.append(RoomOrg(org_id=org_id))
+    for link in [o for o in room.orgs if o.org_id in remove]:
+        room.orgs.remove(link)
+    room.updated_at = utcnow()
+    session.flush()
+    if {"tlp", "orgs"} & changes.keys():
+        # Rights may have shrunk: sockets re-check who may still follow the room.
+        realtime.recheck_room(session, room.id)
+    names = {o.org_id: o.org.name for o in room.orgs}
+    data = {"changes": changes, "org_names": names}
+    return Draft(data=data, audit={"changes": list(changes)})
+
+
+def _org_ids(ctx: PostContext, value: Any, name: str) -> set[int]:
+    if value in (None, ""):
+        return set()
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise Invalid("The change was not accepted.", {name: "A list of organisation ids."})
+    found = set(ctx.session.scalars(select(Organization.id).where(Organization.id.in_(value))))
+    if found != set(value):
+        raise Invalid("The change was not accepted.", {name: "Unknown organisation id(s)."})
+    return found
+
+
+# member (lead) ---------------------------------------------------------------
+
+def prepare_member(ctx: PostContext, payload: dict[str, Any]) -> Draft:
+    room, session = ctx.room, ctx.session
+    op = _choice(payload, "op", ("add", "remove", "role"), "add")
+    user = _member_user(ctx, payload)
+    existing = next((m for m in room.members if m.user_id == user.id), None)
+    role = _choice(payload, "role", ("lead", "member", "observer"), "member")
+    if op == "add":
+        if existing is not None:
+            raise Invalid("The change was not accepted.", {"user": f"{user.name} is already a member."})
+        check_member_org(session, user, room.tlp, room.org_ids)
+        room.members.append(RoomMember(user_id=user.id, role=role or "member"))
+        old = None
+    else:
+        if existing is None:
+            raise Invalid("The change was not accepted.", {"user": f"{user.name} is not a named member."})
+        old = existing.role
+        leads = [m for m in room.members if m.role == "lead"]
+        if old == "lead" and len(leads) == 1 and (op == "remove" or role != "lead"):
+            raise Invalid("The change was not accepted.", {"user": "A room keeps at least one lead."})
+        if op == "remove":
+            room.members.remove(existing)
+            role = None
+        else:
+            if role == old:
+                raise Invalid("The change was not accepted.", {"role": "That is already the role."})
+            existing.role = role or "member"
+    session.flush()
+    if op != "add":
+        realtime.recheck_room(session, room.id)
+    data = {"op": op, "user_id": user.id, "user": user.name, "org": user.org.name, "role": role, "old_role": old}
+    return Draft(data=data, audit={"op": op, "user_id": user.id, "role": role})
+
+
+def _member_user(ctx: PostContext, payload: dict[str, Any]) -> User:
+    from council.auth.services import find_user
+
+    user: User | None = None
+    if payload.get("email"):
+        user = find_user(ctx.session, str(payload["email"]))
+    elif payload.get("user_id") is not None:
+        user_id = _int(payload, "user_id")
+        user = ctx.session.get(User, user_id) if user_id else None
+    if user is None or not user.active:
+        raise Invalid("The change was not accepted.", {"user": "No active user with that email or id."})
+    return user
+
+
+def check_member_org(session: Any, user: User, tlp: str, org_ids: set[int]) -> None:
+    if not org_may_join(user.org_id, ancestors(session, user.org_id), tlp, frozenset(org_ids)):
+        raise Invalid("The change was not accepted.", {
+            "user": f"{user.name}'s organisation is not allowed in a TLP:{tlp} room with these participants."
+        })
+
+
+register_kind(KindSpec("message", prepare_message))
+register_kind(KindSpec("timeline", prepare_timeline))
+register_kind(KindSpec("action", prepare_action))
+register_kind(KindSpec("sitrep", prepare_sitrep))
+register_kind(KindSpec("status", prepare_status, lead_only=True, allowed_when_closed=True))
+register_kind(KindSpec("member", prepare_member, lead_only=True))

@@ -1,0 +1,84 @@
+"""Pages of rooms: the list, the new-room form and the live room."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from council.auth.forms import ActionForm
+from council.auth.login import current_account
+from council.errors import Invalid
+from council.extensions import settings
+from council.orgs.services import list_orgs
+from council.rooms import services, stream
+from council.rooms.forms import TLP_HELP, RoomForm
+from council.rooms.models import SEVERITIES, STATUSES, TIMELINE_CATEGORIES, TLPS
+from council.rooms.serialize import action_json, room_json, sitrep_json
+from council.web import commit, db, flash_errors
+
+bp = Blueprint("rooms", __name__, url_prefix="/rooms")
+
+
+@bp.get("/")
+def index() -> Any:
+    status = request.args.get("status", "active")
+    tlp = request.args.get("tlp") or None
+    mine = request.args.get("mine") == "1"
+    rooms = services.list_rooms(db(), actor=current_account(), status=status, tlp=tlp, mine=mine)
+    return render_template("council/rooms/index.html", rooms=rooms, status=status, tlp=tlp, mine=mine,
+                           tlps=TLPS, statuses=STATUSES)
+
+
+def _form() -> RoomForm:
+    form = RoomForm()
+    form.orgs.choices = [(o.id, o.name) for o in list_orgs(db())]
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> Any:
+    form = _form()
+    actor = current_account()
+    if form.validate_on_submit():
+        emails = [e for e in re.split(r"[\s,;]+", form.members.data or "") if e]
+        try:
+            room = services.create_room(
+                db(), actor=actor, title=form.title.data, summary=form.summary.data or "",
+                severity=form.severity.data, tlp=form.tlp.data, org_ids=list(form.orgs.data or []),
+                member_emails=emails,
+            )
+        except Invalid as err:
+            flash_errors(err)
+            db().rollback()
+        else:
+            commit()
+            flash("Room opened. You are its lead.", "success")
+            return redirect(url_for("rooms.show", room_id=room.id))
+    elif request.method == "POST":
+        flash("Check the form: a title is required.", "error")
+    if not form.is_submitted():
+        form.orgs.data = [actor.org_id]
+    return render_template("council/rooms/new.html", form=form, tlp_help=TLP_HELP), 422 if form.errors else 200
+
+
+@bp.get("/<int:room_id>")
+def show(room_id: int) -> Any:
+    actor = current_account()
+    room, role = services.get_room(db(), actor=actor, room_id=room_id)
+    events, more = stream.list_events(db(), room, limit=50)
+    boot = {
+        "room": room_json(room, role),
+        "me": {"id": actor.id, "name": actor.name, "org_id": actor.org_id, "org": actor.org.name},
+        "events": stream.serialize_page(db(), events, room),
+        "has_more": more,
+        "actions": [action_json(a) for a in services.list_actions(db(), actor=actor, room_id=room.id)],
+        "sitreps": [sitrep_json(s) for s in services.sitrep_status(db(), actor=actor, room_id=room.id)],
+        "orgs": [{"id": o.id, "name": o.name} for o in list_orgs(db())],
+        "categories": list(TIMELINE_CATEGORIES),
+        "severities": list(SEVERITIES), "statuses": list(STATUSES), "tlps": list(TLPS),
+        "timezone": settings().timezone,
+    }
+    return render_template("council/rooms/show.html", room=room, role=role, boot=boot,
+                           action_form=ActionForm())

@@ -1,0 +1,223 @@
+"""The room event stream: the one path by which anything changes in a room.
+
+``append`` locks the room, hands out the next ``seq`` (1, 2, 3… with no gap:
+the counter moves in the same transaction as the insert), writes the event
+and its audit row, and queues the broadcast for after commit. A retried
+``client_id`` from the same author returns the first event and queues nothing.
+
+Event kinds register a :class:`KindSpec` (core kinds in kinds.py, exercise
+kinds from exercises/): it validates the payload and renders markdown once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from council import realtime
+from council.access import can_write, is_lead
+from council.audit.services import record
+from council.auth.models import User
+from council.errors import Conflict, Forbidden, Invalid
+from council.rooms.models import Room, RoomEvent
+from council.rooms.visibility import load_visible
+
+CLIENT_ID_MAX = 64
+PAGE_MAX = 500
+
+
+@dataclass
+class PostContext:
+    session: Session
+    actor: User
+    room: Room
+    role: str
+
+
+@dataclass
+class Draft:
+    """What a kind makes of a payload: text, safe HTML, fields, and work to do
+    once the event exists (projections that need its seq)."""
+
+    body: str = ""
+    body_html: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    after: Callable[[RoomEvent], None] | None = None
+    audit: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    name: str
+    prepare: Callable[[PostContext, dict[str, Any]], Draft]
+    lead_only: bool = False
+    allowed_when_closed: bool = False
+    # Optional per-kind writer check (e.g. exercise roles); returns an error text or None.
+    may_post: Callable[[PostContext], str | None] | None = None
+
+
+KINDS: dict[str, KindSpec] = {}
+Serializer = Callable[[RoomEvent, Room, dict[str, Any]], dict[str, Any]]
+SERIALIZERS: list[Serializer] = []
+
+
+def register_kind(spec: KindSpec) -> None:
+    KINDS[spec.name] = spec
+
+
+def iso(dt: Any) -> str | None:
+    if dt is None:
+        return None
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def serialize(event: RoomEvent, room: Room, current: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The event object of the contract, the same for REST, sockets and pages.
+
+    ``current`` is the text of the latest edit of a message, shown in place of
+    the original (the edit events keep the history).
+    """
+    author = event.author
+    out: dict[str, Any] = {
+        "room": room.id,
+        "seq": event.seq,
+        "kind": event.kind,
+        "id": event.id,
+        "author": None if author is None else {
+            "id": author.id, "name": author.name, "org": author.org.name, "org_id": author.org_id,
+        },
+        "created_at": iso(event.created_at),
+        "body": event.body,
+        "body_html": event.body_html,
+        "client_id": event.client_id,
+        "exercise": room.is_exercise,
+    }
+    out.update(json.loads(event.data))
+    if event.kind == "message" and "edits" not in out and "redacts" not in out:
+        out["edited_seq"] = event.edited_seq
+        out["redacted"] = event.redacted_seq is not None
+        if event.redacted_seq is not None:
+            out["body"], out["body_html"] = "", ""
+        elif current is not None:
+            out["body"], out["body_html"] = current
+    for extra in SERIALIZERS:
+        out = extra(event, room, out)
+    return out
+
+
+def serialize_page(session: Session, events: list[RoomEvent], room: Room) -> list[dict[str, Any]]:
+    """Serialise a page of history; edited messages show their latest text
+    (one extra query for the whole page, not one per message)."""
+    edits = {e.edited_seq for e in events if e.edited_seq is not None and e.redacted_seq is None}
+    current: dict[int, tuple[str, str]] = {}
+    if edits:
+        rows = session.execute(select(RoomEvent.seq, RoomEvent.body, RoomEvent.body_html).where(
+            RoomEvent.room_id == room.id, RoomEvent.seq.in_(edits)))
+        current = {seq: (body, html) for seq, body, html in rows}
+    return [serialize(e, room, current.get(e.edited_seq) if e.edited_seq else None) for e in events]
+
+
+def _lock_room(session: Session, room: Room) -> None:
+    """Serialise writers of one room. PostgreSQL: a row lock. SQLite: the
+    write transaction already holds the database's single write lock."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(Room.id).where(Room.id == room.id).with_for_update())
+        session.refresh(room, ["last_seq"])
+
+
+def _existing(session: Session, room_id: int, author_id: int, client_id: str) -> RoomEvent | None:
+    return session.scalars(select(RoomEvent).where(
+        RoomEvent.room_id == room_id, RoomEvent.author_id == author_id, RoomEvent.client_id == client_id,
+    )).one_or_none()
+
+
+def clean_client_id(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > CLIENT_ID_MAX:
+        raise Invalid("The event was not accepted.", {"client_id": f"A string of at most {CLIENT_ID_MAX} characters."})
+    return value
+
+
+def post(
+    session: Session, *, actor: User, room_id: int, kind: str, payload: dict[str, Any],
+    client_id: Any = None,
+) -> tuple[RoomEvent, bool]:
+    """Validate and append one event posted by ``actor``; returns (event, created)."""
+    room, role = load_visible(session, actor, room_id)
+    spec = KINDS.get(kind) if isinstance(kind, str) else None
+    if spec is None:
+        raise Invalid("The event was not accepted.", {"kind": f"Unknown kind. Use one of: {', '.join(sorted(KINDS))}."})
+    client_id = clean_client_id(client_id)
+    ctx = PostContext(session, actor, room, role)
+    if spec.may_post is not None:
+        problem = spec.may_post(ctx)
+        if problem:
+            raise Forbidden(problem)
+    elif spec.lead_only and not is_lead(role):
+        raise Forbidden("Only the room's lead may do this.")
+    elif not can_write(role):
+        raise Forbidden("Observers read, never write.")
+    if room.status == "closed" and not spec.allowed_when_closed:
+        raise Conflict("The room is closed. The lead can reopen it.")
+    if client_id is not None:
+        _lock_room(session, room)
+        first = _existing(session, room.id, actor.id, client_id)
+        if first is not None:
+            return first, False
+    draft = spec.prepare(ctx, payload)
+    return append(session, room=room, kind=kind, actor=actor, draft=draft, client_id=client_id), True
+
+
+def append(
+    session: Session, *, room: Room, kind: str, actor: User | None, draft: Draft,
+    client_id: str | None = None,
+) -> RoomEvent:
+    """Write one event with the next seq, its audit row, and queue its broadcast.
+
+    For services that have already checked the actor's rights (room creation,
+    exercise clock, scheduled injects).
+    """
+    _lock_room(session, room)
+    room.last_seq += 1
+    event = RoomEvent(
+        room_id=room.id, seq=room.last_seq, kind=kind, author_id=actor.id if actor else None,
+        body=draft.body, body_html=draft.body_html, client_id=client_id,
+        data=json.dumps(draft.data, separators=(",", ":"), default=str),
+    )
+    event.author = actor
+    session.add(event)
+    session.flush()
+    if draft.after is not None:
+        draft.after(event)
+    record(session, action=f"room.event.{kind}", actor=actor, target_type="room", target_id=room.id,
+           room_id=room.id, details={"seq": event.seq, **draft.audit})
+    realtime.emit(session, "event", serialize(event, room), to=f"room:{room.id}")
+    return event
+
+
+def list_events(
+    session: Session, room: Room, *, since: int | None = None, before: int | None = None,
+    limit: int = 100,
+) -> tuple[list[RoomEvent], bool]:
+    """Events after ``since`` (or before ``before``), oldest first; and whether more remain."""
+    limit = max(1, min(int(limit), PAGE_MAX))
+    stmt = select(RoomEvent).where(RoomEvent.room_id == room.id)
+    if before is not None:
+        stmt = stmt.where(RoomEvent.seq < before).order_by(RoomEvent.seq.desc()).limit(limit + 1)
+        rows = list(session.scalars(stmt))
+        return list(reversed(rows[:limit])), len(rows) > limit
+    if since is not None:
+        stmt = stmt.where(RoomEvent.seq > since).order_by(RoomEvent.seq).limit(limit + 1)
+        rows = list(session.scalars(stmt))
+        return rows[:limit], len(rows) > limit
+    # Neither: the latest page.
+    stmt = stmt.order_by(RoomEvent.seq.desc()).limit(limit + 1)
+    rows = list(session.scalars(stmt))
+    return list(reversed(rows[:limit])), len(rows) > limit

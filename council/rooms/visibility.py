@@ -1,0 +1,69 @@
+"""Applying council.access to rows: the viewer of a user, the facts of a room,
+and the same rule as a SQL filter for lists (deny by default)."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy.orm import Session
+
+from council.access import RoomFacts, Viewer, role_in
+from council.auth.models import User
+from council.errors import NotFound
+from council.orgs.models import Organization
+from council.rooms.models import Room, RoomMember, RoomOrg
+
+_VIEWERS = "council_viewers"
+
+
+def ancestors(session: Session, org_id: int) -> frozenset[int]:
+    """The parents of ``org_id`` up to the root (cycles are refused on write; guarded here)."""
+    seen: list[int] = []
+    current = session.get(Organization, org_id)
+    while current is not None and current.parent_id is not None and current.parent_id not in seen:
+        seen.append(current.parent_id)
+        current = session.get(Organization, current.parent_id)
+    return frozenset(seen)
+
+
+def viewer_of(session: Session, user: User) -> Viewer:
+    cache: dict[tuple[int, int], Viewer] = session.info.setdefault(_VIEWERS, {})
+    key = (user.id, user.org_id)
+    if key not in cache:
+        cache[key] = Viewer(user.id, user.org_id, ancestors(session, user.org_id), user.active)
+    return cache[key]
+
+
+def facts_of(room: Room) -> RoomFacts:
+    return RoomFacts(room.tlp, frozenset(room.org_ids), {m.user_id: m.role for m in room.members})
+
+
+def role_of(session: Session, user: User, room: Room) -> str | None:
+    return role_in(viewer_of(session, user), facts_of(room))
+
+
+def load_visible(session: Session, user: User, room_id: int) -> tuple[Room, str]:
+    """The room and the user's role in it; NotFound if absent *or* invisible."""
+    room = session.get(Room, room_id)
+    role = role_of(session, user, room) if room is not None else None
+    if room is None or role is None:
+        raise NotFound("No such room.")
+    return room, role
+
+
+def visible_filter(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL twin of access.can_see, for lists and counts."""
+    if not viewer.active:
+        return false()
+    named = exists(select(RoomMember.room_id).where(
+        RoomMember.room_id == Room.id, RoomMember.user_id == viewer.user_id))
+    in_orgs = exists(select(RoomOrg.room_id).where(
+        RoomOrg.room_id == Room.id, RoomOrg.org_id == viewer.org_id))
+    above = {viewer.org_id, *viewer.org_ancestors}
+    in_or_below = exists(select(RoomOrg.room_id).where(
+        RoomOrg.room_id == Room.id, RoomOrg.org_id.in_(above)))
+    return or_(
+        named,
+        Room.tlp.in_(("CLEAR", "GREEN")),
+        and_(Room.tlp == "AMBER", in_or_below),
+        and_(Room.tlp == "AMBER+STRICT", in_orgs),
+    )
