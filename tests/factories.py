@@ -10,6 +10,7 @@ from flask import Flask
 from council.actors import SYSTEM
 from council.auth.models import User
 from council.auth.services import create_user
+from council.db import Base
 from council.extensions import database
 from council.orgs.models import Organization
 from council.orgs.services import create_org
@@ -44,4 +45,7 @@ class Factory:
         from council import realtime
 
         with database(self.app).transaction(after_commit=realtime.flush) as s:
+            # Rows built in other sessions (users, orgs) join this one, as a
+            # request's own rows would be.
+            kwargs = {k: s.merge(v) if isinstance(v, Base) else v for k, v in kwargs.items()}
             return fn(s, **kwargs)
