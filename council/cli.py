@@ -135,9 +135,10 @@ def serve_command(host: str, port: int) -> None:
     standard library before anything imports it, and the flask CLI has
     imported plenty by now; a fresh process also avoids FLASK_RUN_FROM_CLI.
     """
-    env = {k: v for k, v in os.environ.items() if k != "FLASK_RUN_FROM_CLI"}
+    from council.config import child_environment
+
     args = [sys.executable, "-m", "council.server", "--host", host, "--port", str(port)]
-    os.execve(sys.executable, args, env)
+    os.execve(sys.executable, args, child_environment())
 
 
 @cli.command("seed-demo")

@@ -38,18 +38,27 @@ class Settings:
 def _read_or_create_secret(instance_path: Path) -> str:
     """Return the instance's secret key, creating it once with mode 0600.
 
-    O_EXCL makes two processes starting together agree on one key: the loser
-    of the race reads the winner's file.
+    The key is written in full to a private temporary file and then linked
+    into place, which fails if the name exists: two processes starting
+    together agree on one key, and the loser never reads a half-written file.
     """
     path = instance_path / "secret_key"
     instance_path.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    if not path.exists():
+        tmp = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(8)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise ConfigError(f"{path} is empty: delete it to have a new key made, or set COUNCIL_SECRET_KEY")
+    return key
 
 
 def default_database_url(instance_path: Path) -> str:
@@ -95,3 +104,11 @@ def from_env(
 def async_mode_from_env() -> str:
     """The async mode alone, for the server entry point that must patch before importing."""
     return os.environ.get("COUNCIL_ASYNC_MODE", "gevent").strip() or "gevent"
+
+
+def child_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a process the CLI replaces itself with (``council serve``),
+    without the flag the flask CLI sets for its own children."""
+    env = dict(os.environ if environ is None else environ)
+    env.pop("FLASK_RUN_FROM_CLI", None)
+    return env

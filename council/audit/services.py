@@ -121,13 +121,24 @@ def verify(session: Session) -> Verification:
             return Verification(False, count, prev_hash, row.id, why)
         if row.prev_hash != prev_hash:
             return Verification(False, count, prev_hash, row.id, "prev_hash does not match the row before")
-        if compute_hash(row) != row.hash:
+        try:
+            intact = compute_hash(row) == row.hash
+        except (ValueError, TypeError):  # details no longer JSON: tampered with
+            intact = False
+        if not intact:
             return Verification(False, count, prev_hash, row.id, "content does not match its hash")
         prev_hash, expected_id, count = row.hash, row.id + 1, count + 1
         session.expunge(row)
     head = session.get(AuditHead, 1)
-    if head is not None and (head.last_id != expected_id - 1 or head.last_hash != prev_hash):
+    last_id = expected_id - 1
+    if head is not None and head.last_id > last_id:
         return Verification(
             False, count, prev_hash, head.last_id, "row(s) missing at the end of the chain"
         )
+    if head is not None and head.last_id < last_id:
+        return Verification(
+            False, count, prev_hash, head.last_id + 1, "row(s) after the recorded end of the chain"
+        )
+    if head is not None and head.last_hash != prev_hash:
+        return Verification(False, count, prev_hash, last_id, "last row does not match the recorded tip")
     return Verification(True, count, prev_hash)

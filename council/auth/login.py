@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
-from flask_login import LoginManager, UserMixin
+from flask import Flask, session
+from flask_login import LoginManager, UserMixin, user_loaded_from_cookie
 
 from council.auth.models import User
 from council.auth.signin import load_session_user
@@ -67,6 +67,14 @@ def init_app(app: Flask, *, https: bool) -> LoginManager:
         user = load_session_user(db(), user_id, version)
         return SessionUser(user) if user else None
 
+    def _adopt_remembered(_app: Flask, **_extra: object) -> None:
+        # Flask-Login restores a remembered user without stamping the session
+        # with its identifier, so "strong" protection would end that session on
+        # the very next request (flask-login #248, #685). Stamp it, as a sign-in does.
+        session["_id"] = manager._session_identifier_generator()
+        session.permanent = True
+
+    user_loaded_from_cookie.connect(_adopt_remembered, app, weak=False)
     return manager
 
 
