@@ -99,6 +99,10 @@ def _register_blueprints(app: Flask) -> None:
     # API writes by bearer token carry no CSRF token; session writes are checked in api.auth.
     app.extensions["csrf"].exempt(api_bp)
     add_nav(app, "Rooms", "rooms.index", "rooms.")
+    from council.dashboard import add_card
+    from council.rooms.routes import rooms_card
+
+    add_card(app, rooms_card)
 
     @app.get("/healthz", endpoint="health")
     def health() -> dict[str, str]:
@@ -133,7 +137,6 @@ def _register_templates(app: Flask, timezone: str) -> None:
             "display_timezone": timezone,
             "now_utc": utcnow,
             "nav_items": app.extensions["council_nav"],
-            "dashboard_cards": app.extensions["council_dashboard_cards"],
         }
 
 

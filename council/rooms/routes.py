@@ -82,3 +82,11 @@ def show(room_id: int) -> Any:
     }
     return render_template("council/rooms/show.html", room=room, role=role, boot=boot,
                            action_form=ActionForm())
+
+
+def rooms_card(session: Any, user: Any) -> dict[str, Any]:
+    """Dashboard card: the active rooms the user can see, theirs first."""
+    active = services.list_rooms(session, actor=user, status="active", limit=50)
+    mine = {r.id for r in services.list_rooms(session, actor=user, status="active", mine=True, limit=50)}
+    active.sort(key=lambda r: (r.id not in mine, -r.updated_at.timestamp()))
+    return {"template": "council/rooms/_card.html", "rooms": active[:8], "mine": mine, "total": len(active)}

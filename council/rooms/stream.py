@@ -24,6 +24,7 @@ from council import realtime
 from council.access import can_write, is_lead
 from council.audit.services import record
 from council.auth.models import User
+from council.db import utcnow
 from council.errors import Conflict, Forbidden, Invalid
 from council.rooms.models import Room, RoomEvent
 from council.rooms.visibility import load_visible
@@ -186,6 +187,7 @@ def append(
     """
     _lock_room(session, room)
     room.last_seq += 1
+    room.updated_at = utcnow()
     event = RoomEvent(
         room_id=room.id, seq=room.last_seq, kind=kind, author_id=actor.id if actor else None,
         body=draft.body, body_html=draft.body_html, client_id=client_id,
