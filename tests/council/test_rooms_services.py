@@ -78,7 +78,7 @@ def test_seq_is_gapless_and_unique_under_concurrent_posts(app, world):
                 with database(app).transaction() as s:
                     stream.post(s, actor=s.merge(users[n % 2]), room_id=room.id, kind="message",
                                 payload={"body": f"w{n} m{i}"}, client_id=f"w{n}-{i}")
-        except BaseException as exc:  # noqa: BLE001 - surfaced below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
