@@ -427,6 +427,7 @@
 
   // ---- socket -----------------------------------------------------------
   var socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
+  window.__roomSocket = socket;  // for operators' consoles and browser tests
   function setConn(state, text) { els.conn.className = "conn conn-" + state; els.conn.textContent = text; }
   socket.on("connect", function () {
     setConn("connecting", "Joining…");
