@@ -77,7 +77,7 @@ def create_org_command(name: str, tier: str, sector: str | None, parent: str | N
             parent_id = parent_org.id
         org = create_org(session, actor=SYSTEM, name=name, tier=tier, sector=sector,
                          parent_id=parent_id)
-        click.echo(f"Created organisation {org.name} (id {org.id}, {org.tier_label}).")
+    click.echo(f"Created organisation {org.name} (id {org.id}, {org.tier_label}).")
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -105,7 +105,7 @@ def create_user_command(email: str, name: str, org_name: str, role: str, passwor
             return
         user = create_user(session, actor=SYSTEM, email=email, name=name, org_id=org.id,
                            role=role, password=password)
-        click.echo(f"Created user {user.email} (id {user.id}) in {org.name} as {role}.")
+    click.echo(f"Created user {user.email} (id {user.id}) in {org.name} as {role}.")
 
 
 @cli.command("create-token")

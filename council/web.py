@@ -51,6 +51,13 @@ def flash_errors(err: DomainError) -> None:
         flash(f"{field.replace('_', ' ').capitalize()}: {message}", "error")
 
 
+def flash_form_errors(form: Any) -> None:
+    """Say why a submitted form was refused (WTForms' own field messages)."""
+    for name, messages in form.errors.items():
+        label = getattr(getattr(form, name, None), "label", None)
+        flash(f"{label.text if label else name}: {' '.join(messages)}", "error")
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db", None)
     if session is not None:

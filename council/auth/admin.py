@@ -9,7 +9,7 @@ from council.auth.forms import ActionForm, ResetPasswordForm, UserForm
 from council.auth.login import current_account
 from council.errors import Forbidden, Invalid
 from council.orgs.services import list_orgs, require_admin
-from council.web import commit, db, flash_errors
+from council.web import commit, db, flash_errors, flash_form_errors
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
@@ -46,7 +46,7 @@ def create():  # type: ignore[no-untyped-def]
             flash(f"User {user.email} created.", "success")
             return redirect(url_for("users.index"))
     else:
-        flash("Check the form: email, name and organisation are required.", "error")
+        flash_form_errors(form)
     users = services.list_users(db(), actor=actor)
     return render_template("council/users/index.html", users=users, form=form,
                            action_form=ActionForm()), 422
@@ -70,7 +70,9 @@ def edit(user_id: int):  # type: ignore[no-untyped-def]
             commit()
             flash("User saved.", "success")
             return redirect(url_for("users.index"))
-    elif not form.is_submitted():
+    elif form.is_submitted():
+        flash_form_errors(form)
+    else:
         form.name.data, form.org_id.data, form.role.data = user.name, user.org_id, user.role
     return render_template("council/users/edit.html", user=user, form=form,
                            reset_form=ResetPasswordForm(), action_form=ActionForm())

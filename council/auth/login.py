@@ -7,6 +7,7 @@ remember cookie alike; putting the version there means one bump of
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from flask import Flask, session
@@ -17,6 +18,19 @@ from council.auth.signin import load_session_user
 
 REMEMBER_FOR = timedelta(days=7)
 SESSION_FOR = timedelta(hours=12)
+SIGNED_IN_AT = "signed_in_at"
+
+
+def stamp_session() -> None:
+    """Start the session's absolute life.
+
+    Sessions are browser-session cookies, not "permanent" ones: Flask-Login's
+    "strong" protection only deletes a session whose identifier (address and
+    user agent) changed when the session is not permanent; for permanent ones
+    it merely marks them non-fresh. The 12-hour limit is enforced here instead.
+    """
+    session.permanent = False
+    session[SIGNED_IN_AT] = time.time()
 
 
 class SessionUser(UserMixin):
@@ -42,7 +56,6 @@ def init_app(app: Flask, *, https: bool) -> LoginManager:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=https,
-        PERMANENT_SESSION_LIFETIME=SESSION_FOR,
         REMEMBER_COOKIE_NAME="council_remember",
         REMEMBER_COOKIE_DURATION=REMEMBER_FOR,
         REMEMBER_COOKIE_HTTPONLY=True,
@@ -64,6 +77,12 @@ def init_app(app: Flask, *, https: bool) -> LoginManager:
             user_id, version = (int(part) for part in ident.split(":", 1))
         except ValueError:
             return None
+        signed_in_at = session.get(SIGNED_IN_AT)  # absent only while a remember cookie restores
+        if signed_in_at is not None and time.time() - float(signed_in_at) > SESSION_FOR.total_seconds():
+            # Past its absolute life: sign in again, or let a remember cookie
+            # (tried next by Flask-Login) start a fresh one.
+            session.pop(SIGNED_IN_AT)
+            return None
         user = load_session_user(db(), user_id, version)
         return SessionUser(user) if user else None
 
@@ -72,7 +91,7 @@ def init_app(app: Flask, *, https: bool) -> LoginManager:
         # with its identifier, so "strong" protection would end that session on
         # the very next request (flask-login #248, #685). Stamp it, as a sign-in does.
         session["_id"] = manager._session_identifier_generator()
-        session.permanent = True
+        stamp_session()
 
     user_loaded_from_cookie.connect(_adopt_remembered, app, weak=False)
     return manager

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from council.auth import services, signin, tokens
 from council.auth.forms import ActionForm, ChangePasswordForm, LoginForm, TokenForm
-from council.auth.login import SessionUser, current_account
+from council.auth.login import SessionUser, current_account, stamp_session
 from council.errors import Invalid
 from council.web import client_address, commit, db, flash_errors
 
@@ -41,7 +41,7 @@ def login():  # type: ignore[no-untyped-def]
         if result.user is not None:
             session.clear()
             login_user(SessionUser(result.user), remember=bool(form.remember.data))
-            session.permanent = True
+            stamp_session()
             return redirect(_safe_next(request.args.get("next")))
         error = result.message
     elif request.method == "POST":
@@ -96,8 +96,11 @@ def change_password():  # type: ignore[no-untyped-def]
         flash_errors(err)
         return redirect(url_for("auth.account"))
     commit()
-    # This browser stays signed in under the new session version; all others end.
-    login_user(SessionUser(user))
+    # This browser stays signed in under the new session version (remembered
+    # if it was); every other session ends.
+    remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+    login_user(SessionUser(user), remember=remembered)
+    stamp_session()
     flash("Password changed. Every other session of yours has been signed out.", "success")
     return redirect(url_for("auth.account"))
 

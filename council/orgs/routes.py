@@ -9,7 +9,7 @@ from council.auth.login import current_account
 from council.errors import Invalid
 from council.orgs import services
 from council.orgs.models import SECTORS, TIERS
-from council.web import commit, db, flash_errors
+from council.web import commit, db, flash_errors, flash_form_errors
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/orgs")
 
@@ -49,7 +49,7 @@ def create():  # type: ignore[no-untyped-def]
             flash(f"Organisation “{org.name}” created.", "success")
             return redirect(url_for("orgs.index"))
     else:
-        flash("Check the form: a name and a tier are required.", "error")
+        flash_form_errors(form)
     return render_template("council/orgs/index.html", orgs=services.list_orgs(db()), form=form), 422
 
 
@@ -73,6 +73,9 @@ def edit(org_id: int):  # type: ignore[no-untyped-def]
         commit()
         flash("Organisation saved.", "success")
         return redirect(url_for("orgs.index"))
+    if form.is_submitted():
+        flash_form_errors(form)
+        return render_template("council/orgs/edit.html", org=org, form=form), 422
     if not form.is_submitted():
         form.name.data, form.tier.data = org.name, org.tier
         form.sector.data, form.parent_id.data = org.sector or "", org.parent_id or 0

@@ -46,7 +46,7 @@ def two_in_a_room(live_server, browser):
 
 
 def test_message_typed_in_one_browser_appears_in_the_other(two_in_a_room):
-    room, _lead, _member, (lead_page, member_page) = two_in_a_room
+    _room, _lead, _member, (lead_page, member_page) = two_in_a_room
     assert "TLP:AMBER" in lead_page.locator("[data-tlp-banner]").inner_text()
     member_page.fill("[data-composer-text]", "Payment switch **isolated** at 09:10")
     member_page.keyboard.press("Control+Enter")
@@ -76,7 +76,7 @@ def test_xss_payload_is_shown_as_text_and_never_runs(two_in_a_room):
 
 
 def test_feed_catches_up_after_a_reconnect(live_server, two_in_a_room):
-    room, lead, _member, (lead_page, member_page) = two_in_a_room
+    room, lead, _member, (_lead_page, member_page) = two_in_a_room
     member_page.evaluate("window.__roomSocket.disconnect()")
     member_page.locator("[data-conn].conn-down").wait_for()
     factory = Factory(live_server.app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -282,3 +283,34 @@ def test_an_unexpected_error_renders_the_500_page_without_a_traceback(tmp_path, 
         assert "Content-Security-Policy" in response.headers
     finally:
         database(prod_app).dispose()
+
+
+def _age_session(client, hours):
+    with client.session_transaction() as sess:
+        sess["signed_in_at"] -= hours * 3600
+
+
+def test_session_ends_after_twelve_hours_without_remember_me(client, make):
+    make.user("old@example.org")
+    login(client, "old@example.org", PASSWORD)
+    _age_session(client, 11)
+    assert client.get("/").status_code == 200
+    _age_session(client, 2)
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_remember_me_starts_a_fresh_session_after_twelve_hours(client, make):
+    _sign_in_remembered(client, make, "old-remembered@example.org")
+    _age_session(client, 13)
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as sess:
+        assert time.time() - sess["signed_in_at"] < 60
+
+
+def test_strong_protection_ends_a_session_moved_to_another_browser(client, make):
+    make.user("moved@example.org")
+    login(client, "moved@example.org", PASSWORD)
+    assert client.get("/").status_code == 200
+    response = client.get("/", headers={"User-Agent": "Stolen-Cookie-Browser/1.0"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
