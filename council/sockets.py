@@ -57,6 +57,8 @@ class Connection:
     org_id: int = 0
     org: str = ""
     rooms: set[int] = field(default_factory=set)
+    # Per room, the audience channels joined beside room:<id> (see rooms/audience.py).
+    channels: dict[int, set[str]] = field(default_factory=dict)
     bucket: Bucket = field(default_factory=Bucket)
 
 

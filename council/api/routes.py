@@ -11,6 +11,7 @@ from council.errors import Invalid
 from council.orgs.services import list_orgs
 from council.rooms import services as rooms
 from council.rooms import stream
+from council.rooms.audience import audiences_of, view_for
 from council.rooms.serialize import action_json, room_json, sitrep_json
 from council.text import render_markdown
 from council.web import commit, db
@@ -69,10 +70,11 @@ def get_room(room_id: int) -> Any:
 
 @bp.get("/rooms/<int:room_id>/events")
 def list_events(room_id: int) -> Any:
-    room, _role = rooms.get_room(db(), actor=api_user(), room_id=room_id)
+    room, role = rooms.get_room(db(), actor=api_user(), room_id=room_id)
     events, more = stream.list_events(db(), room, since=int_arg("since"), before=int_arg("before"),
                                       limit=int_arg("limit", 100) or 100)
-    return {"events": stream.serialize_page(db(), events, room), "latest_seq": room.last_seq,
+    audiences = audiences_of(db(), api_user(), room, role)
+    return {"events": stream.serialize_page(db(), events, room, audiences), "latest_seq": room.last_seq,
             "has_more": more}
 
 
@@ -82,8 +84,9 @@ def post_event(room_id: int) -> Any:
     event, created = stream.post(db(), actor=api_user(), room_id=room_id, kind=data.get("kind"),
                                  payload=data, client_id=data.get("client_id"))
     commit()
-    room, _role = rooms.get_room(db(), actor=api_user(), room_id=room_id)
-    return stream.serialize(event, room), 201 if created else 200
+    room, role = rooms.get_room(db(), actor=api_user(), room_id=room_id)
+    shown = view_for(stream.serialize(event, room), audiences_of(db(), api_user(), room, role))
+    return shown, 201 if created else 200
 
 
 @bp.get("/rooms/<int:room_id>/actions")

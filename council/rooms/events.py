@@ -27,6 +27,7 @@ from council import realtime
 from council.errors import DomainError, Invalid
 from council.extensions import database
 from council.rooms import stream
+from council.rooms.audience import audiences_of, view_for
 from council.rooms.visibility import load_visible
 from council.sockets import Connection, Registry, connection_user, rate_limited, room_channel
 
@@ -83,16 +84,20 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                 disconnect()
                 return SESSION_ENDED
             room, role = load_visible(session, user, room_id)
+            audiences = audiences_of(session, user, room, role)
             # Join first, then read: an event committed in between arrives twice
             # at worst (the client drops the duplicate by seq), never not at all.
             join_room(room_channel(room.id))
+            for key in audiences:
+                join_room(f"{room_channel(room.id)}:{key}")
             conn = reg.get(sid)
             if conn is not None:
                 conn.rooms.add(room.id)
+                conn.channels[room.id] = audiences
             events, more = stream.list_events(session, room, since=since, limit=JOIN_PAGE if since is not None else 100)
             session.refresh(room, ["last_seq"])
             answer = {"ok": True, "latest_seq": room.last_seq, "has_more": more, "role": role,
-                      "events": stream.serialize_page(session, events, room)}
+                      "events": stream.serialize_page(session, events, room, audiences)}
         except DomainError as err:
             return _fail(err)
         finally:
@@ -108,9 +113,12 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
             return _fail(err)
         leave_room(room_channel(room_id))
         conn = reg.get(request.sid)  # type: ignore[attr-defined]
-        if conn is not None and room_id in conn.rooms:
-            conn.rooms.discard(room_id)
-            send_presence(room_id)
+        if conn is not None:
+            for key in conn.channels.pop(room_id, set()):
+                leave_room(f"{room_channel(room_id)}:{key}")
+            if room_id in conn.rooms:
+                conn.rooms.discard(room_id)
+                send_presence(room_id)
         return {"ok": True}
 
     @socketio.on("post")
@@ -129,8 +137,9 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                 else:
                     event, _created = stream.post(session, actor=user, room_id=room_id, kind=data.get("kind"),
                                                   payload=data, client_id=data.get("client_id"))
-                    room = event_room(session, event)
-                    answer = {"ok": True, "seq": event.seq, "event": stream.serialize(event, room)}
+                    room, role = load_visible(session, user, room_id)
+                    shown = view_for(stream.serialize(event, room), audiences_of(session, user, room, role))
+                    answer = {"ok": True, "seq": event.seq, "event": shown}
         except DomainError as err:
             return _fail(err)
         if answer is SESSION_ENDED:
@@ -154,14 +163,26 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                     from council.auth.signin import load_session_user
 
                     user = load_session_user(session, conn.user_id, conn.session_version)
+                    channel = room_channel(item.room_id)
+                    old = conn.channels.get(item.room_id, set())
                     try:
                         if user is None:
                             raise Invalid("gone")
-                        load_visible(session, user, item.room_id)
+                        room, role = load_visible(session, user, item.room_id)
                     except DomainError:
                         conn.rooms.discard(item.room_id)
-                        socketio.server.leave_room(conn.sid, room_channel(item.room_id), namespace="/")
+                        for key in conn.channels.pop(item.room_id, set()):
+                            socketio.server.leave_room(conn.sid, f"{channel}:{key}", namespace="/")
+                        socketio.server.leave_room(conn.sid, channel, namespace="/")
                         socketio.emit("removed", {"room": item.room_id}, to=conn.sid)
+                        continue
+                    # Still in: follow the audiences they belong to now.
+                    new = audiences_of(session, user, room, role)
+                    for key in old - new:
+                        socketio.server.leave_room(conn.sid, f"{channel}:{key}", namespace="/")
+                    for key in new - old:
+                        socketio.server.enter_room(conn.sid, f"{channel}:{key}", namespace="/")
+                    conn.channels[item.room_id] = new
             finally:
                 session.close()
         send_presence(item.room_id)
@@ -169,8 +190,3 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
     reg.disconnect_hooks.append(on_disconnect)
     reg.handlers["recheck_room"] = recheck
 
-
-def event_room(session: Any, event: Any) -> Any:
-    from council.rooms.models import Room
-
-    return session.get(Room, event.room_id)

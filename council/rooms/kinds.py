@@ -332,8 +332,8 @@ def prepare_member(ctx: PostContext, payload: dict[str, Any]) -> Draft:
                 raise Invalid("The change was not accepted.", {"role": "That is already the role."})
             existing.role = role or "member"
     session.flush()
-    if op != "add":
-        realtime.recheck_room(session, room.id)
+    # Removal ends a member's view; any change may move them between audiences.
+    realtime.recheck_room(session, room.id)
     data = {"op": op, "user_id": user.id, "user": user.name, "org": user.org.name, "role": role, "old_role": old}
     return Draft(data=data, audit={"op": op, "user_id": user.id, "role": role})
 

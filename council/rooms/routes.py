@@ -13,6 +13,7 @@ from council.errors import Invalid
 from council.extensions import settings
 from council.orgs.services import list_orgs
 from council.rooms import services, stream
+from council.rooms.audience import audiences_of
 from council.rooms.forms import TLP_HELP, RoomForm
 from council.rooms.models import SEVERITIES, STATUSES, TIMELINE_CATEGORIES, TLPS
 from council.rooms.serialize import action_json, room_json, sitrep_json
@@ -71,7 +72,7 @@ def show(room_id: int) -> Any:
     boot = {
         "room": room_json(room, role),
         "me": {"id": actor.id, "name": actor.name, "org_id": actor.org_id, "org": actor.org.name},
-        "events": stream.serialize_page(db(), events, room),
+        "events": stream.serialize_page(db(), events, room, audiences_of(db(), actor, room, role)),
         "has_more": more,
         "actions": [action_json(a) for a in services.list_actions(db(), actor=actor, room_id=room.id)],
         "sitreps": [sitrep_json(s) for s in services.sitrep_status(db(), actor=actor, room_id=room.id)],

@@ -26,6 +26,7 @@ from council.audit.services import record
 from council.auth.models import User
 from council.db import utcnow
 from council.errors import Conflict, Forbidden, Invalid
+from council.rooms.audience import deliveries, view_for
 from council.rooms.models import Room, RoomEvent
 from council.rooms.visibility import load_visible
 
@@ -112,16 +113,20 @@ def serialize(event: RoomEvent, room: Room, current: tuple[str, str] | None = No
     return out
 
 
-def serialize_page(session: Session, events: list[RoomEvent], room: Room) -> list[dict[str, Any]]:
-    """Serialise a page of history; edited messages show their latest text
-    (one extra query for the whole page, not one per message)."""
+def serialize_page(
+    session: Session, events: list[RoomEvent], room: Room, audiences: set[str] | None,
+) -> list[dict[str, Any]]:
+    """Serialise a page of history for a viewer with these audience keys
+    (see audience.py); edited messages show their latest text (one extra
+    query for the whole page, not one per message)."""
     edits = {e.edited_seq for e in events if e.edited_seq is not None and e.redacted_seq is None}
     current: dict[int, tuple[str, str]] = {}
     if edits:
         rows = session.execute(select(RoomEvent.seq, RoomEvent.body, RoomEvent.body_html).where(
             RoomEvent.room_id == room.id, RoomEvent.seq.in_(edits)))
         current = {seq: (body, html) for seq, body, html in rows}
-    return [serialize(e, room, current.get(e.edited_seq) if e.edited_seq else None) for e in events]
+    return [view_for(serialize(e, room, current.get(e.edited_seq) if e.edited_seq else None), audiences)
+            for e in events]
 
 
 def _lock_room(session: Session, room: Room) -> None:
@@ -200,7 +205,8 @@ def append(
         draft.after(event)
     record(session, action=f"room.event.{kind}", actor=actor, target_type="room", target_id=room.id,
            room_id=room.id, details={"seq": event.seq, **draft.audit})
-    realtime.emit(session, "event", serialize(event, room), to=f"room:{room.id}")
+    for channel, payload in deliveries(serialize(event, room)):
+        realtime.emit(session, "event", payload, to=channel)
     return event
 
 

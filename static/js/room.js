@@ -165,7 +165,7 @@
     els.events.insertBefore(li, after);
   }
 
-  function hiddenInFeed(ev) { return ev.kind === "message" && (ev.edits || ev.redacts); }
+  function hiddenInFeed(ev) { return ev.kind === "restricted" || (ev.kind === "message" && (ev.edits || ev.redacts)); }
 
   // Apply one event's effects (panels, header, edits of earlier messages).
   function effects(ev, live) {
@@ -211,9 +211,22 @@
     effects(ev, live);
   }
 
+  // A full event arriving after its partial form (stub or redacted copy,
+  // sent to the whole room) takes its place; a partial never replaces a full one.
+  function upgrade(ev) {
+    if (held.has(ev.seq)) { held.set(ev.seq, ev); return; }
+    events.set(ev.seq, ev);
+    var old = els.events.querySelector('[data-seq="' + ev.seq + '"]');
+    if (old) old.remove();
+    if (!hiddenInFeed(ev)) place(renderEvent(ev), ev.seq);
+    effects(ev, true);
+  }
+
   // Feed one event in; apply everything now contiguous; fill gaps by REST.
   function receive(ev, live) {
-    if (ev.seq <= shown || events.has(ev.seq)) return;
+    var have = events.get(ev.seq) || held.get(ev.seq);
+    if (have) { if (have.partial && !ev.partial) upgrade(ev); return; }
+    if (ev.seq <= shown) return;
     held.set(ev.seq, ev);
     while (held.has(shown + 1)) {
       var next = held.get(shown + 1);

@@ -151,7 +151,7 @@ def test_edit_and_redact_keep_history(app, make, world):
     try:
         room = session.get(Room, world["room"].id)
         rows, _ = stream.list_events(session, room, since=0)
-        page = {e["seq"]: e for e in stream.serialize_page(session, rows, room)}
+        page = {e["seq"]: e for e in stream.serialize_page(session, rows, room, None)}
     finally:
         session.close()
     assert page[msg.seq]["redacted"] is True and page[msg.seq]["body_html"] == ""
@@ -170,7 +170,7 @@ def test_edited_message_shows_latest_text_in_history(app, make, world):
     try:
         room = session.get(Room, world["room"].id)
         rows, _ = stream.list_events(session, room, since=msg.seq - 1, limit=1)
-        [shown] = stream.serialize_page(session, rows, room)
+        [shown] = stream.serialize_page(session, rows, room, None)
     finally:
         session.close()
     assert shown["body"] == "v3 by lead" and shown["edited_seq"] == msg.seq + 2
