@@ -91,18 +91,31 @@ def _register_blueprints(app: Flask) -> None:
     from council.auth.admin import bp as users_bp
     from council.auth.routes import bp as auth_bp
     from council.dashboard import bp as main_bp
+    from council.decisions import services as decision_services
+    from council.decisions.api import bp as decisions_api_bp
+    from council.decisions.routes import bp as decisions_bp
     from council.orgs.routes import bp as orgs_bp
     from council.rooms.routes import bp as rooms_bp
 
-    for bp in (auth_bp, main_bp, orgs_bp, users_bp, rooms_bp, api_bp):
+    for bp in (auth_bp, main_bp, orgs_bp, users_bp, rooms_bp, decisions_bp, api_bp, decisions_api_bp):
         app.register_blueprint(bp)
     # API writes by bearer token carry no CSRF token; session writes are checked in api.auth.
     app.extensions["csrf"].exempt(api_bp)
+    app.extensions["csrf"].exempt(decisions_api_bp)
     add_nav(app, "Rooms", "rooms.index", "rooms.")
+    add_nav(app, "Decisions", "decisions.register", "decisions.")
     from council.dashboard import add_card
+    from council.decisions.routes import decisions_card
     from council.rooms.routes import rooms_card
+    from council.scheduler import add_job
 
     add_card(app, rooms_card)
+    add_card(app, decisions_card)
+    add_job(app, "decision deadlines", 10.0, decision_services.close_due)
+    from council.decisions.routes import room_boot
+    from council.rooms.routes import add_room_extension
+
+    add_room_extension(app, boot=room_boot, panel="council/decisions/_panel.html", script="js/decisions.js")
 
     @app.get("/healthz", endpoint="health")
     def health() -> dict[str, str]:
@@ -123,9 +136,12 @@ def _register_templates(app: Flask, timezone: str) -> None:
     zone = ZoneInfo(timezone)
 
     @app.template_filter("localtime")
-    def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        if value is None:
+    def localtime(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """A UTC time (datetime or ISO 8601 text) in the display zone."""
+        if not value:
             return ""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         return value.astimezone(zone).strftime(fmt)
 
     app.extensions["council_nav"] = []

@@ -2,10 +2,11 @@
 
 from council.audit.models import AuditEntry, AuditHead
 from council.auth.models import ApiToken, LoginThrottle, User
+from council.decisions.models import Decision, DecisionPosition
 from council.orgs.models import Organization
 from council.rooms.models import ActionItem, Room, RoomEvent, RoomMember, RoomOrg
 
 __all__ = [
-    "ActionItem", "ApiToken", "AuditEntry", "AuditHead", "LoginThrottle", "Organization", "Room", "RoomEvent",
-    "RoomMember", "RoomOrg", "User",
+    "ActionItem", "ApiToken", "AuditEntry", "AuditHead", "Decision", "DecisionPosition", "LoginThrottle",
+    "Organization", "Room", "RoomEvent", "RoomMember", "RoomOrg", "User",
 ]

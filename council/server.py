@@ -24,10 +24,12 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    from council import scheduler
     from council.app import create_app
     from council.extensions import socketio
 
     app = create_app()
+    scheduler.start(app)
     print(f"CERT Council serving on http://{args.host}:{args.port}/ "
           f"(async mode {socketio(app).async_mode})", flush=True)
     socketio(app).run(app, host=args.host, port=args.port, log_output=False,

@@ -8,6 +8,7 @@ the one sanitiser.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -170,6 +171,19 @@ def _action_data(item: ActionItem) -> dict[str, Any]:
     }
 
 
+# Where an action item can come from ("decision_id" -> "decision:<id>"): a
+# slice registers a validator that checks the reference in the room and
+# returns the source text. Nothing else sets ActionItem.source.
+ACTION_SOURCES: dict[str, Callable[[PostContext, Any], str]] = {}
+
+
+def _source(ctx: PostContext, payload: dict[str, Any]) -> str | None:
+    for key, validate in ACTION_SOURCES.items():
+        if payload.get(key) is not None:
+            return validate(ctx, payload[key])
+    return None
+
+
 def prepare_action(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     action_id = _int(payload, "action_id")
     fields = _assignees(ctx, payload)
@@ -185,7 +199,7 @@ def prepare_action(ctx: PostContext, payload: dict[str, Any]) -> Draft:
         item = ActionItem(room_id=ctx.room.id, created_seq=0, updated_seq=0, title=fields["title"],
                           status=fields.get("status") or "open", assignee_org_id=fields.get("assignee_org_id"),
                           assignee_user_id=fields.get("assignee_user_id"), due_at=fields.get("due_at"),
-                          source=_text(payload, "source", max_len=64) or None)
+                          source=_source(ctx, payload))
         session.add(item)
         session.flush()
         changed = None
@@ -258,6 +272,12 @@ def prepare_status(ctx: PostContext, payload: dict[str, Any]) -> Draft:
             raise Invalid("The change was not accepted.", {"sitrep_cadence_min": "Between 15 minutes and 7 days."})
         if cadence != room.sitrep_cadence_min:
             changes["sitrep_cadence_min"] = [room.sitrep_cadence_min, cadence]
+    if "decision_quorum_pct" in payload:
+        pct = _int(payload, "decision_quorum_pct")
+        if pct is None or not 1 <= pct <= 100:
+            raise Invalid("The change was not accepted.", {"decision_quorum_pct": "A percentage from 1 to 100."})
+        if pct != room.decision_quorum_pct:
+            changes["decision_quorum_pct"] = [room.decision_quorum_pct, pct]
     add = _org_ids(ctx, payload.get("orgs_add"), "orgs_add")
     remove = _org_ids(ctx, payload.get("orgs_remove"), "orgs_remove")
     current = room.org_ids
@@ -269,7 +289,7 @@ def prepare_status(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     if not changes:
         raise Invalid("The change was not accepted.", {"status": "Nothing to change."})
 
-    for name in ("status", "severity", "tlp", "title"):
+    for name in ("status", "severity", "tlp", "title", "decision_quorum_pct"):
         if name in changes:
             setattr(room, name, changes[name][1])
     if "summary" in changes:

@@ -55,6 +55,9 @@ class Room(Base):
     last_seq: Mapped[int] = mapped_column(default=0)
     sitrep_cadence_min: Mapped[int | None]
     sitrep_anchor: Mapped[datetime | None]
+    # Share of participating organisations that must take a position before
+    # a decision can be adopted (decisions/rules.py).
+    decision_quorum_pct: Mapped[int] = mapped_column(default=50, server_default="50")
 
     created_by: Mapped[User] = relationship()
     orgs: Mapped[list[RoomOrg]] = relationship(cascade="all, delete-orphan", lazy="selectin")

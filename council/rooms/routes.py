@@ -3,23 +3,40 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
 
 from council.auth.forms import ActionForm
 from council.auth.login import current_account
+from council.auth.models import User
 from council.errors import Invalid
 from council.extensions import settings
 from council.orgs.services import list_orgs
 from council.rooms import services, stream
 from council.rooms.audience import audiences_of
 from council.rooms.forms import TLP_HELP, RoomForm
-from council.rooms.models import SEVERITIES, STATUSES, TIMELINE_CATEGORIES, TLPS
+from council.rooms.models import SEVERITIES, STATUSES, TIMELINE_CATEGORIES, TLPS, Room
 from council.rooms.serialize import action_json, room_json, sitrep_json
 from council.web import commit, db, flash_errors
 
 bp = Blueprint("rooms", __name__, url_prefix="/rooms")
+BootExtra = Callable[[Session, User, Room, str], dict[str, Any]]
+
+
+def add_room_extension(app: Flask, *, boot: BootExtra | None = None, panel: str | None = None,
+                       script: str | None = None) -> None:
+    """Let another slice add to the room page: data in the boot JSON, a panel
+    template in the side column, a script after room.js (decisions, exercises)."""
+    ext = app.extensions.setdefault("council_room_ext", {"boot": [], "panels": [], "scripts": []})
+    if boot:
+        ext["boot"].append(boot)
+    if panel:
+        ext["panels"].append(panel)
+    if script:
+        ext["scripts"].append(script)
 
 
 @bp.get("/")
@@ -81,8 +98,11 @@ def show(room_id: int) -> Any:
         "severities": list(SEVERITIES), "statuses": list(STATUSES), "tlps": list(TLPS),
         "timezone": settings().timezone,
     }
+    ext = current_app.extensions.get("council_room_ext", {"boot": [], "panels": [], "scripts": []})
+    for extra in ext["boot"]:
+        boot.update(extra(db(), actor, room, role))
     return render_template("council/rooms/show.html", room=room, role=role, boot=boot,
-                           action_form=ActionForm())
+                           action_form=ActionForm(), panels=ext["panels"], scripts=ext["scripts"])
 
 
 def rooms_card(session: Any, user: Any) -> dict[str, Any]:

@@ -31,6 +31,7 @@ def room_json(room: Room, role: str | None = None) -> dict[str, Any]:
         "latest_seq": room.last_seq,
         "sitrep_cadence_min": room.sitrep_cadence_min,
         "sitrep_anchor": iso(room.sitrep_anchor),
+        "decision_quorum_pct": room.decision_quorum_pct,
         "role": role,
     }
 

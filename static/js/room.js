@@ -60,8 +60,15 @@
   boot.actions.forEach(function (a) { actions.set(a.id, a); });
   var presence = { members: [], orgs: [] };
 
+  // Follow the newest events unless the reader scrolled up: decided by the
+  // reader's own scrolling, not re-measured at each insert (layout shifts of
+  // other panels must not unstick the feed).
+  var stick = true;
   function atBottom() { return els.feed.scrollHeight - els.feed.scrollTop - els.feed.clientHeight < 40; }
-  function scrollToBottom() { els.feed.scrollTop = els.feed.scrollHeight; }
+  function scrollToBottom() { els.feed.scrollTop = els.feed.scrollHeight; stick = true; }
+  if ("ResizeObserver" in window) {
+    new ResizeObserver(function () { if (stick) els.feed.scrollTop = els.feed.scrollHeight; }).observe(els.events);
+  }
 
   // ---- rendering of one event -------------------------------------------
   function authorLine(ev, label) {
@@ -130,6 +137,15 @@
       var det = el("details", { class: "sitrep-body" }, [el("summary", { text: "Situation report from " + ev.org })]);
       det.appendChild(el("div", { class: "md", html: ev.body_html }));
       li.appendChild(det);
+    } else if (ev.kind === "decision") {
+      li.appendChild(authorLine(ev, "decision"));
+      var d = ev.decision || {};
+      var line = {
+        proposed: "proposed a decision: ", superseded: "proposed a decision superseding #" + ev.supersedes + ": ",
+        position: (ev.org || "") + (ev.changed ? " changed its position to " : " took the position ") + (ev.position || "") + " on ",
+        closed: "decision " + (ev.outcome === "adopted" ? "ADOPTED" + (ev.chosen_option ? " (" + ev.chosen_option + ")" : "") : ev.outcome === "rejected" ? "REJECTED" : "closed without quorum") + ": "
+      }[ev.op] || "";
+      li.appendChild(el("div", { class: "ev-body" }, [line, el("a", { href: "#decision-" + ev.decision_id, "data-decision-jump": String(ev.decision_id), text: "#" + ev.decision_id + " " + (d.title || "") })]));
     } else if (ev.kind === "status") {
       li.className += " ev-system";
       li.appendChild(el("div", { class: "ev-line" }, [
@@ -198,17 +214,21 @@
     }
   }
 
+  function announce(ev, live) {
+    document.dispatchEvent(new CustomEvent("council:event", { detail: { event: ev, live: live } }));
+  }
+
   function show(ev, live) {
     if (events.has(ev.seq)) return;
     events.set(ev.seq, ev);
     if (first === null || ev.seq < first) first = ev.seq;
     if (!hiddenInFeed(ev)) {
-      var keep = atBottom();
       place(renderEvent(ev), ev.seq);
       if (live) noteUnread(ev);
-      if (keep) scrollToBottom(); else if (live) els.newBelow.hidden = false;
+      if (stick) scrollToBottom(); else if (live) els.newBelow.hidden = false;
     }
     effects(ev, live);
+    announce(ev, live);
   }
 
   // A full event arriving after its partial form (stub or redacted copy,
@@ -220,6 +240,7 @@
     if (old) old.remove();
     if (!hiddenInFeed(ev)) place(renderEvent(ev), ev.seq);
     effects(ev, true);
+    announce(ev, true);
   }
 
   // Feed one event in; apply everything now contiguous; fill gaps by REST.
@@ -246,7 +267,7 @@
   }
 
   // ---- unread marker ----------------------------------------------------
-  function away() { return document.hidden || !atBottom(); }
+  function away() { return document.hidden || !stick; }
   function noteUnread(ev) {
     if (ev.author && ev.author.id === me.id) return;
     if (!away()) return;
@@ -264,7 +285,7 @@
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden && unreadMarker) setTimeout(function () { clearUnread(); }, 0);
   });
-  els.feed.addEventListener("scroll", function () { if (atBottom()) clearUnread(); });
+  els.feed.addEventListener("scroll", function () { stick = atBottom(); if (stick) clearUnread(); });
   els.newBelow.addEventListener("click", function () { scrollToBottom(); clearUnread(); });
 
   // ---- history paging ---------------------------------------------------
@@ -282,6 +303,7 @@
       // Older edits/redactions may target messages now loaded.
       page.events.forEach(function (ev) { if (hiddenInFeed(ev)) effects(ev, false); });
       els.feed.scrollTop += els.feed.scrollHeight - height;   // keep the reader's place
+      stick = atBottom();
       els.loadEarlier.disabled = false;
       els.loadEarlier.hidden = !page.has_more;
       els.feedStart.hidden = page.has_more;
@@ -593,6 +615,12 @@
     var li = els.events.querySelector('[data-seq="' + t.getAttribute("data-jump") + '"]');
     if (li) { li.scrollIntoView({ block: "center" }); li.classList.add("flash-target"); setTimeout(function () { li.classList.remove("flash-target"); }, 1500); }
   });
+
+  // ---- for room extensions (decisions.js, exercise consoles) ---------------
+  window.councilRoom = {
+    boot: boot, me: me, el: el, when: when, api: api, post: post, zone: zone,
+    room: function () { return room; }, role: function () { return role; }, canWrite: canWrite
+  };
 
   // ---- start ------------------------------------------------------------
   renderHeader();

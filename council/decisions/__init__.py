@@ -1,0 +1,1 @@
+"""Council decisions: proposals, per-organisation positions, quorum, outcome."""

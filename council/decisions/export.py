@@ -1,0 +1,59 @@
+"""The decision register as CSV rows (the JSON export is decision_json)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from flask import Response
+from sqlalchemy.orm import Session
+
+from council.decisions.models import Decision
+from council.decisions.services import current_positions, dissent
+from council.rooms.models import Room
+from council.rooms.stream import iso
+
+COLUMNS = ["decision_id", "room_id", "room", "title", "tlp", "rule", "status", "outcome", "chosen_option",
+           "proposed_by", "proposed_at", "deadline", "closed_at", "positions", "dissent", "rationale",
+           "supersedes"]
+
+
+def _safe(value: Any) -> Any:
+    """Neutralise spreadsheet formulas in text cells (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def register_rows(session: Session, rows: list[tuple[Decision, Room]]) -> list[dict[str, Any]]:
+    out = []
+    for decision, room in rows:
+        positions = "; ".join(f"{p.org.name}: {p.position}" for p in current_positions(decision))
+        objecting = "; ".join(f"{d['org']}: {d['comment'] or d['position']}"
+                              for d in (dissent(decision, decision.chosen_option) if decision.outcome else []))
+        out.append({
+            "decision_id": decision.id, "room_id": room.id, "room": room.title, "title": decision.title,
+            "tlp": decision.tlp, "rule": decision.rule, "status": decision.status, "outcome": decision.outcome or "",
+            "chosen_option": decision.chosen_option or "", "proposed_by": decision.proposed_by.name,
+            "proposed_at": iso(decision.proposed_at), "deadline": iso(decision.deadline) or "",
+            "closed_at": iso(decision.closed_at) or "", "positions": positions, "dissent": objecting,
+            "rationale": decision.rationale, "supersedes": decision.supersedes_id or "",
+        })
+    return out
+
+
+def rows_as_csv(rows: list[dict[str, Any]], filename: str = "council-decisions.csv") -> Response:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _safe(v) for k, v in row.items()})
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def rows_as_json(payload: Any, filename: str = "council-decisions.json") -> Response:
+    return Response(json.dumps(payload, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,63 @@
+"""Timed jobs (decision deadlines, later exercise injects), one loop per process.
+
+Every process that serves runs this loop; the jobs themselves claim their
+rows in the database (row locks / the SQLite write lock, state re-checked
+under the lock), so a job's work happens once however many processes run it.
+Each run is its own short transaction; queued events go out after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from council import realtime
+from council.extensions import database, socketio
+
+log = logging.getLogger("council.scheduler")
+TICK_S = 0.5
+
+
+@dataclass
+class Job:
+    name: str
+    every_s: float
+    run: Callable[[Session], Any]
+    next_at: float = 0.0
+
+
+def add_job(app: Flask, name: str, every_s: float, run: Callable[[Session], Any]) -> None:
+    app.extensions.setdefault("council_jobs", []).append(Job(name, every_s, run))
+
+
+def run_due(app: Flask, now: float | None = None) -> None:
+    """Run every job whose time has come (one pass; tests call this directly)."""
+    now = time.monotonic() if now is None else now
+    for job in app.extensions.get("council_jobs", []):
+        if now < job.next_at:
+            continue
+        job.next_at = now + job.every_s
+        try:
+            with app.app_context(), database(app).transaction(after_commit=realtime.flush) as session:
+                job.run(session)
+        except Exception:  # a failing job must not stop the others, nor the loop
+            log.exception("scheduled job %s failed", job.name)
+
+
+def start(app: Flask) -> None:
+    """Run the jobs in a background task of the configured async mode."""
+    io = socketio(app)
+
+    def loop() -> None:
+        log.info("scheduler started: %s", ", ".join(j.name for j in app.extensions.get("council_jobs", [])))
+        while True:
+            run_due(app)
+            io.sleep(TICK_S)
+
+    io.start_background_task(loop)
