@@ -88,6 +88,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     import council.rooms.kinds  # noqa: F401  (registers the core event kinds)
     from council.api.routes import bp as api_bp
+    from council.audit.routes import bp as audit_bp
     from council.auth.admin import bp as users_bp
     from council.auth.routes import bp as auth_bp
     from council.dashboard import bp as main_bp
@@ -97,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from council.orgs.routes import bp as orgs_bp
     from council.rooms.routes import bp as rooms_bp
 
-    for bp in (auth_bp, main_bp, orgs_bp, users_bp, rooms_bp, decisions_bp, api_bp, decisions_api_bp):
+    for bp in (auth_bp, main_bp, orgs_bp, users_bp, audit_bp, rooms_bp, decisions_bp, api_bp, decisions_api_bp):
         app.register_blueprint(bp)
     # API writes by bearer token carry no CSRF token; session writes are checked in api.auth.
     app.extensions["csrf"].exempt(api_bp)
