@@ -10,7 +10,8 @@ Visibility
   AMBER+STRICT   users of participating orgs only
   RED            named members only
 A named member always sees the room: naming someone is the lead sharing it.
-Platform admins get nothing extra here.
+Exercise rooms are seen by their named members (the exercise's people) only,
+whatever their marking. Platform admins get nothing extra here.
 
 Role in a visible room
   named role (lead | member | observer) if named; otherwise "member" for a
@@ -41,6 +42,7 @@ class RoomFacts:
     tlp: str
     org_ids: frozenset[int]
     roles: dict[int, str]  # user id -> named role
+    named_only: bool = False  # exercise rooms
 
 
 def can_see(viewer: Viewer, room: RoomFacts) -> bool:
@@ -48,6 +50,8 @@ def can_see(viewer: Viewer, room: RoomFacts) -> bool:
         return False
     if viewer.user_id in room.roles:
         return True
+    if room.named_only:
+        return False
     if room.tlp in ("CLEAR", "GREEN"):
         return True
     if room.tlp == "AMBER":

@@ -10,13 +10,14 @@ may see the decision's TLP marking. REST and socket posts both land in
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
-from council.access import RoomFacts, can_see, is_lead, not_looser
+from council.access import can_see, is_lead, not_looser
 from council.audit.services import record
 from council.auth.models import User
 from council.db import utcnow
@@ -34,8 +35,7 @@ OPTION_MAX, OPTIONS_MAX = 120, 8
 
 
 def decision_visible(session: Session, user: User, decision: Decision, room: Room) -> bool:
-    facts = facts_of(room)
-    return can_see(viewer_of(session, user), RoomFacts(decision.tlp, facts.org_ids, facts.roles))
+    return can_see(viewer_of(session, user), replace(facts_of(room), tlp=decision.tlp))
 
 
 def load_decision(session: Session, actor: User, room_id: int, decision_id: int) -> tuple[Room, str, Decision]:
@@ -281,10 +281,10 @@ def prepare_decision(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     return OPS[op](ctx, payload)
 
 
-def restriction(full: dict[str, Any]) -> tuple[str, None] | None:
+def restriction(full: dict[str, Any]) -> list[tuple[str | None, dict[str, Any]]] | None:
     """Decision events carry the decision's marking: they reach only those who clear it."""
     tlp = full.get("tlp")
-    return None if tlp in (None, "CLEAR", "GREEN") else (f"tlp:{tlp}", None)
+    return None if tlp in (None, "CLEAR", "GREEN") else [(f"tlp:{tlp}", full)]
 
 
 def action_source(ctx: PostContext, value: Any) -> str:

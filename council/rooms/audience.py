@@ -23,6 +23,7 @@ An event hidden from a viewer still shows as a stub (seq and kind
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -34,9 +35,12 @@ from council.rooms.visibility import facts_of, viewer_of
 
 Provider = Callable[[Session, User, Room, str], set[str]]
 PROVIDERS: list[Provider] = []
-# kind -> function of the full event object returning (audience, partial form)
-# where ``partial form`` is None for "hidden" (a stub) or a redacted copy.
-Restriction = Callable[[dict[str, Any]], tuple[str, dict[str, Any] | None] | None]
+# kind -> function of the full event object returning its tiers, most
+# privileged first: (audience key, form) pairs, where the key None means
+# "everyone in the room" and the form is the event as that tier sees it (the
+# full event, a redacted copy, or a stub). None: no restriction.
+Tiers = list[tuple[str | None, dict[str, Any]]]
+Restriction = Callable[[dict[str, Any]], Tiers | None]
 RESTRICTIONS: dict[str, Restriction] = {}
 
 
@@ -51,7 +55,7 @@ def register_restriction(kind: str, restriction: Restriction) -> None:
 def tlp_levels(session: Session, user: User, room: Room, _role: str) -> set[str]:
     """The TLP levels this user would clear in this room (for items marked stricter than it)."""
     viewer, facts = viewer_of(session, user), facts_of(room)
-    return {f"tlp:{t}" for t in TLPS if can_see(viewer, type(facts)(t, facts.org_ids, facts.roles))}
+    return {f"tlp:{t}" for t in TLPS if can_see(viewer, replace(facts, tlp=t))}
 
 
 register_provider(tlp_levels)
@@ -65,28 +69,41 @@ def audiences_of(session: Session, user: User, room: Room, role: str) -> set[str
 
 
 def stub(full: dict[str, Any]) -> dict[str, Any]:
+    """What a viewer outside every tier sees: that an event with this seq exists."""
     return {"room": full["room"], "seq": full["seq"], "kind": "restricted", "id": full["id"],
             "author": None, "created_at": full["created_at"], "body": "", "body_html": "",
             "client_id": None, "exercise": full["exercise"], "partial": True}
 
 
+def redacted(full: dict[str, Any], *hidden: str) -> dict[str, Any]:
+    """A copy without the ``hidden`` fields, marked partial."""
+    return {**{k: v for k, v in full.items() if k not in hidden}, "partial": True}
+
+
+def _tiers(full: dict[str, Any]) -> Tiers | None:
+    rule = RESTRICTIONS.get(full["kind"])
+    return rule(full) if rule else None
+
+
 def view_for(full: dict[str, Any], audiences: set[str] | None) -> dict[str, Any]:
     """The event as a viewer with these audience keys may see it (None: all of it)."""
-    rule = RESTRICTIONS.get(full["kind"])
-    restricted = rule(full) if rule else None
-    if restricted is None or audiences is None or restricted[0] in audiences:
+    tiers = _tiers(full)
+    if tiers is None or audiences is None:
         return full
-    partial = restricted[1]
-    return stub(full) if partial is None else {**partial, "partial": True}
+    for key, form in tiers:
+        if key is None or key in audiences:
+            return form
+    return stub(full)
 
 
 def deliveries(full: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """(channel, payload) pairs for broadcasting one event."""
+    """(channel, payload) pairs for broadcasting one event: each tier's form to
+    its channel, and a stub to the room when no tier is for everyone."""
     channel = f"room:{full['room']}"
-    rule = RESTRICTIONS.get(full["kind"])
-    restricted = rule(full) if rule else None
-    if restricted is None:
+    tiers = _tiers(full)
+    if tiers is None:
         return [(channel, full)]
-    audience, partial = restricted
-    everyone = stub(full) if partial is None else {**partial, "partial": True}
-    return [(channel, everyone), (f"{channel}:{audience}", full)]
+    out = [(channel if key is None else f"{channel}:{key}", form) for key, form in tiers]
+    if all(key is not None for key, _form in tiers):
+        out.append((channel, stub(full)))
+    return out

@@ -34,7 +34,8 @@ def viewer_of(session: Session, user: User) -> Viewer:
 
 
 def facts_of(room: Room) -> RoomFacts:
-    return RoomFacts(room.tlp, frozenset(room.org_ids), {m.user_id: m.role for m in room.members})
+    return RoomFacts(room.tlp, frozenset(room.org_ids), {m.user_id: m.role for m in room.members},
+                     named_only=room.is_exercise)
 
 
 def role_of(session: Session, user: User, room: Room) -> str | None:
@@ -63,7 +64,9 @@ def visible_filter(viewer: Viewer) -> ColumnElement[bool]:
         RoomOrg.room_id == Room.id, RoomOrg.org_id.in_(above)))
     return or_(
         named,
-        Room.tlp.in_(("CLEAR", "GREEN")),
-        and_(Room.tlp == "AMBER", in_or_below),
-        and_(Room.tlp == "AMBER+STRICT", in_orgs),
+        and_(Room.kind != "exercise", or_(
+            Room.tlp.in_(("CLEAR", "GREEN")),
+            and_(Room.tlp == "AMBER", in_or_below),
+            and_(Room.tlp == "AMBER+STRICT", in_orgs),
+        )),
     )

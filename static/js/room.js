@@ -231,8 +231,9 @@
     announce(ev, live);
   }
 
-  // A full event arriving after its partial form (stub or redacted copy,
-  // sent to the whole room) takes its place; a partial never replaces a full one.
+  // An event may arrive in several forms (stub < redacted copy < full, sent to
+  // the room and to audience channels): a richer form replaces a poorer one.
+  function rank(ev) { return ev.kind === "restricted" ? 0 : ev.partial ? 1 : 2; }
   function upgrade(ev) {
     if (held.has(ev.seq)) { held.set(ev.seq, ev); return; }
     events.set(ev.seq, ev);
@@ -246,7 +247,7 @@
   // Feed one event in; apply everything now contiguous; fill gaps by REST.
   function receive(ev, live) {
     var have = events.get(ev.seq) || held.get(ev.seq);
-    if (have) { if (have.partial && !ev.partial) upgrade(ev); return; }
+    if (have) { if (rank(ev) > rank(have)) upgrade(ev); return; }
     if (ev.seq <= shown) return;
     held.set(ev.seq, ev);
     while (held.has(shown + 1)) {
