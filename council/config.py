@@ -31,7 +31,7 @@ class Settings:
     timezone: str = "Asia/Karachi"
     https: bool = False
     async_mode: str = "gevent"
-    modules: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ("exercises",)
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -87,7 +87,7 @@ def from_env(
     if "*" in origins:
         raise ConfigError("COUNCIL_ALLOWED_ORIGINS lists exact origins; '*' is not allowed")
     modules = tuple(
-        m.strip() for m in env.get("COUNCIL_MODULES", "").split(",") if m.strip()
+        m.strip() for m in env.get("COUNCIL_MODULES", "exercises").split(",") if m.strip()
     )
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),

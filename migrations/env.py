@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import council.models  # noqa: F401  (registers the core tables)
+import exercises.models  # noqa: F401  (the exercises slice's tables; it builds on council)
 from council.db import Base
 
 target_metadata = Base.metadata

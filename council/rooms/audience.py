@@ -45,7 +45,8 @@ RESTRICTIONS: dict[str, Restriction] = {}
 
 
 def register_provider(provider: Provider) -> None:
-    PROVIDERS.append(provider)
+    if provider not in PROVIDERS:  # every app built registers again
+        PROVIDERS.append(provider)
 
 
 def register_restriction(kind: str, restriction: Restriction) -> None:

@@ -170,3 +170,26 @@ def sitrep_status(session: Session, *, actor: User, room_id: int, now: datetime 
                 state = "due"
         result.append(SitrepState(link.org_id, link.org.name, state, seq, at))
     return result
+
+
+def name_members(session: Session, *, room: Room, actor: User, members: list[tuple[User, str]]) -> None:
+    """Name people in a room with their roles, each a ``member`` event.
+
+    For slices that decide who belongs themselves (an exercise names its
+    controllers, players…); the lead's own changes go through the member kind.
+    """
+    from council import realtime
+
+    present = {m.user_id for m in room.members}
+    for user, role in members:
+        if user.id in present:
+            continue
+        room.members.append(RoomMember(user_id=user.id, role=role))
+        present.add(user.id)
+        session.flush()
+        append(session, room=room, kind="member", actor=actor, draft=Draft(
+            data={"op": "add", "user_id": user.id, "user": user.name, "org": user.org.name, "role": role,
+                  "old_role": None},
+            audit={"op": "add", "user_id": user.id, "role": role},
+        ))
+    realtime.recheck_room(session, room.id)

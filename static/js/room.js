@@ -103,9 +103,12 @@
     return parts.join("; ");
   }
 
+  var renderers = {};  // kind -> function(ev, li, authorLine): extensions render their kinds
   function renderEvent(ev) {
     var li = el("li", { class: "ev ev-" + ev.kind, "data-seq": String(ev.seq) });
-    if (ev.kind === "message") {
+    if (renderers[ev.kind]) {
+      renderers[ev.kind](ev, li, authorLine);
+    } else if (ev.kind === "message") {
       li.appendChild(authorLine(ev));
       var body = el("div", { class: "ev-body md" });
       if (ev.redacted) { body.textContent = "Message redacted."; body.className = "ev-body redacted"; }
@@ -461,31 +464,6 @@
   }
   setInterval(refreshSitreps, 60000);
 
-  // ---- socket -----------------------------------------------------------
-  var socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
-  window.__roomSocket = socket;  // for operators' consoles and browser tests
-  function setConn(state, text) { els.conn.className = "conn conn-" + state; els.conn.textContent = text; }
-  socket.on("connect", function () {
-    setConn("connecting", "Joining…");
-    socket.timeout(10000).emit("join", { room: room.id, since: shown }, function (err, ack) {
-      if (err || !ack) { setConn("down", "Reconnecting…"); return; }
-      if (!ack.ok) { setConn("down", ack.error); return; }
-      if (ack.role && ack.role !== role) { role = ack.role; renderHeader(); }
-      ack.events.forEach(function (ev) { receive(ev, true); });
-      if (ack.has_more || ack.latest_seq > shown) fillGap();
-      setConn("live", "Live");
-    });
-  });
-  socket.on("disconnect", function () { setConn("down", "Reconnecting…"); });
-  socket.io.on("reconnect_attempt", function () { setConn("down", "Reconnecting…"); });
-  socket.on("connect_error", function () { setConn("down", "Reconnecting…"); });
-  socket.on("event", function (ev) { if (ev.room === room.id) receive(ev, true); });
-  socket.on("presence", function (p) { if (p.room === room.id) { presence = p; renderPresence(); } });
-  socket.on("removed", function (p) {
-    if (p.room !== room.id) return;
-    els.removed.hidden = false; els.composer.hidden = true; setConn("down", "No access"); socket.disconnect();
-  });
-
   // Post with a client id; retry with the same id until the server answers.
   function newClientId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -617,13 +595,46 @@
     if (li) { li.scrollIntoView({ block: "center" }); li.classList.add("flash-target"); setTimeout(function () { li.classList.remove("flash-target"); }, 1500); }
   });
 
+  var socket = null;
+  function setConn(state, text) { els.conn.className = "conn conn-" + state; els.conn.textContent = text; }
+
   // ---- for room extensions (decisions.js, exercise consoles) ---------------
   window.councilRoom = {
-    boot: boot, me: me, el: el, when: when, api: api, post: post, zone: zone,
+    boot: boot, me: me, el: el, when: when, api: api, post: post, zone: zone, renderers: renderers,
+    events: events,
     room: function () { return room; }, role: function () { return role; }, canWrite: canWrite
   };
 
+  // ---- socket (connected in start) ----------------------------------------
+  function connect() {
+  socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
+  window.__roomSocket = socket;  // for operators' consoles and browser tests
+  socket.on("connect", function () {
+    setConn("connecting", "Joining…");
+    socket.timeout(10000).emit("join", { room: room.id, since: shown }, function (err, ack) {
+      if (err || !ack) { setConn("down", "Reconnecting…"); return; }
+      if (!ack.ok) { setConn("down", ack.error); return; }
+      if (ack.role && ack.role !== role) { role = ack.role; renderHeader(); }
+      ack.events.forEach(function (ev) { receive(ev, true); });
+      if (ack.has_more || ack.latest_seq > shown) fillGap();
+      setConn("live", "Live");
+    });
+  });
+  socket.on("disconnect", function () { setConn("down", "Reconnecting…"); });
+  socket.io.on("reconnect_attempt", function () { setConn("down", "Reconnecting…"); });
+  socket.on("connect_error", function () { setConn("down", "Reconnecting…"); });
+  socket.on("event", function (ev) { if (ev.room === room.id) receive(ev, true); });
+  socket.on("presence", function (p) { if (p.room === room.id) { presence = p; renderPresence(); } });
+  socket.on("removed", function (p) {
+    if (p.room !== room.id) return;
+    els.removed.hidden = false; els.composer.hidden = true; setConn("down", "No access"); socket.disconnect();
+  });
+  }
+
   // ---- start ------------------------------------------------------------
+  // After every deferred script has run, so extensions (decisions.js,
+  // exercises.js) have registered their renderers and listeners.
+  function start() {
   renderHeader();
   boot.events.forEach(function (ev) {
     if (first === null) { shown = ev.seq - 1; }
@@ -635,4 +646,8 @@
   renderSitreps(boot.sitreps);
   renderPresence();
   scrollToBottom();
+  connect();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

@@ -1,0 +1,70 @@
+"""OpenAPI paths of the exercise API."""
+
+from __future__ import annotations
+
+from council.api.openapi import ERRORS, WRITE_ERRORS, _json, _ok, add_paths
+
+EX = {"name": "exercise_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+SC = {"name": "scenario_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+MSEL = {"name": "msel_id", "in": "path", "required": True, "schema": {"type": "string"}}
+ROW_ERRORS = {"type": "object", "properties": {"error": {"type": "string"}, "rows": {"type": "array", "items": {
+    "type": "object", "properties": {"row": {"type": "integer"}, "column": {"type": "string"},
+                                     "message": {"type": "string"}}}}}}
+CLOCK = {"type": "object", "properties": {"state": {"type": "string"}, "t_plus_s": {"type": "number"}}}
+INJECT = {"type": "object", "description": "An exercise inject with its release state (staff view)"}
+
+
+def add_openapi() -> None:
+    paths = {
+        "/scenarios": {
+            "get": {"summary": "The scenario library (latest versions)", "parameters": [
+                {"name": "sector", "in": "query", "schema": {"type": "string"}},
+                {"name": "capability", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": _ok({"type": "object"}), **ERRORS}},
+            "post": {"summary": "Import a scenario as JSON (metadata and MSEL rows)",
+                     "requestBody": {"required": True, **_json({"type": "object"})},
+                     "responses": {"201": _ok({"type": "object", "properties": {
+                         "id": {"type": "integer"}, "injects": {"type": "integer"}}}),
+                         "422": {"description": "Bad rows", **_json(ROW_ERRORS)}, **ERRORS}}},
+        "/scenarios/import": {"post": {
+            "summary": "Import an MSEL CSV as a new scenario; any bad row imports nothing",
+            "parameters": [{"name": "title", "in": "query", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
+            "responses": {"201": _ok({"type": "object", "properties": {
+                "id": {"type": "integer"}, "injects": {"type": "integer"}}}, "Imported"),
+                "422": {"description": "Errors with row and column", **_json(ROW_ERRORS)}, **ERRORS}}},
+        "/scenarios/{scenario_id}": {"get": {"summary": "A scenario with its MSEL (JSON export)",
+                                            "parameters": [SC], "responses": {"200": _ok({"type": "object"}),
+                                                                              **ERRORS}}},
+        "/scenarios/{scenario_id}/msel.csv": {"get": {"summary": "The MSEL as CSV", "parameters": [SC],
+            "responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                          **ERRORS}}},
+        "/exercises": {"post": {"summary": "Create a run from a scenario version (the caller directs it)",
+            "requestBody": {"required": True, **_json({"type": "object", "required": ["scenario_id", "title", "orgs"],
+                "properties": {"scenario_id": {"type": "integer"}, "title": {"type": "string"},
+                               "orgs": {"type": "array", "items": {"type": "integer"}},
+                               "controllers": {"type": "array", "items": {"type": "string"}},
+                               "evaluators": {"type": "array", "items": {"type": "string"}},
+                               "players": {"type": "object", "additionalProperties": {
+                                   "type": "array", "items": {"type": "string"}}},
+                               "observers": {"type": "array", "items": {"type": "string"}},
+                               "speed": {"type": "number", "minimum": 1, "maximum": 60},
+                               "tlp": {"type": "string"}}})},
+            "responses": {"201": _ok({"type": "object", "properties": {
+                "id": {"type": "integer"}, "room_id": {"type": "integer"}}}, "Created"), **WRITE_ERRORS}}},
+        "/exercises/{exercise_id}": {"get": {"summary": "The run as the caller may see it (staff: the MSEL)",
+                                            "parameters": [EX], "responses": {"200": _ok({"type": "object"}),
+                                                                              **ERRORS}}},
+        "/exercises/{exercise_id}/injects": {"post": {"summary": "Write and release an ad-hoc inject",
+            "parameters": [EX], "requestBody": {"required": True, **_json({"type": "object"})},
+            "responses": {"201": _ok(INJECT, "Released"), **WRITE_ERRORS}}},
+    }
+    for op, what in (("start", "STARTEX"), ("pause", "Pause the clock"), ("resume", "Resume the clock"),
+                     ("end", "ENDEX"), ("stop", "Real-world emergency stop (director)")):
+        paths[f"/exercises/{{exercise_id}}/{op}"] = {"post": {"summary": what, "parameters": [EX],
+            "responses": {"200": _ok(CLOCK), **WRITE_ERRORS}}}
+    for op, what in (("release", "Release now (early, held or during a pause)"),
+                     ("hold", "Hold or un-hold ({\"held\": bool})"), ("edit", "Edit before release")):
+        paths[f"/exercises/{{exercise_id}}/injects/{{msel_id}}/{op}"] = {"post": {"summary": what,
+            "parameters": [EX, MSEL], "responses": {"200": _ok(INJECT), **WRITE_ERRORS}}}
+    add_paths(paths)

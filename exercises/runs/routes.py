@@ -1,0 +1,79 @@
+"""Pages of exercise runs: my exercises, a new run; the run itself lives in its room."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from council.auth.forms import ActionForm
+from council.auth.login import current_account
+from council.errors import Invalid
+from council.orgs.services import list_orgs
+from council.rooms.models import TLPS
+from council.web import commit, db, flash_errors
+from exercises.runs import services as runs
+from exercises.scenarios import services as scenarios
+
+bp = Blueprint("exercises", __name__, url_prefix="/exercises")
+
+
+def _emails(text: str) -> list[str]:
+    return [e for e in re.split(r"[\s,;]+", text or "") if e]
+
+
+def players_from_form(text: str) -> dict[str, list[str]]:
+    """Lines "Team name: email, email" -> {team: [emails]}."""
+    teams: dict[str, list[str]] = {}
+    for line in (text or "").splitlines():
+        if ":" in line:
+            team, _, emails = line.partition(":")
+            if team.strip():
+                teams.setdefault(team.strip(), []).extend(_emails(emails))
+    return teams
+
+
+@bp.get("/")
+def index() -> Any:
+    mine = runs.list_exercises(db(), actor=current_account())
+    return render_template("exercises/runs/index.html", exercises=mine, t_plus=runs.t_plus)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> Any:
+    library = scenarios.list_scenarios(db(), latest_only=False)
+    values: dict[str, Any] = {"scenario_id": request.args.get("scenario", type=int), "speed": 1, "tlp": "AMBER",
+                              "orgs": []}
+    if request.method == "POST":
+        form = request.form
+        values = {"scenario_id": form.get("scenario_id", type=int), "title": form.get("title", ""),
+                  "orgs": [int(o) for o in form.getlist("orgs") if o.isdigit()],
+                  "controllers": form.get("controllers", ""), "evaluators": form.get("evaluators", ""),
+                  "observers": form.get("observers", ""), "players": form.get("players", ""),
+                  "speed": form.get("speed", type=float) or 0, "tlp": form.get("tlp", "AMBER")}
+        if not ActionForm().validate_on_submit():
+            flash("The form expired. Reload the page and try again.", "error")
+        else:
+            try:
+                ex = runs.create_exercise(
+                    db(), actor=current_account(), scenario_id=values["scenario_id"], title=values["title"],
+                    org_ids=values["orgs"], controllers=_emails(values["controllers"]),
+                    evaluators=_emails(values["evaluators"]), observers=_emails(values["observers"]),
+                    players=players_from_form(values["players"]), speed=values["speed"], tlp=values["tlp"])
+            except Invalid as err:
+                flash_errors(err)
+                db().rollback()
+            else:
+                commit()
+                flash("Exercise created. You direct it: STARTEX from the exercise panel when everyone is in.",
+                      "success")
+                return redirect(url_for("rooms.show", room_id=ex.room_id))
+    return render_template("exercises/runs/new.html", scenarios=library, orgs=list_orgs(db()), values=values,
+                           tlps=TLPS, action_form=ActionForm())
+
+
+@bp.get("/<int:exercise_id>")
+def show(exercise_id: int) -> Any:
+    ex, _part = runs.load_exercise(db(), current_account(), exercise_id)
+    return redirect(url_for("rooms.show", room_id=ex.room_id))

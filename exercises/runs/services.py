@@ -1,0 +1,439 @@
+"""Exercise runs: creation from a scenario version, the clock, and injects.
+
+Releasing an inject claims its row first (``UPDATE … WHERE status IN
+('pending', 'held')``); only the transaction whose claim matched a row
+writes the ``inject`` event. So an inject is released once whether the
+scheduler of one process or of five, or a controller's "release now", gets
+there first, and a rolled-back release leaves it pending.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from council.audit.services import record
+from council.auth.models import User
+from council.auth.services import find_user
+from council.db import utcnow
+from council.errors import Conflict, Forbidden, Invalid, NotFound
+from council.orgs.models import Organization
+from council.rooms.models import TLPS, Room
+from council.rooms.services import create_room, name_members
+from council.rooms.stream import Draft, append
+from council.text import render_markdown
+from exercises.models import Exercise, ExerciseInject, Participant, Scenario, Team
+from exercises.runs.clock import Clock, ClockError, apply
+from exercises.scenarios import msel
+from exercises.vocab import CONTROLLER_ONLY, STAFF
+
+ROOM_ROLES = {"director": "lead", "controller": "member", "evaluator": "observer", "player": "member",
+              "observer": "observer"}
+CLOCK_ROLES = {"start": STAFF - {"evaluator"}, "pause": STAFF - {"evaluator"}, "resume": STAFF - {"evaluator"},
+               "end": STAFF - {"evaluator"}, "stop": {"director"}}
+CONTROLLERS = frozenset({"director", "controller"})
+
+
+def clock_of(ex: Exercise) -> Clock:
+    return Clock(ex.state, ex.clock_t_s, ex.clock_wall, ex.speed)
+
+
+def t_plus(ex: Exercise, now: datetime | None = None) -> float:
+    return clock_of(ex).t_plus(now or utcnow())
+
+
+def role_of(ex: Exercise, user: User) -> Participant | None:
+    return next((p for p in ex.people if p.user_id == user.id), None)
+
+
+def exercise_for_room(session: Session, room_id: int) -> Exercise | None:
+    cache: dict[int, Exercise | None] = session.info.setdefault("council_exercise_by_room", {})
+    if room_id not in cache:
+        cache[room_id] = session.scalars(select(Exercise).where(Exercise.room_id == room_id)).one_or_none()
+    return cache[room_id]
+
+
+def load_exercise(session: Session, actor: User, exercise_id: int) -> tuple[Exercise, Participant]:
+    """The exercise and the actor's part in it; NotFound for anyone not in it."""
+    ex = session.get(Exercise, exercise_id)
+    part = role_of(ex, actor) if ex is not None else None
+    if ex is None or part is None:
+        raise NotFound("No such exercise.")
+    return ex, part
+
+
+def require(part: Participant, roles: frozenset[str] | set[str], what: str) -> None:
+    if part.role not in roles:
+        raise Forbidden(f"Only the exercise's {' or '.join(sorted(roles))} may {what}.")
+
+
+def list_exercises(session: Session, *, actor: User) -> list[tuple[Exercise, Participant]]:
+    rows = session.execute(select(Exercise, Participant).join(Participant, Participant.exercise_id == Exercise.id)
+                           .where(Participant.user_id == actor.id).order_by(Exercise.id.desc()))
+    return [(e, p) for e, p in rows.all()]
+
+
+# --- creation -----------------------------------------------------------------------
+
+def _users(session: Session, emails: Any, field: str, errors: dict[str, str]) -> list[User]:
+    if emails in (None, ""):
+        return []
+    if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+        errors[field] = "A list of email addresses."
+        return []
+    users = []
+    for email in emails:
+        user = find_user(session, email)
+        if user is None or not user.active:
+            errors[field] = f"No active user with email {email!r}."
+            return []
+        users.append(user)
+    return users
+
+
+def resolve_recipients(recipients: str, teams: list[Team]) -> list[int]:
+    """Team ids an inject's "to" reaches: all, or named teams / organisations."""
+    if recipients.strip().lower() == "all":
+        return [t.id for t in teams]
+    found: list[int] = []
+    for name in (n.strip().lower() for n in recipients.split(";") if n.strip()):
+        matches = [t.id for t in teams if t.name.lower() == name or (t.org is not None and t.org.name.lower() == name)]
+        if not matches:
+            raise LookupError(name)
+        found.extend(m for m in matches if m not in found)
+    return found
+
+
+def create_exercise(
+    session: Session, *, actor: User, scenario_id: Any, title: Any, org_ids: Any, controllers: Any = None,
+    evaluators: Any = None, players: Any = None, observers: Any = None, speed: Any = 1, tlp: Any = "AMBER",
+) -> Exercise:
+    """A run of one scenario version, with its own exercise room; the creator directs it."""
+    errors: dict[str, str] = {}
+    scenario = session.get(Scenario, scenario_id) if isinstance(scenario_id, int) else None
+    if scenario is None:
+        errors["scenario_id"] = "No such scenario."
+    if not isinstance(title, str) or not title.strip() or len(title) > 200:
+        errors["title"] = "A title of at most 200 characters."
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 1 <= speed <= 60:
+        errors["speed"] = "A speed factor from 1 to 60."
+    if tlp not in TLPS:
+        errors["tlp"] = f"One of: {', '.join(TLPS)}."
+    orgs: list[Organization] = []
+    if not isinstance(org_ids, list) or not org_ids or not all(isinstance(i, int) for i in org_ids):
+        errors["orgs"] = "A list of participating organisation ids."
+    else:
+        orgs = list(session.scalars(select(Organization).where(Organization.id.in_(org_ids))))
+        if len(orgs) != len(set(org_ids)):
+            errors["orgs"] = "Unknown organisation id(s)."
+    people: list[tuple[User, str, str | None]] = [(actor, "director", None)]
+    for field, role, emails in (("controllers", "controller", controllers), ("evaluators", "evaluator", evaluators),
+                                ("observers", "observer", observers)):
+        people += [(u, role, None) for u in _users(session, emails, field, errors)]
+    team_players: dict[str, list[User]] = {}
+    if players not in (None, {}):
+        if not isinstance(players, dict) or not all(isinstance(k, str) and k.strip() for k in players):
+            errors["players"] = "An object of team name -> list of emails."
+        else:
+            for team, emails in players.items():
+                team_players[team.strip()] = _users(session, emails, "players", errors)
+    seen: dict[int, str] = {}
+    for user, role, _team in people + [(u, "player", t) for t, us in team_players.items() for u in us]:
+        if user.id in seen and not (seen[user.id] == "director" and role == "director"):
+            errors["people"] = f"{user.email} has two roles ({seen[user.id]} and {role}); give each person one."
+        seen.setdefault(user.id, role)
+    if errors:
+        raise Invalid("The exercise was not created.", errors)
+    assert scenario is not None
+
+    room = create_room(session, actor=actor, title=str(title).strip(), severity="medium", tlp=tlp,
+                       org_ids=[o.id for o in orgs], summary=scenario.summary, kind="exercise")
+    ex = Exercise(scenario_id=scenario.id, scenario_version=scenario.version, room_id=room.id,
+                  title=str(title).strip(), speed=float(speed), objectives=scenario.objectives,
+                  capabilities=scenario.capabilities, created_by_id=actor.id)
+    by_name = {o.name.lower(): o for o in orgs}
+    names = list(team_players) or [o.name for o in orgs]
+    for name in names:
+        org = by_name.get(name.lower())
+        if org is None and team_players.get(name):
+            org = team_players[name][0].org
+        ex.teams.append(Team(name=name, org_id=org.id if org else None))
+    session.add(ex)
+    session.flush()
+    teams = {t.name: t for t in ex.teams}
+    for user, role, _ in people:
+        ex.people.append(Participant(user_id=user.id, role=role))
+    for team, users in team_players.items():
+        for user in users:
+            ex.people.append(Participant(user_id=user.id, role="player", team_id=teams[team].id))
+    missing: set[str] = set()
+    for inject in scenario.injects:
+        try:
+            targets = resolve_recipients(inject.recipients, ex.teams)
+        except LookupError as exc:
+            missing.add(str(exc.args[0]))
+            continue
+        fields = {c: getattr(inject, c) for c in _COLUMNS}
+        session.add(ExerciseInject(exercise_id=ex.id, team_ids=json.dumps(targets), **fields))
+    if missing:
+        raise Invalid("The exercise was not created.", {"teams": (
+            "The MSEL addresses names that are neither a team nor a participating organisation: "
+            + ", ".join(sorted(missing)))})
+    session.flush()
+    name_members(session, room=room, actor=actor, members=[
+        (session.get(User, p.user_id), ROOM_ROLES[p.role]) for p in ex.people if p.user_id != actor.id])
+    record(session, action="exercise.create", actor=actor, target_type="exercise", target_id=ex.id,
+           room_id=room.id, details={"scenario_id": scenario.id, "version": scenario.version,
+                                     "teams": [t.name for t in ex.teams], "speed": ex.speed})
+    return ex
+
+
+_COLUMNS = [msel.ATTR.get(c, c) for c in (
+    "msel_id", "offset", "type", "delivery", "from", "to", "title", "message", "expected_action", "objectives",
+    "capability", "controller", "notes", "release", "depends_on", "priority", "tlp")] + ["custom"]
+
+
+# --- clock ----------------------------------------------------------------------------
+
+def clock_draft(ex: Exercise, op: str, now: datetime, reason: str = "") -> Draft:
+    t = t_plus(ex, now)
+    body = ""
+    if op == "stop":
+        body = f"**REAL-WORLD EMERGENCY: the exercise is stopped.** {reason}".strip()
+    return Draft(body=body, body_html=render_markdown(body), data={
+        "op": op, "state": ex.state, "t_plus_s": round(t, 3), "speed": ex.speed, "exercise_id": ex.id,
+        "clock_wall": ex.clock_wall.isoformat() if ex.clock_wall else None, "reason": reason,
+    }, audit={"op": op, "exercise_id": ex.id, "t_plus_s": round(t, 1)})
+
+
+def clock_op(session: Session, *, actor: User, exercise_id: int, op: str, reason: str = "",
+             now: datetime | None = None) -> Exercise:
+    """STARTEX, pause, resume, ENDEX, or the director's real-world-emergency stop."""
+    ex, part = load_exercise(session, actor, exercise_id)
+    if op not in CLOCK_ROLES:
+        raise Invalid("Unknown clock operation.", {"op": "start, pause, resume, end or stop."})
+    require(part, CLOCK_ROLES[op], f"{op} the exercise")
+    now = now or utcnow()
+    try:
+        clock = apply(clock_of(ex), op, now)
+    except ClockError as exc:
+        raise Conflict(str(exc).capitalize() + ".") from None
+    ex.state, ex.clock_t_s, ex.clock_wall = clock.state, clock.t_s, clock.wall
+    if op == "start":
+        ex.started_at = now
+    if op in ("end", "stop"):
+        ex.ended_at = now
+        ex.stop_reason = reason[:2000] if op == "stop" else ""
+    room = session.get(Room, ex.room_id)
+    assert room is not None
+    append(session, room=room, kind="clock", actor=actor, draft=clock_draft(ex, op, now, reason[:2000]))
+    return ex
+
+
+# --- injects -----------------------------------------------------------------------------
+
+def inject_data(inject: ExerciseInject, ex: Exercise, t: float) -> dict[str, Any]:
+    return {
+        "exercise_id": ex.id, "msel_id": inject.msel_id, "title": inject.title, "from": inject.sender,
+        "delivery": inject.delivery, "to": inject.recipients, "team_ids": json.loads(inject.team_ids),
+        "type": inject.type, "priority": inject.priority, "tlp": inject.tlp, "t_plus_s": round(t, 3),
+        "offset_s": inject.offset_s, "adhoc": inject.adhoc,
+        "expected_action": inject.expected_action, "notes": inject.notes, "controller": inject.controller,
+    }
+
+
+def _release(session: Session, ex: Exercise, inject: ExerciseInject, actor: User | None, now: datetime) -> bool:
+    """Claim and release one inject; False if someone else released it first."""
+    claimed = session.execute(
+        update(ExerciseInject).where(ExerciseInject.id == inject.id,
+                                     ExerciseInject.status.in_(("pending", "held")))
+        .values(status="released", released_at=now, released_by_id=actor.id if actor else None)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        session.refresh(inject)
+        return False
+    session.refresh(inject)
+    t = t_plus(ex, now)
+    room = session.get(Room, ex.room_id)
+    assert room is not None
+    event = append(session, room=room, kind="inject", actor=actor, draft=Draft(
+        body=inject.message, body_html=render_markdown(inject.message), data=inject_data(inject, ex, t),
+        audit={"exercise_id": ex.id, "msel_id": inject.msel_id, "by": "controller" if actor else "schedule"}))
+    inject.released_t_s, inject.released_seq = t, event.seq
+    return True
+
+
+def _inject(session: Session, ex: Exercise, msel_id: str) -> ExerciseInject:
+    inject = session.scalars(select(ExerciseInject).where(ExerciseInject.exercise_id == ex.id,
+                                                          ExerciseInject.msel_id == msel_id)).one_or_none()
+    if inject is None:
+        raise NotFound("No such inject in this exercise.")
+    return inject
+
+
+def release_now(session: Session, *, actor: User, exercise_id: int, msel_id: str,
+                now: datetime | None = None) -> ExerciseInject:
+    """A controller releases an inject at once: early, held, or during a pause."""
+    ex, part = load_exercise(session, actor, exercise_id)
+    require(part, CONTROLLERS, "release injects")
+    if ex.state not in ("running", "paused"):
+        raise Conflict("Injects are released between STARTEX and ENDEX.")
+    inject = _inject(session, ex, msel_id)
+    if not _release(session, ex, inject, actor, now or utcnow()):
+        raise Conflict(f"Inject {msel_id} was already released.")
+    return inject
+
+
+def set_held(session: Session, *, actor: User, exercise_id: int, msel_id: str, held: bool) -> ExerciseInject:
+    ex, part = load_exercise(session, actor, exercise_id)
+    require(part, CONTROLLERS, "hold injects")
+    inject = _inject(session, ex, msel_id)
+    if inject.status not in ("pending", "held"):
+        raise Conflict(f"Inject {msel_id} is {inject.status}.")
+    inject.status = "held" if held else "pending"
+    record(session, action="exercise.inject_hold" if held else "exercise.inject_unhold", actor=actor,
+           target_type="exercise", target_id=ex.id, room_id=ex.room_id, details={"msel_id": msel_id})
+    return inject
+
+
+EDITABLE = ("title", "message", "expected_action", "notes", "from", "to", "delivery", "offset", "type",
+            "priority", "tlp", "release", "capability", "objectives")
+
+
+def edit_inject(session: Session, *, actor: User, exercise_id: int, msel_id: str,
+                fields: dict[str, Any]) -> ExerciseInject:
+    """Change an inject before its release (controllers)."""
+    ex, part = load_exercise(session, actor, exercise_id)
+    require(part, CONTROLLERS, "edit injects")
+    inject = _inject(session, ex, msel_id)
+    if inject.status == "released":
+        raise Conflict("A released inject is part of the record and cannot be edited.")
+    row = msel.inject_row(inject)
+    row.update({k: str(v) for k, v in fields.items() if k in EDITABLE and v is not None})
+    parsed = msel.parse_rows([row])
+    errors = [e for e in parsed.errors if e.column != "depends_on"]
+    if errors:
+        raise Invalid("The inject was not changed.", {e.column or "row": e.message for e in errors})
+    values = msel.model_fields(parsed.injects[0])
+    try:
+        team_ids = resolve_recipients(values["recipients"], ex.teams)
+    except LookupError as exc:
+        raise Invalid("The inject was not changed.", {"to": f"No team or organisation {exc.args[0]!r}."}) from None
+    for key in ("title", "message", "expected_action", "notes", "sender", "recipients", "delivery", "offset_s",
+                "type", "priority", "tlp", "release", "capability", "objectives"):
+        setattr(inject, key, values[key])
+    inject.team_ids, inject.edited = json.dumps(team_ids), True
+    record(session, action="exercise.inject_edit", actor=actor, target_type="exercise", target_id=ex.id,
+           room_id=ex.room_id, details={"msel_id": msel_id, "fields": sorted(fields)})
+    return inject
+
+
+def adhoc_inject(session: Session, *, actor: User, exercise_id: int, fields: dict[str, Any],
+                 now: datetime | None = None) -> ExerciseInject:
+    """Write an inject live and release it at once (controllers)."""
+    ex, part = load_exercise(session, actor, exercise_id)
+    require(part, CONTROLLERS, "write injects")
+    if ex.state not in ("running", "paused"):
+        raise Conflict("Ad-hoc injects are released between STARTEX and ENDEX.")
+    now = now or utcnow()
+    count = len(list(session.scalars(select(ExerciseInject.id).where(ExerciseInject.exercise_id == ex.id,
+                                                                     ExerciseInject.adhoc.is_(True)))))
+    row = {k: str(v) for k, v in fields.items() if k in EDITABLE and v is not None}
+    row.update({"msel_id": f"AH-{count + 1}", "offset": msel.format_offset(int(t_plus(ex, now))),
+                "release": "manual"})
+    parsed = msel.parse_rows([row])
+    if parsed.errors:
+        raise Invalid("The inject was not written.", {e.column or "row": e.message for e in parsed.errors})
+    values = msel.model_fields(parsed.injects[0])
+    try:
+        team_ids = resolve_recipients(values["recipients"], ex.teams)
+    except LookupError as exc:
+        raise Invalid("The inject was not written.", {"to": f"No team or organisation {exc.args[0]!r}."}) from None
+    inject = ExerciseInject(exercise_id=ex.id, adhoc=True, team_ids=json.dumps(team_ids), **values)
+    session.add(inject)
+    session.flush()
+    _release(session, ex, inject, actor, now)
+    return inject
+
+
+def release_due(session: Session, now: datetime | None = None) -> list[tuple[int, str]]:
+    """Release every automatic inject whose offset T+ has reached (and whose
+    dependency is out), in every running exercise. The scheduler's job."""
+    now = now or utcnow()
+    released: list[tuple[int, str]] = []
+    for ex in session.scalars(select(Exercise).where(Exercise.state == "running")).all():
+        t = t_plus(ex, now)
+        injects = list(session.scalars(select(ExerciseInject).where(ExerciseInject.exercise_id == ex.id)
+                                       .order_by(ExerciseInject.offset_s, ExerciseInject.id)))
+        out = {i.msel_id for i in injects if i.status == "released"}
+        for inject in injects:
+            if inject.status != "pending" or inject.release != "auto" or inject.offset_s > t:
+                continue
+            if inject.depends_on and inject.depends_on not in out:
+                continue
+            if _release(session, ex, inject, None, now):
+                released.append((ex.id, inject.msel_id))
+            out.add(inject.msel_id)
+    return released
+
+
+def next_due(session: Session, now: datetime | None = None) -> datetime | None:
+    """Wall time of the next automatic release across running exercises (for the scheduler's sleep)."""
+    now = now or utcnow()
+    soonest: datetime | None = None
+    for ex in session.scalars(select(Exercise).where(Exercise.state == "running")).all():
+        offset = session.scalar(select(ExerciseInject.offset_s).where(
+            ExerciseInject.exercise_id == ex.id, ExerciseInject.status == "pending",
+            ExerciseInject.release == "auto").order_by(ExerciseInject.offset_s).limit(1))
+        if offset is not None:
+            at = clock_of(ex).wall_at(offset)
+            if at is not None and (soonest is None or at < soonest):
+                soonest = at
+    return soonest
+
+
+# --- views ---------------------------------------------------------------------------------
+
+def inject_json(inject: ExerciseInject, *, staff: bool) -> dict[str, Any]:
+    out = {
+        "msel_id": inject.msel_id, "offset_s": inject.offset_s, "offset": msel.format_offset(inject.offset_s),
+        "type": inject.type, "delivery": inject.delivery, "from": inject.sender, "to": inject.recipients,
+        "team_ids": json.loads(inject.team_ids), "title": inject.title, "message": inject.message,
+        "message_html": render_markdown(inject.message) if staff else None,
+        "capability": inject.capability, "objectives": inject.objectives, "release": inject.release,
+        "depends_on": inject.depends_on, "priority": inject.priority, "tlp": inject.tlp, "status": inject.status,
+        "released_t_s": inject.released_t_s, "released_seq": inject.released_seq, "adhoc": inject.adhoc,
+        "edited": inject.edited,
+    }
+    if staff:
+        out.update({k: getattr(inject, k) for k in CONTROLLER_ONLY})
+    else:
+        out.pop("message_html")
+    return out
+
+
+def exercise_json(session: Session, ex: Exercise, part: Participant, now: datetime | None = None) -> dict[str, Any]:
+    """The run as the participant may see it; only staff get the MSEL."""
+    now = now or utcnow()
+    staff = part.role in STAFF
+    out: dict[str, Any] = {
+        "id": ex.id, "title": ex.title, "room_id": ex.room_id, "scenario_id": ex.scenario_id,
+        "scenario_version": ex.scenario_version, "state": ex.state, "speed": ex.speed,
+        "t_plus_s": round(t_plus(ex, now), 3), "clock_t_s": ex.clock_t_s,
+        "clock_wall": ex.clock_wall.isoformat() if ex.clock_wall else None, "server_now": now.isoformat(),
+        "role": part.role, "team_id": part.team_id, "exercise": True,
+        "teams": [{"id": t.id, "name": t.name, "org_id": t.org_id} for t in ex.teams],
+        "objectives": json.loads(ex.objectives), "capabilities": json.loads(ex.capabilities),
+        "people": [{"user_id": p.user_id, "name": p.user.name, "role": p.role, "team_id": p.team_id}
+                   for p in ex.people],
+    }
+    if staff:
+        injects = session.scalars(select(ExerciseInject).where(ExerciseInject.exercise_id == ex.id)
+                                  .order_by(ExerciseInject.offset_s, ExerciseInject.id))
+        out["injects"] = [inject_json(i, staff=True) for i in injects]
+    return out
+

@@ -1,0 +1,194 @@
+"""MSEL files: reading and writing injects as CSV (and the JSON twin).
+
+Import checks every row and reports each error with its row (the line in the
+file, the header being row 1) and column; a file with any bad row imports
+nothing. Unknown columns are kept per inject as custom fields, so export then
+import gives back the same MSEL.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from council.rooms.models import TLPS
+from exercises.vocab import CAPABILITIES, DELIVERIES, INJECT_TYPES, MSEL_HEADERS, RELEASES
+
+MAX_ROWS = 2000
+MAX_FIELD = 20_000
+_T_PLUS = re.compile(r"^T\+(\d{1,3}):([0-5]\d)$")
+_HH_MM = re.compile(r"^(\d{1,3}):([0-5]\d)$")
+_PARTS = re.compile(r"^(?:D\+(\d+))?\s*(?:H\+(\d+))?\s*(?:M\+(\d+))?$")
+
+
+def parse_offset(text: str) -> int:
+    """Seconds from STARTEX. Accepts ``T+HH:MM``, ``HH:MM`` and ``D+1 H+2 M+30``."""
+    value = (text or "").strip().upper()
+    for pattern in (_T_PLUS, _HH_MM):
+        match = pattern.match(value)
+        if match:
+            return int(match.group(1)) * 3600 + int(match.group(2)) * 60
+    match = _PARTS.match(value)
+    if value and match and any(match.groups()):
+        days, hours, minutes = (int(g) if g else 0 for g in match.groups())
+        return days * 86400 + hours * 3600 + minutes * 60
+    raise ValueError("use T+HH:MM, HH:MM or D+1 H+2 M+30")
+
+
+def format_offset(seconds: int) -> str:
+    minutes = int(seconds) // 60
+    return f"T+{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+# MSEL column -> model attribute (two names differ: "from" and "to" are Python keywords' neighbours).
+ATTR = {"from": "sender", "to": "recipients", "offset": "offset_s"}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class Parsed:
+    injects: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _check_row(raw: dict[str, str], row: int, errors: list[RowError]) -> dict[str, Any]:
+    def err(column: str, message: str) -> None:
+        errors.append(RowError(row, column, message))
+
+    out: dict[str, Any] = {}
+    for column in MSEL_HEADERS:
+        value = (raw.get(column) or "").strip()
+        if len(value) > MAX_FIELD:
+            err(column, f"longer than {MAX_FIELD} characters")
+        out[column] = value
+    if not out["msel_id"]:
+        err("msel_id", "required")
+    elif len(out["msel_id"]) > 32:
+        err("msel_id", "at most 32 characters")
+    try:
+        out["offset"] = parse_offset(out["offset"])
+    except ValueError as exc:
+        err("offset", f"{raw.get('offset', '')!r}: {exc}")
+    out["type"] = out["type"].lower() or "information"
+    if out["type"] not in INJECT_TYPES:
+        err("type", f"{out['type']!r}: use one of {', '.join(INJECT_TYPES)}")
+    out["delivery"] = out["delivery"].lower() or "room"
+    if out["delivery"] not in DELIVERIES:
+        err("delivery", f"{out['delivery']!r}: use one of {', '.join(DELIVERIES)}")
+    out["to"] = out["to"] or "all"
+    if out["to"].lower() == "all":
+        out["to"] = "all"
+    elif not all(name.strip() for name in out["to"].split(";")):
+        err("to", "'all' or a ';'-separated list of team or organisation names")
+    if not out["title"]:
+        err("title", "required")
+    out["release"] = out["release"].lower() or "auto"
+    if out["release"] not in RELEASES:
+        err("release", f"{out['release']!r}: use auto or manual")
+    if out["capability"] and out["capability"] not in CAPABILITIES:
+        err("capability", f"{out['capability']!r}: use one of {', '.join(CAPABILITIES)}")
+    if out["priority"] and not (out["priority"].isdigit() and 1 <= int(out["priority"]) <= 5):
+        err("priority", "a number from 1 to 5")
+    out["tlp"] = out["tlp"].upper()
+    if out["tlp"].startswith("TLP:"):
+        out["tlp"] = out["tlp"][4:]
+    if out["tlp"] and out["tlp"] not in TLPS:
+        err("tlp", f"use one of {', '.join(TLPS)}")
+    out["custom"] = {k: v for k, v in raw.items() if k not in MSEL_HEADERS and k is not None and v}
+    return out
+
+
+def _check_links(injects: list[tuple[int, dict[str, Any]]], errors: list[RowError]) -> None:
+    seen: dict[str, int] = {}
+    for row, inject in injects:
+        mid = inject["msel_id"]
+        if mid and mid in seen:
+            errors.append(RowError(row, "msel_id", f"{mid!r} repeats row {seen[mid]}"))
+        seen.setdefault(mid, row)
+    for row, inject in injects:
+        dep = inject["depends_on"]
+        if dep and dep not in seen:
+            errors.append(RowError(row, "depends_on", f"no inject with msel_id {dep!r}"))
+        elif dep and dep == inject["msel_id"]:
+            errors.append(RowError(row, "depends_on", "an inject cannot depend on itself"))
+    # Cycles: follow each chain; a chain longer than the file loops.
+    deps = {i["msel_id"]: i["depends_on"] for _r, i in injects}
+    for row, inject in injects:
+        node, steps = inject["depends_on"], 0
+        while node and steps <= len(deps):
+            node, steps = deps.get(node, ""), steps + 1
+        if steps > len(deps):
+            errors.append(RowError(row, "depends_on", "dependencies form a cycle"))
+
+
+def parse_rows(rows: list[dict[str, str]], first_row: int = 2) -> Parsed:
+    result = Parsed()
+    if len(rows) > MAX_ROWS:
+        result.errors.append(RowError(first_row + MAX_ROWS, "", f"at most {MAX_ROWS} injects in one file"))
+        return result
+    checked = []
+    for index, raw in enumerate(rows):
+        row = first_row + index
+        checked.append((row, _check_row(raw, row, result.errors)))
+    _check_links(checked, result.errors)
+    if not checked:
+        result.errors.append(RowError(first_row, "", "the file has no injects"))
+    result.injects = [inject for _row, inject in checked]
+    return result
+
+
+def parse_csv(text: str) -> Parsed:
+    """Read a MSEL CSV (UTF-8, a BOM allowed); headers are matched exactly."""
+    text = text.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    headers = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = headers
+    missing = [h for h in ("msel_id", "offset", "title") if h not in headers]
+    if missing:
+        return Parsed(errors=[RowError(1, h, "required column is missing") for h in missing])
+    duplicates = {h for h in headers if headers.count(h) > 1}
+    if duplicates:
+        return Parsed(errors=[RowError(1, h, "column appears twice") for h in sorted(duplicates)])
+    try:
+        rows = [dict(r) for r in reader]
+    except csv.Error as exc:
+        return Parsed(errors=[RowError(reader.line_num, "", f"not valid CSV: {exc}")])
+    return parse_rows(rows)
+
+
+def inject_row(inject: Any) -> dict[str, str]:
+    """One inject (model row) as MSEL columns, custom fields after them."""
+    out = {column: str(getattr(inject, ATTR.get(column, column)) or "") for column in MSEL_HEADERS}
+    out["offset"] = format_offset(inject.offset_s)
+    out.update(json.loads(inject.custom or "{}"))
+    return out
+
+
+def to_csv(injects: list[Any]) -> str:
+    rows = [inject_row(i) for i in injects]
+    extra = sorted({k for r in rows for k in r} - set(MSEL_HEADERS))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[*MSEL_HEADERS, *extra], lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def model_fields(parsed: dict[str, Any]) -> dict[str, Any]:
+    """A checked MSEL row as keyword arguments of ScenarioInject/ExerciseInject."""
+    out = {ATTR.get(k, k): v for k, v in parsed.items() if k in MSEL_HEADERS}
+    out["custom"] = json.dumps(parsed.get("custom") or {}, ensure_ascii=False, sort_keys=True)
+    return out

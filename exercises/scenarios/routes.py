@@ -1,0 +1,232 @@
+"""Pages of the scenario library: browse, create, import, edit the MSEL, version, duplicate."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from council.auth.forms import ActionForm
+from council.auth.login import current_account
+from council.errors import Invalid
+from council.orgs.models import SECTORS
+from council.web import commit, db, flash_errors
+from exercises.scenarios import msel
+from exercises.scenarios import services as scenarios
+from exercises.vocab import CAPABILITIES, DELIVERIES, DIFFICULTIES, INJECT_TYPES, MSEL_HEADERS, RATINGS
+
+bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
+
+
+def _csrf_ok() -> bool:
+    if ActionForm().validate_on_submit():
+        return True
+    flash("The form expired. Reload the page and try again.", "error")
+    return False
+
+
+def meta_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The scenario fields a form may set, by name (nothing else is read)."""
+    objectives = []
+    for line in (form.get("objectives") or "").splitlines():
+        if line.strip():
+            ident, _, text = line.partition(":")
+            objectives.append({"id": ident.strip(), "text": text.strip()})
+    try:
+        duration = int(form.get("duration_min") or 120)
+    except ValueError:
+        duration = -1
+    return {"title": form.get("title", ""), "summary": form.get("summary", ""),
+            "sectors": form.getlist("sectors"), "threat": form.get("threat", ""),
+            "difficulty": form.get("difficulty", "intermediate"), "duration_min": duration,
+            "objectives": objectives, "capabilities": form.getlist("capabilities")}
+
+
+def _context(**extra: Any) -> dict[str, Any]:
+    return {"sectors": SECTORS, "capabilities": CAPABILITIES, "difficulties": DIFFICULTIES,
+            "inject_types": INJECT_TYPES, "deliveries": DELIVERIES, "ratings": RATINGS,
+            "action_form": ActionForm(), "loads": json.loads, "format_offset": msel.format_offset, **extra}
+
+
+@bp.get("/")
+def library() -> Any:
+    sector, capability = request.args.get("sector") or None, request.args.get("capability") or None
+    found = scenarios.list_scenarios(db(), sector=sector, capability=capability)
+    runs = {s.id: len(scenarios.runs_of(db(), s)) for s in found}
+    return render_template("exercises/scenarios/library.html", **_context(
+        scenarios=found, runs=runs, sector=sector, capability=capability))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> Any:
+    values: dict[str, Any] = {"difficulty": "intermediate", "duration_min": 120}
+    if request.method == "POST" and _csrf_ok():
+        values = meta_from_form(request.form)
+        try:
+            scenario = scenarios.create_scenario(db(), actor=current_account(), fields=values)
+        except Invalid as err:
+            flash_errors(err)
+            db().rollback()
+        else:
+            commit()
+            flash("Scenario created. Add its injects (MSEL) next.", "success")
+            return redirect(url_for("scenarios.injects", scenario_id=scenario.id))
+    return render_template("exercises/scenarios/edit.html", **_context(scenario=None, values=values))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_file() -> Any:
+    rows: list[dict[str, Any]] = []
+    if request.method == "POST" and _csrf_ok():
+        upload = request.files.get("file")
+        raw = upload.read() if upload else b""
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            flash("The file must be UTF-8.", "error")
+            text = ""
+        try:
+            if text and ((upload and upload.filename) or "").lower().endswith(".json"):
+                scenario = scenarios.import_json(db(), actor=current_account(), doc=json.loads(text))
+            elif text:
+                scenario = scenarios.import_csv(db(), actor=current_account(),
+                                                title=request.form.get("title", "").strip() or "Imported MSEL",
+                                                text=text)
+            else:
+                raise Invalid("Choose a file to import.")
+        except scenarios.MselInvalid as err:
+            db().rollback()
+            flash(err.message, "error")
+            rows = err.rows
+        except (Invalid, ValueError) as err:
+            db().rollback()
+            flash(getattr(err, "message", None) or f"Not valid JSON: {err}", "error")
+        else:
+            commit()
+            flash(f"Imported {len(scenario.injects)} injects.", "success")
+            return redirect(url_for("scenarios.show", scenario_id=scenario.id))
+    return render_template("exercises/scenarios/import.html", **_context(rows=rows, headers=MSEL_HEADERS)), \
+        422 if rows else 200
+
+
+@bp.get("/<int:scenario_id>")
+def show(scenario_id: int) -> Any:
+    scenario = scenarios.get_scenario(db(), scenario_id)
+    from exercises.runs.figures import headline
+
+    runs = [(ex, headline(db(), ex)) for ex in scenarios.runs_of(db(), scenario)]
+    return render_template("exercises/scenarios/show.html", **_context(
+        scenario=scenario, versions=scenarios.versions_of(db(), scenario), runs=runs,
+        can_edit=scenario.author_id == current_account().id or current_account().is_admin))
+
+
+@bp.route("/<int:scenario_id>/edit", methods=["GET", "POST"])
+def edit(scenario_id: int) -> Any:
+    scenario = scenarios.get_scenario(db(), scenario_id)
+    scenarios.require_editor(current_account(), scenario)
+    values = {"title": scenario.title, "summary": scenario.summary, "sectors": json.loads(scenario.sectors),
+              "threat": scenario.threat, "difficulty": scenario.difficulty, "duration_min": scenario.duration_min,
+              "objectives": json.loads(scenario.objectives), "capabilities": json.loads(scenario.capabilities)}
+    if request.method == "POST" and _csrf_ok():
+        values = meta_from_form(request.form)
+        try:
+            scenarios.update_scenario(db(), actor=current_account(), scenario_id=scenario.id, fields=values)
+        except Invalid as err:
+            flash_errors(err)
+            db().rollback()
+        else:
+            commit()
+            flash("Scenario saved.", "success")
+            return redirect(url_for("scenarios.show", scenario_id=scenario.id))
+    return render_template("exercises/scenarios/edit.html", **_context(scenario=scenario, values=values))
+
+
+@bp.get("/<int:scenario_id>/injects")
+def injects(scenario_id: int) -> Any:
+    scenario = scenarios.get_scenario(db(), scenario_id)
+    scenarios.require_editor(current_account(), scenario)
+    return render_template("exercises/scenarios/injects.html", **_context(scenario=scenario))
+
+
+def _row_from_form() -> dict[str, str]:
+    return {column: request.form.get(column, "") for column in MSEL_HEADERS}
+
+
+@bp.post("/<int:scenario_id>/injects")
+def add_inject(scenario_id: int) -> Any:
+    if _csrf_ok():
+        try:
+            inject = scenarios.save_inject(db(), actor=current_account(), scenario_id=scenario_id, row=_row_from_form())
+        except Invalid as err:
+            flash_errors(err)
+            db().rollback()
+        else:
+            commit()
+            flash(f"Inject {inject.msel_id} added.", "success")
+    return redirect(url_for("scenarios.injects", scenario_id=scenario_id))
+
+
+@bp.post("/<int:scenario_id>/injects/<int:inject_id>")
+def save_inject(scenario_id: int, inject_id: int) -> Any:
+    if _csrf_ok():
+        try:
+            inject = scenarios.save_inject(db(), actor=current_account(), scenario_id=scenario_id,
+                                           row=_row_from_form(), inject_id=inject_id)
+        except Invalid as err:
+            flash_errors(err)
+            db().rollback()
+        else:
+            commit()
+            flash(f"Inject {inject.msel_id} saved.", "success")
+    return redirect(url_for("scenarios.injects", scenario_id=scenario_id) + f"#inject-{inject_id}")
+
+
+@bp.post("/<int:scenario_id>/injects/<int:inject_id>/delete")
+def delete_inject(scenario_id: int, inject_id: int) -> Any:
+    if _csrf_ok():
+        try:
+            scenarios.delete_inject(db(), actor=current_account(), scenario_id=scenario_id, inject_id=inject_id)
+        except Invalid as err:
+            flash_errors(err)
+            db().rollback()
+        else:
+            commit()
+            flash("Inject deleted.", "success")
+    return redirect(url_for("scenarios.injects", scenario_id=scenario_id))
+
+
+@bp.post("/<int:scenario_id>/version")
+def new_version(scenario_id: int) -> Any:
+    if not _csrf_ok():
+        return redirect(url_for("scenarios.show", scenario_id=scenario_id))
+    copy = scenarios.new_version(db(), actor=current_account(), scenario_id=scenario_id)
+    commit()
+    flash(f"Version {copy.version} created; earlier versions and their runs are unchanged.", "success")
+    return redirect(url_for("scenarios.show", scenario_id=copy.id))
+
+
+@bp.post("/<int:scenario_id>/duplicate")
+def duplicate(scenario_id: int) -> Any:
+    if not _csrf_ok():
+        return redirect(url_for("scenarios.show", scenario_id=scenario_id))
+    copy = scenarios.duplicate(db(), actor=current_account(), scenario_id=scenario_id)
+    commit()
+    flash("Scenario duplicated: edit the copy freely.", "success")
+    return redirect(url_for("scenarios.edit", scenario_id=copy.id))
+
+
+@bp.get("/<int:scenario_id>/msel.csv")
+def download_csv(scenario_id: int) -> Any:
+    scenario = scenarios.get_scenario(db(), scenario_id)
+    return Response(msel.to_csv(scenario.injects), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="msel-{scenario.id}-v{scenario.version}.csv"'})
+
+
+@bp.get("/<int:scenario_id>/scenario.json")
+def download_json(scenario_id: int) -> Any:
+    scenario = scenarios.get_scenario(db(), scenario_id)
+    name = f"scenario-{scenario.id}-v{scenario.version}.json"
+    return Response(json.dumps(scenarios.export_json(scenario), indent=2, ensure_ascii=False),
+                    mimetype="application/json", headers={"Content-Disposition": f'attachment; filename="{name}"'})

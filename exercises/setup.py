@@ -1,0 +1,82 @@
+"""Plugging exercises into the core: kinds, audiences, pages, API, job, demo."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from council.app import add_nav
+from council.auth.models import User
+from council.dashboard import add_card
+from council.rooms.models import Room
+from council.rooms.routes import add_room_extension
+from council.scheduler import add_job
+from exercises.models import ExerciseInject, Observation, TeamResponse
+from exercises.runs import kinds
+from exercises.runs import services as runs
+from exercises.vocab import STAFF
+
+
+def room_boot(session: Session, user: User, room: Room, _role: str) -> dict[str, Any]:
+    """The exercise as this person sees it, for the room page's exercise panel."""
+    if not room.is_exercise:
+        return {}
+    ex = runs.exercise_for_room(session, room.id)
+    part = runs.role_of(ex, user) if ex is not None else None
+    if ex is None or part is None:
+        return {}
+    out: dict[str, Any] = {"exercise": runs.exercise_json(session, ex, part)}
+    injects = list(session.scalars(select(ExerciseInject).where(
+        ExerciseInject.exercise_id == ex.id, ExerciseInject.status == "released")))
+    responses = list(session.scalars(select(TeamResponse).where(
+        TeamResponse.inject_id.in_([i.id for i in injects]))))
+    state = [{"inject_id": r.inject_id, "msel_id": next(i.msel_id for i in injects if i.id == r.inject_id),
+              "team_id": r.team_id, "acked": r.acked_at is not None, "responded": r.responded_at is not None}
+             for r in responses]
+    if part.role in STAFF:
+        out["responses"] = state
+        rows = session.scalars(select(Observation).where(Observation.exercise_id == ex.id).order_by(Observation.id))
+        out["observations"] = [observation_json(o) for o in rows]
+    elif part.role == "player":
+        mine = [i for i in injects if part.team_id in json.loads(i.team_ids)]
+        out["inbox"] = [runs.inject_json(i, staff=False) for i in mine]
+        out["responses"] = [s for s in state if s["team_id"] == part.team_id]
+    return out
+
+
+def observation_json(o: Observation) -> dict[str, Any]:
+    return {"observation_id": o.id, "seq": o.seq, "rating": o.rating, "objective_id": o.objective_id,
+            "capability": o.capability, "msel_id": o.msel_id, "team_id": o.team_id, "t_plus_s": o.t_plus_s,
+            "evidence_seq": o.evidence_seq, "body_html": o.body_html, "evaluator": o.evaluator.name}
+
+
+def exercises_card(session: Session, user: User) -> dict[str, Any] | None:
+    mine = [(e, p) for e, p in runs.list_exercises(session, actor=user) if e.state in ("planned", "running", "paused")]
+    if not mine:
+        return None
+    return {"template": "exercises/_card.html", "exercises": mine}
+
+
+def register(app: Flask) -> None:
+    from exercises.api import bp as api_bp
+    from exercises.openapi import add_openapi
+    from exercises.runs.routes import bp as exercises_bp
+    from exercises.scenarios.routes import bp as scenarios_bp
+
+    kinds.register()
+    for bp in (scenarios_bp, exercises_bp, api_bp):
+        app.register_blueprint(bp)
+    app.extensions["csrf"].exempt(api_bp)
+    add_nav(app, "Exercises", "exercises.index", "exercises.")
+    add_nav(app, "Scenarios", "scenarios.library", "scenarios.")
+    add_card(app, exercises_card)
+    add_room_extension(app, boot=room_boot, panel="exercises/_panel.html", script="js/exercises.js")
+    add_job(app, "inject releases", 0.2, runs.release_due)
+    add_openapi()
+    from exercises.demo import seed
+
+    app.extensions.setdefault("council_demo_seeders", []).append(seed)
