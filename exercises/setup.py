@@ -74,7 +74,8 @@ def register(app: Flask) -> None:
     add_nav(app, "Exercises", "exercises.index", "exercises.")
     add_nav(app, "Scenarios", "scenarios.library", "scenarios.")
     add_card(app, exercises_card)
-    add_room_extension(app, boot=room_boot, panel="exercises/_panel.html", script="js/exercises.js")
+    add_room_extension(app, boot=room_boot, panel="exercises/_panel.html", script="js/exercises.js",
+                       panel_first=True)
     add_job(app, "inject releases", 0.2, runs.release_due)
     add_openapi()
     from exercises.demo import seed

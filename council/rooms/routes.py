@@ -27,14 +27,14 @@ BootExtra = Callable[[Session, User, Room, str], dict[str, Any]]
 
 
 def add_room_extension(app: Flask, *, boot: BootExtra | None = None, panel: str | None = None,
-                       script: str | None = None) -> None:
+                       script: str | None = None, panel_first: bool = False) -> None:
     """Let another slice add to the room page: data in the boot JSON, a panel
     template in the side column, a script after room.js (decisions, exercises)."""
     ext = app.extensions.setdefault("council_room_ext", {"boot": [], "panels": [], "scripts": []})
     if boot:
         ext["boot"].append(boot)
     if panel:
-        ext["panels"].append(panel)
+        ext["panels"].insert(0, panel) if panel_first else ext["panels"].append(panel)
     if script:
         ext["scripts"].append(script)
 

@@ -237,7 +237,7 @@
   });
 
   // ---- the feed's look of exercise events ----------------------------------------
-  var icons = { email: "✉ Email", phone: "☎ Phone call", media: "📰 Media", document: "📄 Document", room: "Inject" };
+  var icons = { email: "✉ Email", phone: "☎ Phone call", media: "◉ Media", document: "▤ Document", room: "Inject" };
   R.renderers.inject = function (ev, li, authorLine) {
     li.appendChild(authorLine(ev, "inject " + ev.msel_id));
     var box = el("div", { class: "delivery delivery-" + ev.delivery });
