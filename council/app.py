@@ -61,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app,
         async_mode=settings.async_mode,
         message_queue=settings.redis_url,
+        channel=f"{settings.redis_prefix}:socketio",
         cors_allowed_origins=list(settings.allowed_origins) or None,
         manage_session=False,
         logger=False,

@@ -27,6 +27,12 @@ class Settings:
     database_url: str
     secret_key: str
     redis_url: str | None = None
+    # Names of everything this deployment puts in Redis (Socket.IO channel, control
+    # channel, presence keys): deployments, or test runs, sharing one Redis differ here.
+    redis_prefix: str = "council"
+    # A process that stops refreshing its heartbeat this long is taken for dead:
+    # its sockets leave every room's presence.
+    presence_ttl_s: float = 30.0
     allowed_origins: tuple[str, ...] = ()
     timezone: str = "Asia/Karachi"
     https: bool = False
@@ -89,10 +95,19 @@ def from_env(
     modules = tuple(
         m.strip() for m in env.get("COUNCIL_MODULES", "exercises").split(",") if m.strip()
     )
+    prefix = env.get("COUNCIL_REDIS_PREFIX", "council").strip() or "council"
+    try:
+        presence_ttl = float(env.get("COUNCIL_PRESENCE_TTL_S", "30") or "30")
+    except ValueError as exc:
+        raise ConfigError("COUNCIL_PRESENCE_TTL_S must be a number of seconds") from exc
+    if presence_ttl < 1:
+        raise ConfigError("COUNCIL_PRESENCE_TTL_S must be at least 1 second")
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),
         secret_key=env.get("COUNCIL_SECRET_KEY") or _read_or_create_secret(instance_path),
         redis_url=env.get("COUNCIL_REDIS_URL") or None,
+        redis_prefix=prefix,
+        presence_ttl_s=presence_ttl,
         allowed_origins=origins,
         timezone=tz,
         https=env.get("COUNCIL_HTTPS", "") in ("1", "true", "yes"),

@@ -4,7 +4,8 @@ Connect authenticates by the session cookie or ``auth={"token": …}`` and
 checks the Origin. Handlers never trust the snapshot taken at connect: each
 event re-loads the user (session version, active flag, token) through
 :func:`connection_user`, and revocations queued by services disconnect the
-affected sockets as soon as the change commits.
+affected sockets as soon as the change commits — in every process when
+``COUNCIL_REDIS_URL`` is set (see cluster.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from council.auth.models import User
 from council.auth.signin import load_session_user
 from council.auth.tokens import resolve_token
+from council.cluster import LocalCluster, RedisCluster
 from council.extensions import settings
 from council.realtime import Outgoing, Sender
 
@@ -71,6 +73,8 @@ class Registry:
         # Outgoing actions other slices handle (e.g. "recheck_room" from rooms).
         self.handlers: dict[str, Callable[[Outgoing], None]] = {}
         self.disconnect_hooks: list[Callable[[Connection], None]] = []
+        # Control messages and presence: this process only, or all of them (cluster.py).
+        self.cluster: LocalCluster = LocalCluster(self, lambda _item: None)
 
     def add(self, conn: Connection) -> None:
         with self._lock:
@@ -122,14 +126,8 @@ def connection_user(session: Session, sid: str) -> User | None:
     if conn is None:
         return None
     user = load_session_user(session, conn.user_id, conn.session_version)
-    if user is None:
+    if user is None or not _token_valid(session, conn.token_id):
         return None
-    if conn.token_id is not None:
-        from council.auth.models import ApiToken
-
-        token = session.get(ApiToken, conn.token_id)
-        if token is None or token.revoked_at is not None:
-            return None
     return user
 
 
@@ -145,8 +143,69 @@ def _authenticate(auth: Any) -> tuple[User, int | None] | None:
     return None
 
 
+def _token_valid(session: Session, token_id: int | None) -> bool:
+    if token_id is None:
+        return True
+    from council.auth.models import ApiToken
+
+    token = session.get(ApiToken, token_id)
+    return token is not None and token.revoked_at is None
+
+
+def check_local_connections(app: Flask, socketio: SocketIO, reg: Registry) -> None:
+    """Re-check every socket of this process against the database: disconnect
+    those whose user or token lost its rights, re-check the rooms they follow.
+    Run when revocations published by other processes may have been missed."""
+    conns = reg.matching()
+    if not conns:
+        return
+    from council.extensions import database
+
+    gone: list[str] = []
+    with app.app_context():
+        session = database(app).session(write=False)
+        try:
+            for conn in conns:
+                user = load_session_user(session, conn.user_id, conn.session_version)
+                if user is None or not _token_valid(session, conn.token_id):
+                    gone.append(conn.sid)
+        finally:
+            session.close()
+    for sid in gone:
+        socketio.server.disconnect(sid, namespace="/")
+    rooms = {room_id for conn in reg.matching() for room_id in conn.rooms}
+    for room_id in sorted(rooms):
+        apply_local(socketio, reg, Outgoing("recheck_room", room_id=room_id))
+
+
 def register(socketio: SocketIO, app: Flask) -> Registry:
     reg = app.extensions["council_sockets"] = Registry()
+    conf = app.extensions["council_settings"]
+
+    def apply(item: Outgoing) -> None:
+        apply_local(socketio, reg, item)
+
+    if conf.redis_url:
+        reg.cluster = RedisCluster(
+            reg, apply, socketio=socketio, redis_url=conf.redis_url, prefix=conf.redis_prefix,
+            presence_ttl_s=conf.presence_ttl_s, resync=lambda: check_local_connections(app, socketio, reg),
+        )
+    else:
+        reg.cluster = LocalCluster(reg, apply)
+
+    @socketio.on_error_default
+    def on_error(exc: BaseException) -> Any:
+        """The database is unreachable: refuse the connection, or answer the
+        event's ack with a clear error (the transaction was rolled back)."""
+        from council.web import DB_UNAVAILABLE, is_db_unavailable
+
+        if not is_db_unavailable(exc):
+            raise exc
+        app.logger.warning("socket event refused, database unavailable: %s", type(exc).__name__)
+        event = getattr(request, "event", None) or {}
+        if event.get("message") == "connect":
+            raise ConnectionRefusedError(DB_UNAVAILABLE)
+        return {"ok": False, "error": DB_UNAVAILABLE, "unavailable": True}
 
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> bool:
@@ -159,12 +218,15 @@ def register(socketio: SocketIO, app: Flask) -> Registry:
         user, token_id = who
         reg.add(Connection(request.sid, user.id, user.session_version, token_id,  # type: ignore[attr-defined]
                            name=user.name, org_id=user.org_id, org=user.org.name))
+        reg.cluster.ensure_started()
         return True
 
     @socketio.on("disconnect")
     def on_disconnect(*_args: Any) -> None:
         conn = reg.remove(request.sid)  # type: ignore[attr-defined]
         if conn is not None:
+            for room_id in conn.rooms:
+                reg.cluster.left(room_id, conn.sid)
             for hook in reg.disconnect_hooks:
                 hook(conn)
 
@@ -177,19 +239,26 @@ def rate_limited(sid: str) -> bool:
     return conn is not None and not conn.bucket.take()
 
 
+def apply_local(socketio: SocketIO, reg: Registry, item: Outgoing) -> None:
+    """Apply a control message (revocation, room re-check) to this process's sockets."""
+    if item.action == "revoke_user":
+        for conn in reg.matching(user_id=item.user_id):
+            socketio.server.disconnect(conn.sid, namespace="/")
+    elif item.action == "revoke_token":
+        for conn in reg.matching(token_id=item.token_id):
+            socketio.server.disconnect(conn.sid, namespace="/")
+    elif item.action in reg.handlers:
+        reg.handlers[item.action](item)
+
+
 def make_sender(socketio: SocketIO, reg: Registry) -> Sender:
-    """Deliver what committed transactions queued: emits and revocations."""
+    """Deliver what committed transactions queued: emits (through Socket.IO's
+    message queue when there is one) and control messages (to every process)."""
 
     def send(item: Outgoing) -> None:
         if item.action == "emit":
             socketio.emit(item.event, item.payload, to=item.to)
-        elif item.action == "revoke_user":
-            for conn in reg.matching(user_id=item.user_id):
-                socketio.server.disconnect(conn.sid, namespace="/")
-        elif item.action == "revoke_token":
-            for conn in reg.matching(token_id=item.token_id):
-                socketio.server.disconnect(conn.sid, namespace="/")
-        elif item.action in reg.handlers:
-            reg.handlers[item.action](item)
+        else:
+            reg.cluster.publish(item)
 
     return send

@@ -7,9 +7,12 @@ only then lets queued realtime events out.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Flask, flash, g, render_template, request
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
@@ -118,6 +121,42 @@ def _handle_domain(exc: DomainError) -> Any:
     return error_page(exc.status, exc.message if exc.status != 404 else None)
 
 
+DB_UNAVAILABLE = ("The database cannot be reached at the moment; nothing was saved. "
+                  "Try again in a few seconds.")
+
+
+def _handle_db_unavailable(exc: Exception) -> Any:
+    """The database is down or unreachable (connection refused or lost, pool
+    exhausted): 503 with a clear message. The transaction is rolled back, so
+    nothing half-written remains; the pool re-connects (pre-ping) once it is back."""
+    from flask import current_app
+
+    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                               str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    session = g.pop("db", None)
+    if session is not None:
+        realtime.discard(session)
+        try:
+            session.close()
+        except SQLAlchemyError:
+            session.invalidate()
+    if _wants_json():
+        response = current_app.response_class(
+            json.dumps({"error": DB_UNAVAILABLE}), status=503, mimetype="application/json")
+    else:
+        response = current_app.response_class(
+            render_template("unavailable.html", text=DB_UNAVAILABLE), status=503, mimetype="text/html")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def is_db_unavailable(exc: BaseException) -> bool:
+    """True for errors that mean "cannot talk to the database", not bad SQL."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 def _handle_unexpected(exc: Exception) -> Any:
     from flask import current_app
 
@@ -127,10 +166,13 @@ def _handle_unexpected(exc: Exception) -> Any:
     return error_page(500)
 
 
+
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(DomainError, _handle_domain)
+    for kind in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+        app.register_error_handler(kind, _handle_db_unavailable)
     if not app.testing:
         app.register_error_handler(Exception, _handle_unexpected)

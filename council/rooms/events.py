@@ -27,7 +27,7 @@ from council import realtime
 from council.errors import DomainError, Invalid
 from council.extensions import database
 from council.rooms import stream
-from council.rooms.audience import audiences_of, view_for
+from council.rooms.audience import audiences_of
 from council.rooms.visibility import load_visible
 from council.sockets import Connection, Registry, connection_user, rate_limited, room_channel
 
@@ -51,11 +51,11 @@ def _room_id(data: Any) -> int:
 
 
 def presence(reg: Registry, room_id: int) -> dict[str, Any]:
-    """Who follows the room now, per person and per organisation (this process's sockets)."""
+    """Who follows the room now, per person and per organisation: this process's
+    sockets, or every process's when they share Redis (see council/cluster.py)."""
     people: dict[int, dict[str, Any]] = {}
-    for conn in reg.matching(room_id=room_id):
-        people.setdefault(conn.user_id, {"id": conn.user_id, "name": conn.name, "org": conn.org,
-                                         "org_id": conn.org_id})
+    for member in reg.cluster.members(room_id):
+        people.setdefault(member["id"], member)
     orgs: dict[int, dict[str, Any]] = {}
     for person in people.values():
         org = orgs.setdefault(person["org_id"], {"id": person["org_id"], "name": person["org"], "count": 0})
@@ -94,6 +94,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
             if conn is not None:
                 conn.rooms.add(room.id)
                 conn.channels[room.id] = audiences
+                reg.cluster.joined(room.id, conn)
             events, more = stream.list_events(session, room, since=since, limit=JOIN_PAGE if since is not None else 100)
             session.refresh(room, ["last_seq"])
             answer = {"ok": True, "latest_seq": room.last_seq, "has_more": more, "role": role,
@@ -118,6 +119,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                 leave_room(f"{room_channel(room_id)}:{key}")
             if room_id in conn.rooms:
                 conn.rooms.discard(room_id)
+                reg.cluster.left(room_id, conn.sid)
                 send_presence(room_id)
         return {"ok": True}
 
@@ -137,9 +139,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                 else:
                     event, _created = stream.post(session, actor=user, room_id=room_id, kind=data.get("kind"),
                                                   payload=data, client_id=data.get("client_id"))
-                    room, role = load_visible(session, user, room_id)
-                    shown = view_for(stream.serialize(event, room), audiences_of(session, user, room, role))
-                    answer = {"ok": True, "seq": event.seq, "event": shown}
+                    answer = {"ok": True, "seq": event.seq, "event": stream.shown_to_poster(session, user, event)}
         except DomainError as err:
             return _fail(err)
         if answer is SESSION_ENDED:
@@ -171,6 +171,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                         room, role = load_visible(session, user, item.room_id)
                     except DomainError:
                         conn.rooms.discard(item.room_id)
+                        reg.cluster.left(item.room_id, conn.sid)
                         for key in conn.channels.pop(item.room_id, set()):
                             socketio.server.leave_room(conn.sid, f"{channel}:{key}", namespace="/")
                         socketio.server.leave_room(conn.sid, channel, namespace="/")
@@ -189,4 +190,5 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
 
     reg.disconnect_hooks.append(on_disconnect)
     reg.handlers["recheck_room"] = recheck
+    reg.cluster.presence_changed = send_presence
 
