@@ -49,3 +49,28 @@ class Factory:
             # request's own rows would be.
             kwargs = {k: s.merge(v) if isinstance(v, Base) else v for k, v in kwargs.items()}
             return fn(s, **kwargs)
+
+    # --- rooms and API tokens (appended for the rooms API and socket tests) ---
+
+    def api_token(self, user: User, label: str = "test token") -> tuple[Any, str]:
+        """An API token of ``user``: (row, text shown once)."""
+        from council.auth.tokens import create_token
+
+        return self.run(create_token, actor=SYSTEM, user=user, label=label)  # type: ignore[no-any-return]
+
+    def room(self, lead: User, *, title: str = "Phishing wave", severity: str = "high", tlp: str = "AMBER",
+             orgs: tuple[Organization, ...] = (), members: tuple[User, ...] = ()) -> Any:
+        """A room opened by ``lead`` (who becomes its lead) through the service."""
+        from council.rooms.services import create_room
+
+        return self.run(create_room, actor=lead, title=title, severity=severity, tlp=tlp,
+                        org_ids=[o.id for o in orgs], member_emails=[m.email for m in members])
+
+    def event(self, author: User, room: Any, kind: str = "message", client_id: str | None = None,
+              **payload: Any) -> Any:
+        """Post one event as ``author`` through the stream (rights checked as for any post)."""
+        from council.rooms.stream import post
+
+        event, _created = self.run(post, actor=author, room_id=room.id, kind=kind, payload=payload,
+                                   client_id=client_id)
+        return event

@@ -7,11 +7,11 @@ from typing import Any
 from flask import Blueprint, request
 
 from council.api.auth import api_user, authenticate
-from council.errors import Invalid
+from council.errors import DomainError, Invalid
 from council.orgs.services import list_orgs
 from council.rooms import services as rooms
 from council.rooms import stream
-from council.rooms.audience import audiences_of, view_for
+from council.rooms.audience import audiences_of
 from council.rooms.serialize import action_json, room_json, sitrep_json
 from council.text import render_markdown
 from council.web import commit, db
@@ -23,7 +23,8 @@ bp.before_request(authenticate)
 def body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise Invalid("Send a JSON object (Content-Type: application/json).")
+        # 400, not 422: the request is not the API's language at all (the contract and openapi.py say so).
+        raise DomainError("Send a JSON object (Content-Type: application/json).")
     return data
 
 
@@ -84,9 +85,7 @@ def post_event(room_id: int) -> Any:
     event, created = stream.post(db(), actor=api_user(), room_id=room_id, kind=data.get("kind"),
                                  payload=data, client_id=data.get("client_id"))
     commit()
-    room, role = rooms.get_room(db(), actor=api_user(), room_id=room_id)
-    shown = view_for(stream.serialize(event, room), audiences_of(db(), api_user(), room, role))
-    return shown, 201 if created else 200
+    return stream.shown_to_poster(db(), api_user(), event), 201 if created else 200
 
 
 @bp.get("/rooms/<int:room_id>/actions")

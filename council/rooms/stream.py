@@ -25,8 +25,8 @@ from council.access import can_write, is_lead
 from council.audit.services import record
 from council.auth.models import User
 from council.db import utcnow
-from council.errors import Conflict, Forbidden, Invalid
-from council.rooms.audience import deliveries, view_for
+from council.errors import Conflict, Forbidden, Invalid, NotFound
+from council.rooms.audience import audiences_of, deliveries, view_for
 from council.rooms.models import Room, RoomEvent
 from council.rooms.visibility import load_visible
 
@@ -161,6 +161,14 @@ def post(
     if spec is None:
         raise Invalid("The event was not accepted.", {"kind": f"Unknown kind. Use one of: {', '.join(sorted(KINDS))}."})
     client_id = clean_client_id(client_id)
+    if client_id is not None:
+        # A retry gets the first event even if the room closed (or the poster's
+        # role changed) since: it writes nothing, and a client whose ack was
+        # lost must not be told its event failed.
+        _lock_room(session, room)
+        first = _existing(session, room.id, actor.id, client_id)
+        if first is not None:
+            return first, False
     ctx = PostContext(session, actor, room, role)
     if spec.may_post is not None:
         problem = spec.may_post(ctx)
@@ -172,13 +180,22 @@ def post(
         raise Forbidden("Observers read, never write.")
     if room.status == "closed" and not spec.allowed_when_closed:
         raise Conflict("The room is closed. The lead can reopen it.")
-    if client_id is not None:
-        _lock_room(session, room)
-        first = _existing(session, room.id, actor.id, client_id)
-        if first is not None:
-            return first, False
     draft = spec.prepare(ctx, payload)
     return append(session, room=room, kind=kind, actor=actor, draft=draft, client_id=client_id), True
+
+
+def shown_to_poster(session: Session, actor: User, event: RoomEvent) -> dict[str, Any]:
+    """The answer to a post: the event as its poster may see it now. A post can
+    end the poster's own view (a lead removing themselves from a RED room); the
+    post stands and they get its least-privileged form, not "No such room"."""
+    room = session.get(Room, event.room_id)
+    assert room is not None
+    try:
+        room, role = load_visible(session, actor, room.id)
+        audiences = audiences_of(session, actor, room, role)
+    except NotFound:
+        audiences = set()
+    return view_for(serialize(event, room), audiences)
 
 
 def append(
