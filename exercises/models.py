@@ -195,3 +195,8 @@ class Observation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     evaluator: Mapped[User] = relationship(lazy="joined")
+
+
+# The reports slice's tables, so that importing this module registers every
+# table of exercises/ (Alembic, tests).
+from exercises.reports import models as _reports  # noqa: E402, F401

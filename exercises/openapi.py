@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from council.api.openapi import ERRORS, WRITE_ERRORS, _json, _ok, add_paths
 
 EX = {"name": "exercise_id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -68,3 +70,52 @@ def add_openapi() -> None:
         paths[f"/exercises/{{exercise_id}}/injects/{{msel_id}}/{op}"] = {"post": {"summary": what,
             "parameters": [EX, MSEL], "responses": {"200": _ok(INJECT), **WRITE_ERRORS}}}
     add_paths(paths)
+
+
+REPORT = {"name": "report_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+CA = {"name": "action_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+OBJ = {"type": "object"}
+
+
+def add_report_openapi() -> None:
+    def post(summary: str, params: list[Any], code: str = "200", schema: dict[str, Any] | None = None) -> dict:
+        return {"post": {"summary": summary, "parameters": params,
+                         "requestBody": {"required": True, **_json(schema or OBJ)},
+                         "responses": {code: _ok(OBJ), **WRITE_ERRORS}}}
+
+    add_paths({
+        "/reports": {
+            "get": {"summary": "The reviewers' library: latest published versions the caller may read", "parameters": [
+                {"name": n, "in": "query", "schema": {"type": t}} for n, t in (
+                    ("q", "string"), ("type", "string"), ("sector", "string"), ("year", "integer"),
+                    ("capability", "string"), ("org", "integer"))],
+                "responses": {"200": _ok(OBJ), **ERRORS}},
+            **post("Start a report drafted from the record of a closed incident room or an ended exercise", [],
+                   "201", {"type": "object", "required": ["room_id"], "properties": {"room_id": {"type": "integer"}}})},
+        "/reports/{report_id}": {"get": {"summary": "A report with its sections, figures and improvement plan",
+                                         "parameters": [REPORT], "responses": {"200": _ok(OBJ), **ERRORS}}},
+        "/reports/{report_id}/sections/{key}": post(
+            "Save a section; refused with 409 and the current text when its version moved on",
+            [REPORT, {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}], "200",
+            {"type": "object", "required": ["body", "version"], "properties": {
+                "body": {"type": "string"}, "version": {"type": "integer"}}}),
+        "/reports/{report_id}/actions": post("Add a corrective action to the improvement plan", [REPORT], "201"),
+        "/reports/{report_id}/submit": post("Send for review to named reviewers", [REPORT], "200", {
+            "type": "object", "properties": {"reviewers": {"type": "array", "items": {"type": "string"}}}}),
+        "/reports/{report_id}/comments": post("Comment on a section (threaded with parent_id)", [REPORT], "201"),
+        "/reports/{report_id}/review": post("Approve (sign off) or request changes", [REPORT], "200", {
+            "type": "object", "properties": {"decision": {"type": "string", "enum": ["approve", "changes"]},
+                                             "note": {"type": "string"}}}),
+        "/reports/{report_id}/publish": post("Publish (over missing sign-offs only with override_reason)", [REPORT]),
+        "/reports/{report_id}/revise": post("Start a new version from a published report", [REPORT], "201"),
+        "/corrective-actions": {"get": {"summary": "The council's corrective actions register", "parameters": [
+            {"name": n, "in": "query", "schema": {"type": t}} for n, t in (
+                ("org", "integer"), ("status", "string"), ("overdue", "boolean"), ("capability", "string"))],
+            "responses": {"200": _ok(OBJ), **ERRORS}}},
+        "/corrective-actions/{action_id}": {"get": {"summary": "A corrective action with its history and links",
+                                                    "parameters": [CA], "responses": {"200": _ok(OBJ), **ERRORS}}},
+        "/corrective-actions/{action_id}/status": post(
+            "Owners update the status with a note (done needs an evidence note)", [CA]),
+        "/corrective-actions/{action_id}/links": post(
+            "Link to an inject that re-tests it (validates) or an incident (reappeared / shown_fixed)", [CA], "201"),
+    })

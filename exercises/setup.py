@@ -64,20 +64,30 @@ def exercises_card(session: Session, user: User) -> dict[str, Any] | None:
 def register(app: Flask) -> None:
     from exercises.api import bp as api_bp
     from exercises.openapi import add_openapi
+    from exercises.reports.api import bp as reports_api_bp
+    from exercises.reports.routes import actions_bp, overdue_card
+    from exercises.reports.routes import bp as reports_bp
     from exercises.runs.routes import bp as exercises_bp
     from exercises.scenarios.routes import bp as scenarios_bp
 
     kinds.register()
-    for bp in (scenarios_bp, exercises_bp, api_bp):
+    for bp in (scenarios_bp, exercises_bp, reports_bp, actions_bp, api_bp, reports_api_bp):
         app.register_blueprint(bp)
     app.extensions["csrf"].exempt(api_bp)
+    app.extensions["csrf"].exempt(reports_api_bp)
     add_nav(app, "Exercises", "exercises.index", "exercises.")
     add_nav(app, "Scenarios", "scenarios.library", "scenarios.")
+    add_nav(app, "Reports", "reports.library", "reports.")
+    add_nav(app, "Corrective actions", "actions.register", "actions.")
+    add_card(app, overdue_card)
     add_card(app, exercises_card)
     add_room_extension(app, boot=room_boot, panel="exercises/_panel.html", script="js/exercises.js",
                        panel_first=True)
     add_job(app, "inject releases", 0.2, runs.release_due)
     add_openapi()
+    from exercises.openapi import add_report_openapi
+
+    add_report_openapi()
     from exercises.demo import seed
 
     app.extensions.setdefault("council_demo_seeders", []).append(seed)

@@ -1,0 +1,1 @@
+"""After-action reports and improvement plans (HSEEP AAR/IP), and the council's corrective actions."""

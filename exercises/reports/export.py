@@ -1,0 +1,75 @@
+"""Exports of a report: Markdown, standalone HTML, PDF (WeasyPrint).
+
+Every export carries the TLP marking on every page (in the PDF: the running
+header and footer of each page), and exercise reports say
+"EXERCISE EXERCISE EXERCISE" as well.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from flask import render_template
+
+from exercises.reports.charts import response_chart, timeline_chart
+from exercises.reports.models import Report
+
+CSS = Path(__file__).resolve().parent / "print.css"
+TLP_COLOURS = {"CLEAR": "#000000", "GREEN": "#33aa00", "AMBER": "#c88a00", "AMBER+STRICT": "#c88a00", "RED": "#d10000"}
+
+
+def marking(report: Report) -> str:
+    text = f"TLP:{report.tlp}"
+    return f"EXERCISE EXERCISE EXERCISE · {text}" if report.kind == "exercise" else text
+
+
+def charts(report: Report) -> dict[str, str]:
+    data = json.loads(report.data or "{}")
+    return {"response": response_chart(data.get("teams", [])), "timeline": timeline_chart(data.get("timeline", []))}
+
+
+def to_markdown(report: Report, plan: list[Any], tz: str) -> str:
+    mark = marking(report)
+    out = [f"**{mark}**", "", f"# {report.title}", "",
+           f"Version {report.version} · {report.status}"
+           + (f" · published {report.published_at:%Y-%m-%d}" if report.published_at else ""), ""]
+    for section in report.sections:
+        out += [f"## {section.title}", "", section.body.strip() or "_(empty)_", ""]
+        if section.key == "improvement_plan" and plan:
+            out += ["| Code | Area for improvement | Capability | Corrective action | Element | Responsible | Contact "
+                    "| Start | Due | Status |", "|---|---|---|---|---|---|---|---|---|---|"]
+            for ca in plan:
+                out.append(" | ".join([
+                    "", ca.code, _cell(ca.area), ca.capability, _cell(ca.action), ca.element,
+                    _cell(ca.responsible_org.name if ca.responsible_org else ""), _cell(ca.contact),
+                    str(ca.start_date or ""), str(ca.due_date or ""), ca.status, ""]).strip())
+            out.append("")
+    out += [f"**{mark}**", ""]
+    return "\n".join(out)
+
+
+def _cell(text: str) -> str:
+    return " ".join((text or "").replace("|", "\\|").split())
+
+
+def to_html(report: Report, plan: list[Any], tz: str) -> str:
+    """A standalone HTML file: styles inline, nothing fetched from anywhere."""
+    return render_template("exercises/reports/export.html", report=report, plan=plan, mark=marking(report),
+                           css=CSS.read_text(), charts=charts(report), colour=TLP_COLOURS.get(report.tlp, "#000"),
+                           generated=datetime.now().astimezone())
+
+
+def to_pdf(report: Report, plan: list[Any], tz: str) -> bytes:
+    from weasyprint import HTML
+
+    page_css = (f"@page {{ size: A4; margin: 22mm 16mm; "
+                f"@top-center {{ content: '{escape(marking(report))}'; color: {TLP_COLOURS.get(report.tlp, '#000')};"
+                f" font: bold 9pt sans-serif; }} "
+                f"@bottom-center {{ content: '{escape(marking(report))} · page ' counter(page) ' of ' counter(pages);"
+                f" color: {TLP_COLOURS.get(report.tlp, '#000')}; font: bold 9pt sans-serif; }} }}")
+    document = to_html(report, plan, tz).replace("</style>", page_css + "</style>", 1)
+    return HTML(string=document, base_url=None).write_pdf()
