@@ -351,7 +351,9 @@ def close_due(session: Session, now: datetime | None = None) -> list[int]:
     stmt = select(Decision).where(Decision.status == "open", Decision.deadline.is_not(None),
                                   Decision.deadline <= now).order_by(Decision.id).limit(50)
     if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update(skip_locked=True)
+        # OF decisions: the eager joins (proposer, their org) are outer joins, which
+        # PostgreSQL refuses to lock ("nullable side of an outer join").
+        stmt = stmt.with_for_update(skip_locked=True, of=Decision)
     closed = []
     for decision in session.scalars(stmt).all():
         if decision.status != "open":
