@@ -46,8 +46,13 @@ def run_due(app: Flask, now: float | None = None) -> None:
         try:
             with app.app_context(), database(app).transaction(after_commit=realtime.flush) as session:
                 job.run(session)
-        except Exception:  # a failing job must not stop the others, nor the loop
-            log.exception("scheduled job %s failed", job.name)
+        except Exception as exc:  # a failing job must not stop the others, nor the loop
+            from council.web import is_db_unavailable
+
+            if is_db_unavailable(exc):  # the next tick tries again; no traceback every 0.2 s
+                log.warning("scheduled job %s skipped: database unavailable", job.name)
+            else:
+                log.exception("scheduled job %s failed", job.name)
 
 
 def start(app: Flask) -> None:

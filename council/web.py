@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Flask, flash, g, render_template, request
+from flask import Flask, flash, g, render_template, request, url_for
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
@@ -144,8 +144,10 @@ def _handle_db_unavailable(exc: Exception) -> Any:
         response = current_app.response_class(
             json.dumps({"error": DB_UNAVAILABLE}), status=503, mimetype="application/json")
     else:
-        response = current_app.response_class(
-            render_template("unavailable.html", text=DB_UNAVAILABLE), status=503, mimetype="text/html")
+        # Rendered without the context processors: Flask-Login's would load the user from the database.
+        page = current_app.jinja_env.get_template("unavailable.html").render(
+            text=DB_UNAVAILABLE, request=request, url_for=url_for)
+        response = current_app.response_class(page, status=503, mimetype="text/html")
     response.headers["Retry-After"] = "5"
     return response
 

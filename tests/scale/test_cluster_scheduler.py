@@ -70,7 +70,7 @@ def test_two_processes_running_the_scheduler_release_each_inject_exactly_once(cl
     time.sleep(1.0)  # a few more scheduler ticks on both processes: nothing more may happen
     assert_once(world, ex_id, room_id)
     logs = cluster.logs()
-    assert "scheduled job inject releases failed" not in logs, logs
+    assert "scheduled job" not in logs, logs  # no job failed on PostgreSQL (decision deadlines neither)
 
 
 def test_racing_release_passes_at_the_same_instant_release_each_inject_once(world: World):
