@@ -153,7 +153,7 @@ def _propose(ctx: PostContext, payload: dict[str, Any]) -> Draft:
         raise Invalid("The decision was not accepted.",
                       {"options": "Options must differ and not be named support, object or abstain."})
     deadline = parse_time(payload.get("deadline"), "deadline", payload.get("tz"))
-    if deadline is not None and deadline <= utcnow():
+    if deadline is not None and deadline <= ctx.now:
         raise Invalid("The decision was not accepted.", {"deadline": "The deadline must be in the future."})
     old: Decision | None = None
     if payload.get("supersedes") is not None:
@@ -167,7 +167,7 @@ def _propose(ctx: PostContext, payload: dict[str, Any]) -> Draft:
             raise Conflict("That decision has already been superseded.")
     decision = Decision(room_id=room.id, title=title, background=background,
                         background_html=render_markdown(background), options=json.dumps(options), rule=rule,
-                        tlp=tlp, deadline=deadline, proposed_by_id=ctx.actor.id,
+                        tlp=tlp, deadline=deadline, proposed_by_id=ctx.actor.id, proposed_at=ctx.now,
                         supersedes_id=old.id if old else None)
     decision.proposed_by = ctx.actor
     session.add(decision)
@@ -178,7 +178,9 @@ def _propose(ctx: PostContext, payload: dict[str, Any]) -> Draft:
 
     op = "superseded" if old else "proposed"
     data = _event(session, decision, room, op, **({"supersedes": old.id} if old else {}))
-    return Draft(data=data, after=_stamp, audit={"op": op, "decision_id": decision.id, "title": title,
+    # No title in the audit row: it carries the decision's marking, and the audit page shows a
+    # row's details to every admin who can see the room (the record keeps the id).
+    return Draft(data=data, after=_stamp, audit={"op": op, "decision_id": decision.id,
                                                  "rule": rule, "tlp": tlp, "supersedes": old.id if old else None})
 
 
@@ -190,7 +192,7 @@ def _open_decision(ctx: PostContext, payload: dict[str, Any]) -> Decision:
         raise NotFound("No such decision.")
     if decision.status == "closed":
         raise Conflict("The decision is closed; its record can no longer change.")
-    if decision.deadline is not None and decision.deadline <= utcnow():
+    if decision.deadline is not None and decision.deadline <= ctx.now:
         raise Conflict("The deadline has passed; the decision is being closed.")
     return decision
 
@@ -219,7 +221,7 @@ def _position(ctx: PostContext, payload: dict[str, Any]) -> Draft:
         current.current = False
     row = DecisionPosition(decision_id=decision.id, org_id=actor.org_id, user_id=actor.id, position=position,
                            comment=comment, comment_html=render_markdown(comment),
-                           replaces_id=current.id if current else None)
+                           replaces_id=current.id if current else None, created_at=ctx.now)
     row.org, row.user = actor.org, actor
     decision.positions.append(row)
     session.flush()
@@ -235,13 +237,13 @@ def _position(ctx: PostContext, payload: dict[str, Any]) -> Draft:
 
 
 def finish(session: Session, decision: Decision, room: Room, *, actor: User | None, rationale: str,
-           chair_choice: str | None = None) -> dict[str, Any]:
+           chair_choice: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Freeze the tally and outcome (the decision is immutable from here)."""
     tally = live_tally(decision, room, chair_choice)
     decision.status, decision.outcome, decision.chosen_option = "closed", tally.outcome, tally.chosen
     decision.tally = json.dumps(tally.as_dict(), separators=(",", ":"))
     decision.rationale, decision.rationale_html = rationale, render_markdown(rationale)
-    decision.closed_at, decision.closed_by_id = utcnow(), actor.id if actor else None
+    decision.closed_at, decision.closed_by_id = now or utcnow(), actor.id if actor else None
     session.flush()
     return _event(session, decision, room, "closed", outcome=tally.outcome, chosen_option=tally.chosen)
 
@@ -262,7 +264,8 @@ def _close(ctx: PostContext, payload: dict[str, Any]) -> Draft:
                           {"choice": f"Under the chair rule the lead decides: one of {', '.join(allowed)}."})
     elif choice is not None:
         raise Invalid("The decision was not closed.", {"choice": "Only the chair rule takes a choice at close."})
-    data = finish(ctx.session, decision, ctx.room, actor=ctx.actor, rationale=rationale, chair_choice=choice)
+    data = finish(ctx.session, decision, ctx.room, actor=ctx.actor, rationale=rationale, chair_choice=choice,
+                  now=ctx.now)
 
     def _stamp(event: Any) -> None:
         decision.closed_seq = event.seq

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from council import realtime
 from council.access import is_lead, org_may_join
 from council.auth.models import User
-from council.db import utcnow
 from council.errors import Forbidden, Invalid, NotFound
 from council.orgs.models import Organization
 from council.rooms.models import (
@@ -134,7 +133,7 @@ def prepare_message(ctx: PostContext, payload: dict[str, Any]) -> Draft:
 
 def prepare_timeline(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     body = _text(payload, "body", required=True)
-    occurred = parse_time(payload.get("occurred_at"), "occurred_at", payload.get("tz")) or utcnow()
+    occurred = parse_time(payload.get("occurred_at"), "occurred_at", payload.get("tz")) or ctx.now
     category = _choice(payload, "category", TIMELINE_CATEGORIES, "other")
     return Draft(body, render_markdown(body), {"occurred_at": iso(occurred), "category": category})
 
@@ -213,7 +212,7 @@ def prepare_action(ctx: PostContext, payload: dict[str, Any]) -> Draft:
             raise Invalid("The action was not accepted.", {"action_id": "Nothing to change."})
         for key, value in fields.items():
             setattr(item, key, value)
-        item.updated_at = utcnow()
+        item.updated_at = ctx.now
     session.flush()
     session.refresh(item)
 
@@ -297,12 +296,12 @@ def prepare_status(ctx: PostContext, payload: dict[str, Any]) -> Draft:
         changes["summary"] = ["…", "…"]  # the text lives on the room; keep the event small
     if "sitrep_cadence_min" in changes:
         room.sitrep_cadence_min = changes["sitrep_cadence_min"][1]
-        room.sitrep_anchor = utcnow() if room.sitrep_cadence_min else None
+        room.sitrep_anchor = ctx.now if room.sitrep_cadence_min else None
     for org_id in add:
         room.orgs.append(RoomOrg(org_id=org_id))
     for link in [o for o in room.orgs if o.org_id in remove]:
         room.orgs.remove(link)
-    room.updated_at = utcnow()
+    room.updated_at = ctx.now
     session.flush()
     if {"tlp", "orgs"} & changes.keys():
         # Rights may have shrunk: sockets re-check who may still follow the room.

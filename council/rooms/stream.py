@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -40,6 +40,9 @@ class PostContext:
     actor: User
     room: Room
     role: str
+    # When the event happens: now, except for records written after the fact
+    # by trusted code (demo history, imports); never taken from a client.
+    now: datetime = field(default_factory=utcnow)
 
 
 @dataclass
@@ -153,9 +156,12 @@ def clean_client_id(value: Any) -> str | None:
 
 def post(
     session: Session, *, actor: User, room_id: int, kind: str, payload: dict[str, Any],
-    client_id: Any = None,
+    client_id: Any = None, now: datetime | None = None,
 ) -> tuple[RoomEvent, bool]:
-    """Validate and append one event posted by ``actor``; returns (event, created)."""
+    """Validate and append one event posted by ``actor``; returns (event, created).
+
+    ``now`` is for trusted callers writing history (seeds, imports); interfaces never pass it.
+    """
     room, role = load_visible(session, actor, room_id)
     spec = KINDS.get(kind) if isinstance(kind, str) else None
     if spec is None:
@@ -169,7 +175,7 @@ def post(
         first = _existing(session, room.id, actor.id, client_id)
         if first is not None:
             return first, False
-    ctx = PostContext(session, actor, room, role)
+    ctx = PostContext(session, actor, room, role, now or utcnow())
     if spec.may_post is not None:
         problem = spec.may_post(ctx)
         if problem:
@@ -181,7 +187,7 @@ def post(
     if room.status == "closed" and not spec.allowed_when_closed:
         raise Conflict("The room is closed. The lead can reopen it.")
     draft = spec.prepare(ctx, payload)
-    return append(session, room=room, kind=kind, actor=actor, draft=draft, client_id=client_id), True
+    return append(session, room=room, kind=kind, actor=actor, draft=draft, client_id=client_id, now=ctx.now), True
 
 
 def shown_to_poster(session: Session, actor: User, event: RoomEvent) -> dict[str, Any]:
@@ -200,7 +206,7 @@ def shown_to_poster(session: Session, actor: User, event: RoomEvent) -> dict[str
 
 def append(
     session: Session, *, room: Room, kind: str, actor: User | None, draft: Draft,
-    client_id: str | None = None,
+    client_id: str | None = None, now: datetime | None = None,
 ) -> RoomEvent:
     """Write one event with the next seq, its audit row, and queue its broadcast.
 
@@ -208,10 +214,11 @@ def append(
     exercise clock, scheduled injects).
     """
     _lock_room(session, room)
+    now = now or utcnow()
     room.last_seq += 1
-    room.updated_at = utcnow()
+    room.updated_at = now
     event = RoomEvent(
-        room_id=room.id, seq=room.last_seq, kind=kind, author_id=actor.id if actor else None,
+        room_id=room.id, seq=room.last_seq, kind=kind, author_id=actor.id if actor else None, created_at=now,
         body=draft.body, body_html=draft.body_html, client_id=client_id,
         data=json.dumps(draft.data, separators=(",", ":"), default=str),
     )
@@ -221,7 +228,7 @@ def append(
     if draft.after is not None:
         draft.after(event)
     record(session, action=f"room.event.{kind}", actor=actor, target_type="room", target_id=room.id,
-           room_id=room.id, details={"seq": event.seq, **draft.audit})
+           room_id=room.id, details={"seq": event.seq, **draft.audit}, at=now)
     for channel, payload in deliveries(serialize(event, room)):
         realtime.emit(session, "event", payload, to=channel)
     return event

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from council.auth.models import User
-from council.db import utcnow
 from council.errors import Conflict, Forbidden, Invalid
 from council.rooms.audience import redacted, register_provider, register_restriction
 from council.rooms.models import Room, RoomEvent
@@ -77,7 +76,9 @@ def _released_inject(ctx: PostContext, payload: dict[str, Any]) -> tuple[Exercis
 def _team_response(session: Session, inject_id: int, team_id: int) -> TeamResponse:
     row = session.get(TeamResponse, (inject_id, team_id))
     if row is None:
-        row = TeamResponse(inject_id=inject_id, team_id=team_id)
+        # responses=0 now: the column default applies only at INSERT, and a first
+        # response (without an earlier ack) increments it before any flush.
+        row = TeamResponse(inject_id=inject_id, team_id=team_id, responses=0)
         session.add(row)
     return row
 
@@ -92,7 +93,7 @@ def prepare_ack(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     row = _team_response(ctx.session, inject.id, team_id)
     if row.acked_at is not None:
         raise Conflict("Your team has already acknowledged this inject.")
-    now = utcnow()
+    now = ctx.now
     row.acked_at, row.acked_by_id = now, ctx.actor.id
 
     def _stamp(ev: RoomEvent) -> None:
@@ -111,7 +112,7 @@ def prepare_response(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     if not isinstance(body, str) or not body.strip() or len(body) > 20_000:
         raise Invalid("The response was not accepted.", {"body": "Write the response (at most 20,000 characters)."})
     row = _team_response(ctx.session, inject.id, team_id)
-    now = utcnow()
+    now = ctx.now
     first = row.responded_at is None
     if first:
         row.responded_at, row.responded_by_id = now, ctx.actor.id
@@ -162,7 +163,7 @@ def prepare_observation(ctx: PostContext, payload: dict[str, Any]) -> Draft:
         errors["evidence_seq"] = "The seq of an event in this room."
     if errors:
         raise Invalid("The observation was not recorded.", errors)
-    now = utcnow()
+    now = ctx.now
     obs = Observation(exercise_id=ex.id, evaluator_id=ctx.actor.id, t_plus_s=t_plus(ex, now), objective_id=objective,
                       capability=capability, msel_id=msel_id, team_id=team_id, rating=rating, body=body.strip(),
                       body_html=render_markdown(body.strip()), evidence_seq=evidence)
