@@ -33,6 +33,8 @@ class Settings:
     # A process that stops refreshing its heartbeat this long is taken for dead:
     # its sockets leave every room's presence.
     presence_ttl_s: float = 30.0
+    # Presence changes within this window go out as one broadcast per room (0: at once).
+    presence_coalesce_s: float = 0.25
     allowed_origins: tuple[str, ...] = ()
     timezone: str = "Asia/Karachi"
     https: bool = False
@@ -102,12 +104,19 @@ def from_env(
         raise ConfigError("COUNCIL_PRESENCE_TTL_S must be a number of seconds") from exc
     if presence_ttl < 1:
         raise ConfigError("COUNCIL_PRESENCE_TTL_S must be at least 1 second")
+    try:
+        coalesce = float(env.get("COUNCIL_PRESENCE_COALESCE_S", "0.25") or "0")
+    except ValueError as exc:
+        raise ConfigError("COUNCIL_PRESENCE_COALESCE_S must be a number of seconds") from exc
+    if not 0 <= coalesce <= 5:
+        raise ConfigError("COUNCIL_PRESENCE_COALESCE_S must be between 0 and 5 seconds")
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),
         secret_key=env.get("COUNCIL_SECRET_KEY") or _read_or_create_secret(instance_path),
         redis_url=env.get("COUNCIL_REDIS_URL") or None,
         redis_prefix=prefix,
         presence_ttl_s=presence_ttl,
+        presence_coalesce_s=coalesce,
         allowed_origins=origins,
         timezone=tz,
         https=env.get("COUNCIL_HTTPS", "") in ("1", "true", "yes"),

@@ -36,6 +36,8 @@ def make_app(tmp_path: Path, template_db: Path, **extra: object) -> Flask:
         "COUNCIL_DATABASE_URL": f"sqlite:///{db_path}",
         "COUNCIL_SECRET_KEY": "test-secret-key-not-for-production",
         "COUNCIL_ASYNC_MODE": "threading",
+        # The test client reads what was emitted right after each call: no coalescing delay.
+        "COUNCIL_PRESENCE_COALESCE_S": "0",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "TESTING": True,
         **extra,

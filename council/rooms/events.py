@@ -18,6 +18,7 @@ room's access; a flood beyond the burst gets error acks.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask, request
@@ -65,8 +66,32 @@ def presence(reg: Registry, room_id: int) -> dict[str, Any]:
 
 
 def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
-    def send_presence(room_id: int) -> None:
+    coalesce_s = app.extensions["council_settings"].presence_coalesce_s
+    pending: set[int] = set()
+    pending_lock = threading.Lock()
+
+    def emit_presence(room_id: int) -> None:
+        with pending_lock:
+            pending.discard(room_id)
         socketio.emit("presence", presence(reg, room_id), to=room_channel(room_id))
+
+    def send_presence(room_id: int) -> None:
+        """Broadcast who follows the room. Changes within ``presence_coalesce_s`` go out
+        as one broadcast: N sockets joining at once (a reconnect storm) would otherwise
+        send N presence messages to each of N sockets."""
+        if coalesce_s <= 0:
+            emit_presence(room_id)
+            return
+        with pending_lock:
+            if room_id in pending:
+                return
+            pending.add(room_id)
+
+        def later() -> None:
+            socketio.sleep(coalesce_s)
+            emit_presence(room_id)
+
+        socketio.start_background_task(later)
 
     @socketio.on("join")
     def on_join(data: Any) -> dict[str, Any]:

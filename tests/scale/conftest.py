@@ -409,3 +409,74 @@ def close_all(made: list[Client]) -> None:
         t.start()
     for t in threads:
         t.join(15)
+
+
+class Feed:
+    """What static/js/room.js does with what arrives: apply events in seq order,
+    hold those behind a gap, drop the ones already applied or held."""
+
+    def __init__(self, shown: int = 0) -> None:
+        self.shown = shown
+        self.held: dict[int, dict[str, Any]] = {}
+        self.applied: list[int] = []
+        self.dropped = 0
+
+    def add(self, event: dict[str, Any]) -> None:
+        seq = event["seq"]
+        if seq <= self.shown or seq in self.held:
+            self.dropped += 1
+            return
+        self.held[seq] = event
+        while self.shown + 1 in self.held:
+            self.held.pop(self.shown + 1)
+            self.shown += 1
+            self.applied.append(self.shown)
+
+    def add_all(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            self.add(event)
+
+
+class RedisServer:
+    """A redis-server of the test's own (so restarting it disturbs no one else)."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.port = free_port()
+        self.dir = tmp_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis(port=self.port, socket_connect_timeout=0.5).ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)  # waiting for another process to listen
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs the redis-server binary to restart a Redis of its own")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
