@@ -6,11 +6,18 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint vendor deps dev-deps init seed clean
+.PHONY: run run-cluster services test lint vendor deps dev-deps init seed clean
 
 run: deps vendor init seed ## Set up everything and serve the demo on http://127.0.0.1:5000
 	@echo "Serving on http://$(HOST):$(PORT)/ — sign in with a demo login above (Ctrl-C stops)."
 	$(FLASK) council serve --host $(HOST) --port $(PORT)
+
+run-cluster: deps vendor services ## Two app processes on PostgreSQL + Redis (ports 5001, 5002)
+	$(BIN)/python scripts/run_cluster.py --host $(HOST)
+
+# The local PostgreSQL and Redis, started if stopped (the scale tests and run-cluster need them).
+services:
+	@scripts/services-up
 
 test: dev-deps vendor ## The whole test suite
 	$(BIN)/python -m pytest
