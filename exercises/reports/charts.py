@@ -23,7 +23,7 @@ def response_chart(teams: list[dict[str, Any]]) -> str:
     top = max(max(t.get("ack_max_s") or 0, t.get("response_max_s") or 0) for t in rows) or 1
     label_w, bar_h, gap = 170, 10, 30
     height = 30 + len(rows) * (4 * bar_h + gap)
-    scale = (WIDTH - label_w - 60) / top
+    scale = (WIDTH - label_w - 110) / top
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" '
              f'aria-label="Acknowledgement and first-response times per team">',
              '<text x="0" y="14" class="chart-title">Response times per team (seconds; median solid, max pale)</text>']

@@ -102,7 +102,8 @@ def draft_exercise(session: Session, ex: Exercise, room: Room, zone: ZoneInfo) -
     analysis_rows = ["| Objective | " + " | ".join(CAPABILITIES.get(c, c) for c in cols) + " |",
                      "|---|" + "---|" * len(cols)]
     for o in objectives:
-        analysis_rows.append(f"| **{o['id']}** {cell(o['text'])} | "
+        short = o["text"] if len(o["text"]) <= 90 else o["text"][:89] + "…"
+        analysis_rows.append(f"| **{o['id']}** {cell(short)} | "
                              + " | ".join(", ".join(by_cell.get((o["id"], c), [])) or "—" for c in cols) + " |")
     analysis = ("Ratings by the evaluators: " + "; ".join(f"**{k}** {v}" for k, v in RATINGS.items())
                 + ".\n\n" + ("\n".join(analysis_rows) if objectives else "No objectives were set."))

@@ -230,7 +230,7 @@ def clock_op(session: Session, *, actor: User, exercise_id: int, op: str, reason
         ex.stop_reason = reason[:2000] if op == "stop" else ""
     room = session.get(Room, ex.room_id)
     assert room is not None
-    append(session, room=room, kind="clock", actor=actor, draft=clock_draft(ex, op, now, reason[:2000]))
+    append(session, room=room, kind="clock", actor=actor, draft=clock_draft(ex, op, now, reason[:2000]), now=now)
     return ex
 
 
@@ -262,7 +262,8 @@ def _release(session: Session, ex: Exercise, inject: ExerciseInject, actor: User
     assert room is not None
     event = append(session, room=room, kind="inject", actor=actor, draft=Draft(
         body=inject.message, body_html=render_markdown(inject.message), data=inject_data(inject, ex, t),
-        audit={"exercise_id": ex.id, "msel_id": inject.msel_id, "by": "controller" if actor else "schedule"}))
+        audit={"exercise_id": ex.id, "msel_id": inject.msel_id, "by": "controller" if actor else "schedule"}),
+        now=now)
     inject.released_t_s, inject.released_seq = t, event.seq
     return True
 
