@@ -12,16 +12,19 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
 from sqlalchemy.orm import Session
 
 from council import realtime
+from council.db import utcnow
 from council.extensions import database, socketio
 
 log = logging.getLogger("council.scheduler")
 TICK_S = 0.5
+MIN_SLEEP_S = 0.005
 
 
 @dataclass
@@ -29,15 +32,22 @@ class Job:
     name: str
     every_s: float
     run: Callable[[Session], Any]
+    # Optional: the wall time of the job's next piece of work, so the loop
+    # wakes for it instead of waiting for the next tick (inject releases).
+    wake: Callable[[Session], datetime | None] | None = None
     next_at: float = 0.0
 
 
-def add_job(app: Flask, name: str, every_s: float, run: Callable[[Session], Any]) -> None:
-    app.extensions.setdefault("council_jobs", []).append(Job(name, every_s, run))
+def add_job(app: Flask, name: str, every_s: float, run: Callable[[Session], Any],
+            wake: Callable[[Session], datetime | None] | None = None) -> None:
+    app.extensions.setdefault("council_jobs", []).append(Job(name, every_s, run, wake))
 
 
-def run_due(app: Flask, now: float | None = None) -> None:
-    """Run every job whose time has come (one pass; tests call this directly)."""
+def run_due(app: Flask, now: float | None = None) -> float:
+    """Run every job whose time has come (one pass; tests call this directly).
+
+    Returns how long the loop may sleep before some job has work again.
+    """
     now = time.monotonic() if now is None else now
     for job in app.extensions.get("council_jobs", []):
         if now < job.next_at:
@@ -46,6 +56,9 @@ def run_due(app: Flask, now: float | None = None) -> None:
         try:
             with app.app_context(), database(app).transaction(after_commit=realtime.flush) as session:
                 job.run(session)
+                wake_at = job.wake(session) if job.wake is not None else None
+            if wake_at is not None:
+                job.next_at = min(job.next_at, now + max(0.0, (wake_at - utcnow()).total_seconds()))
         except Exception as exc:  # a failing job must not stop the others, nor the loop
             from council.web import is_db_unavailable
 
@@ -53,6 +66,9 @@ def run_due(app: Flask, now: float | None = None) -> None:
                 log.warning("scheduled job %s skipped: database unavailable", job.name)
             else:
                 log.exception("scheduled job %s failed", job.name)
+    jobs = app.extensions.get("council_jobs", [])
+    soonest = min((job.next_at for job in jobs), default=time.monotonic() + TICK_S)
+    return min(TICK_S, max(MIN_SLEEP_S, soonest - time.monotonic()))
 
 
 def start(app: Flask) -> None:
@@ -62,7 +78,6 @@ def start(app: Flask) -> None:
     def loop() -> None:
         log.info("scheduler started: %s", ", ".join(j.name for j in app.extensions.get("council_jobs", [])))
         while True:
-            run_due(app)
-            io.sleep(TICK_S)
+            io.sleep(run_due(app))
 
     io.start_background_task(loop)

@@ -83,7 +83,7 @@ def register(app: Flask) -> None:
     add_card(app, exercises_card)
     add_room_extension(app, boot=room_boot, panel="exercises/_panel.html", script="js/exercises.js",
                        panel_first=True)
-    add_job(app, "inject releases", 0.2, runs.release_due)
+    add_job(app, "inject releases", 0.5, runs.release_due, wake=runs.next_due)
     add_openapi()
     from exercises.openapi import add_report_openapi
 
