@@ -59,9 +59,22 @@ def render_markdown(text: str) -> str:
     """Return sanitised HTML for ``text`` (markdown). Empty text gives ''."""
     if not text or not text.strip():
         return ""
-    html = md.markdown(
-        text[:MAX_MARKDOWN_CHARS],
-        extensions=["tables", "fenced_code", "sane_lists"],
-        output_format="html",
-    )
+    converter = _take_converter()
+    try:
+        html = converter.reset().convert(text[:MAX_MARKDOWN_CHARS])
+    finally:
+        _CONVERTERS.append(converter)
     return _cleaner().clean(html)
+
+
+# Building a Markdown instance (extensions, processors, patterns) cost more than
+# converting a chat message with it: instances are reused, each by one caller
+# at a time (list.pop/append are atomic; convert never yields to another greenlet).
+_CONVERTERS: list[md.Markdown] = []
+
+
+def _take_converter() -> md.Markdown:
+    try:
+        return _CONVERTERS.pop()
+    except IndexError:
+        return md.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")

@@ -42,9 +42,19 @@ def role_of(session: Session, user: User, room: Room) -> str | None:
     return role_in(viewer_of(session, user), facts_of(room))
 
 
+_ROOMS = "council_rooms"
+
+
 def load_visible(session: Session, user: User, room_id: int) -> tuple[Room, str]:
-    """The room and the user's role in it; NotFound if absent *or* invisible."""
+    """The room and the user's role in it; NotFound if absent *or* invisible.
+
+    The room is kept referenced for the session's life: the identity map holds
+    rows weakly, and a post path that loads the room, drops it and asks again
+    (the answer to the poster) would otherwise reload it with its members and
+    organisations — three queries per post."""
     room = session.get(Room, room_id)
+    if room is not None:
+        session.info.setdefault(_ROOMS, {})[room.id] = room
     role = role_of(session, user, room) if room is not None else None
     if room is None or role is None:
         raise NotFound("No such room.")
