@@ -128,23 +128,40 @@ def draft_exercise(session: Session, ex: Exercise, room: Room, zone: ZoneInfo) -
         findings_parts.append("\n\n".join(part))
     findings = "\n\n".join(findings_parts)
 
-    # Timeline in exercise time.
-    rows = ["| T+ | Event |", "|---|---|"]
+    # Timeline in exercise time: one row per released inject, with how each
+    # team acknowledged and answered it; decisions, clock changes and the
+    # messages evaluators tagged as evidence in between. Every point goes
+    # into the chart.
     chart: list[dict[str, Any]] = []
     evidence = {x.evidence_seq for x in observations if x.evidence_seq}
-    for ev in _events(session, room, (*TIMELINE_KINDS, "message")):
-        data = json.loads(ev.data)
+    events = _events(session, room, TIMELINE_KINDS)
+    if evidence:  # chat is read only where evaluators tagged it
+        events += list(session.scalars(select(RoomEvent).where(
+            RoomEvent.room_id == room.id, RoomEvent.kind == "message", RoomEvent.seq.in_(evidence))))
+        events.sort(key=lambda e: e.seq)
+    parsed = [(ev, json.loads(ev.data)) for ev in events]
+    answers: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"ack": [], "response": []})
+    for ev, data in parsed:
+        if ev.kind in ("ack", "response") and (ev.kind == "ack" or data.get("first")):
+            answers[data["inject_seq"]][ev.kind].append(f"{data.get('team')} {round(data.get('after_s', 0))} s")
+    rows = ["| T+ | Event |", "|---|---|"]
+    for ev, data in parsed:
         t = data.get("t_plus_s")
-        line = _timeline_line(ev, data, teams)
-        if ev.kind == "message" and ev.seq not in evidence:
-            continue
         if ev.kind == "message":
-            line = f"Evidence (#{ev.seq}): {_one_line(ev.body)}"
+            line: str | None = f"Evidence (#{ev.seq}): {_one_line(ev.body)}"
+        else:
+            line = _timeline_line(ev, data, teams)
         if line is None:
             continue
+        chart.append({"t": t, "kind": ev.kind, "label": line[:80], "seq": ev.seq})
+        if ev.kind in ("ack", "response"):
+            continue
+        if ev.kind == "inject":
+            got = answers.get(ev.seq, {"ack": [], "response": []})
+            line += (f" — acknowledged: {', '.join(got['ack']) or 'none'}; "
+                     f"first responses: {', '.join(got['response']) or 'none'}")
         stamp = format_t(t) if t is not None else ev.created_at.astimezone(zone).strftime("%H:%M")
         rows.append(f"| {stamp} | {cell(line)} |")
-        chart.append({"t": t, "kind": ev.kind, "label": line[:80], "seq": ev.seq})
     timeline = "\n".join(rows) if len(rows) > 2 else "Nothing was recorded."
 
     figures = team_figures(session, ex)
