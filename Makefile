@@ -6,14 +6,22 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run run-cluster services test lint vendor deps dev-deps init seed clean
+.PHONY: run run-cluster services test lint vendor deps dev-deps pdf-deps init seed clean
 
-run: deps vendor init seed ## Set up everything and serve the demo on http://127.0.0.1:5000
+run: deps pdf-deps vendor init seed ## Set up everything and serve the demo on http://127.0.0.1:5000
 	@echo "Serving on http://$(HOST):$(PORT)/ — sign in with a demo login above (Ctrl-C stops)."
 	$(FLASK) council serve --host $(HOST) --port $(PORT)
 
 run-cluster: deps vendor services ## Two app processes on PostgreSQL + Redis (ports 5001, 5002)
 	$(BIN)/python scripts/run_cluster.py --host $(HOST)
+
+# WeasyPrint (PDF exports) needs pango from the OS: installed when we can, else said plainly.
+pdf-deps: deps
+	@$(BIN)/python -c "import weasyprint" 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null || apt-get update -qq && \
+	    apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	  else echo "note: PDF exports need pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0"; fi; }
 
 # The local PostgreSQL and Redis, started if stopped (the scale tests and run-cluster need them).
 services:

@@ -15,10 +15,15 @@ from typing import Any
 
 from flask import render_template
 
+from council.errors import DomainError
 from exercises.reports.charts import response_chart, timeline_chart
 from exercises.reports.models import Report
 
 CSS = Path(__file__).resolve().parent / "print.css"
+
+
+class Unavailable(DomainError):
+    status = 503
 TLP_COLOURS = {"CLEAR": "#000000", "GREEN": "#33aa00", "AMBER": "#c88a00", "AMBER+STRICT": "#c88a00", "RED": "#d10000"}
 
 
@@ -64,7 +69,11 @@ def to_html(report: Report, plan: list[Any], tz: str) -> str:
 
 
 def to_pdf(report: Report, plan: list[Any], tz: str) -> bytes:
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # pango missing on this server
+        raise Unavailable("PDF export is not installed on this server (it needs pango); "
+                          "export HTML and print it to PDF instead.") from exc
 
     page_css = (f"@page {{ size: A4; margin: 22mm 16mm; "
                 f"@top-center {{ content: '{escape(marking(report))}'; color: {TLP_COLOURS.get(report.tlp, '#000')};"
