@@ -22,22 +22,22 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from council import create_app  # noqa: E402
-from council.actors import SYSTEM  # noqa: E402
-from council.auth.services import create_user  # noqa: E402
-from council.db import utcnow  # noqa: E402
-from council.extensions import database  # noqa: E402
-from council.migrate import upgrade  # noqa: E402
-from council.orgs.services import create_org  # noqa: E402
-from council.rooms.models import Room, RoomEvent  # noqa: E402
-from council.rooms.stream import post  # noqa: E402
-from exercises.models import Exercise, ExerciseInject  # noqa: E402
-from exercises.reports.draft import draft_exercise  # noqa: E402
-from exercises.reports.services import start_report  # noqa: E402
-from exercises.runs import services as runs  # noqa: E402
-from exercises.scenarios import services as scenarios  # noqa: E402
+from council import create_app
+from council.actors import SYSTEM
+from council.auth.services import create_user
+from council.db import utcnow
+from council.extensions import database
+from council.migrate import upgrade
+from council.orgs.services import create_org
+from council.rooms.models import Room, RoomEvent
+from council.rooms.stream import post
+from exercises.models import Exercise, ExerciseInject
+from exercises.reports.draft import draft_exercise
+from exercises.reports.services import start_report
+from exercises.runs import services as runs
+from exercises.scenarios import services as scenarios
 
 
 def main() -> None:
@@ -84,7 +84,7 @@ def main() -> None:
         ev = s.get(User, evaluator.id)
         for n, inject in enumerate(injects):
             at = inject.released_at
-            for k, (team_id, player) in enumerate(people.items()):
+            for k, player in enumerate(people.values()):
                 post(s, actor=player, room_id=room_id, kind="ack", payload={"inject_seq": inject.released_seq},
                      now=at + timedelta(seconds=30 + k * 20))
                 post(s, actor=player, room_id=room_id, kind="response", now=at + timedelta(seconds=90 + k * 30),
