@@ -132,12 +132,25 @@ def serialize_page(
             for e in events]
 
 
+_LOCKED = "council_locked_rooms"
+
+
 def _lock_room(session: Session, room: Room) -> None:
     """Serialise writers of one room. PostgreSQL: a row lock. SQLite: the
     write transaction already holds the database's single write lock."""
     if session.get_bind().dialect.name != "sqlite":
+        # Once per room and transaction: post() locks before its idempotency check and
+        # append() again; the lock is held until commit, so a second round trip (and a
+        # second refresh) inside the lock window only lengthens it.
+        txn = session.get_transaction()
+        held = session.info.get(_LOCKED)
+        if held is None or held[0] is not txn:
+            held = session.info[_LOCKED] = (txn, set())
+        if room.id in held[1]:
+            return
         session.execute(select(Room.id).where(Room.id == room.id).with_for_update())
         session.refresh(room, ["last_seq"])
+        held[1].add(room.id)
 
 
 def _existing(session: Session, room_id: int, author_id: int, client_id: str) -> RoomEvent | None:
