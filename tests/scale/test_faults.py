@@ -10,6 +10,7 @@ import re
 import threading
 import time
 import urllib.request
+from typing import Any
 
 import requests
 from sqlalchemy import text
@@ -54,6 +55,24 @@ class Poster:
     def __exit__(self, *_exc: object) -> None:
         self.stopped.set()
         self.thread.join(30)
+
+
+def run_in_own_loop(make: Any) -> None:
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an
+    event loop running in the main thread for the whole session."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(make())
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
 
 
 def last_seq(world: World, room: int) -> int:
@@ -203,7 +222,7 @@ def test_a_reconnect_storm_of_300_clients_with_since_catches_every_client_up(clu
         print(f"{STORM} clients reconnected and caught up in {took:.2f} s")
         await asyncio.gather(*(s.disconnect() for s in socks))
 
-    asyncio.run(asyncio.wait_for(storm(), timeout=120))
+    run_in_own_loop(lambda: asyncio.wait_for(storm(), timeout=120))
     for server in (a, b):
         assert server.process is not None and server.process.poll() is None
         with urllib.request.urlopen(server.url + "/healthz", timeout=5) as answer:
