@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from council.access import not_looser
 from council.decisions.models import Decision
 from council.orgs.models import TIERS
 from council.rooms.models import ActionItem, Room, RoomEvent
@@ -50,13 +51,19 @@ def _orgs_by_tier(room: Room) -> str:
     return "\n".join(lines)
 
 
+# The report is marked as its room: a decision marked stricter than the room
+# (and its events) stays out of the draft, as it stays out of the room for
+# those who do not clear its marking.
+
 def _events(session: Session, room: Room, kinds: tuple[str, ...]) -> list[RoomEvent]:
-    return list(session.scalars(select(RoomEvent).where(RoomEvent.room_id == room.id, RoomEvent.kind.in_(kinds))
-                                .order_by(RoomEvent.seq)))
+    rows = session.scalars(select(RoomEvent).where(RoomEvent.room_id == room.id, RoomEvent.kind.in_(kinds))
+                           .order_by(RoomEvent.seq))
+    return [e for e in rows if e.kind != "decision" or not_looser(room.tlp, json.loads(e.data).get("tlp") or room.tlp)]
 
 
 def _decisions(session: Session, room: Room) -> list[Decision]:
-    return list(session.scalars(select(Decision).where(Decision.room_id == room.id).order_by(Decision.id)))
+    rows = session.scalars(select(Decision).where(Decision.room_id == room.id).order_by(Decision.id))
+    return [d for d in rows if not_looser(room.tlp, d.tlp)]
 
 
 def _decision_lines(decisions: list[Decision]) -> str:

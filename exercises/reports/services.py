@@ -439,9 +439,9 @@ def compare(old: Report, new: Report) -> list[dict[str, Any]]:
             out.append({"key": section.key, "title": section.title, "changed": False, "html": ""})
             continue
         lines = []
-        for line in difflib.unified_diff(a, b, lineterm="", n=1):
-            if line.startswith(("---", "+++")):
-                continue
+        # Skip only the two file headers: a content line may itself start with
+        # "---" or "+++" (a removed markdown rule is "----").
+        for line in list(difflib.unified_diff(a, b, lineterm="", n=1))[2:]:
             css = "add" if line.startswith("+") else "del" if line.startswith("-") else "hunk" if line.startswith(
                 "@@") else "ctx"
             lines.append(f'<span class="diff-{css}">{html.escape(line)}</span>')
