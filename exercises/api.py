@@ -13,6 +13,7 @@ from council.web import commit, db
 from exercises.runs import services as runs
 from exercises.scenarios import msel
 from exercises.scenarios import services as scenarios
+from exercises.vocab import CONTROLLER_ONLY
 
 bp = Blueprint("exercises_api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
@@ -62,12 +63,19 @@ def import_scenario_csv() -> Any:
 
 @bp.get("/scenarios/<int:scenario_id>")
 def get_scenario(scenario_id: int) -> Any:
-    return scenario_json(scenarios.get_scenario(db(), scenario_id), injects=True)
+    scenario = scenarios.get_scenario(db(), scenario_id)
+    out = scenario_json(scenario, injects=True)
+    if scenarios.playing(db(), api_user(), scenario):
+        for row in out["injects"]:
+            for field in CONTROLLER_ONLY:
+                row.pop(field, None)
+    return out
 
 
 @bp.get("/scenarios/<int:scenario_id>/msel.csv")
 def msel_csv(scenario_id: int) -> Any:
     scenario = scenarios.get_scenario(db(), scenario_id)
+    scenarios.require_msel_reader(db(), api_user(), scenario)
     return Response(msel.to_csv(scenario.injects), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="msel-{scenario.id}-v{scenario.version}.csv"'})
 

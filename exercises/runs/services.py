@@ -149,6 +149,9 @@ def create_exercise(
     if errors:
         raise Invalid("The exercise was not created.", errors)
     assert scenario is not None
+    from exercises.scenarios.services import require_msel_reader
+
+    require_msel_reader(session, actor, scenario)
 
     room = create_room(session, actor=actor, title=str(title).strip(), severity="medium", tlp=tlp,
                        org_ids=[o.id for o in orgs], summary=scenario.summary, kind="exercise")

@@ -119,7 +119,8 @@ def show(scenario_id: int) -> Any:
     runs = [(ex, headline(db(), ex)) for ex in scenarios.runs_of(db(), scenario)]
     return render_template("exercises/scenarios/show.html", **_context(
         scenario=scenario, versions=scenarios.versions_of(db(), scenario), runs=runs,
-        can_edit=scenario.author_id == current_account().id or current_account().is_admin))
+        can_edit=scenario.author_id == current_account().id or current_account().is_admin,
+        playing=scenarios.playing(db(), current_account(), scenario)))
 
 
 @bp.route("/<int:scenario_id>/edit", methods=["GET", "POST"])
@@ -220,6 +221,7 @@ def duplicate(scenario_id: int) -> Any:
 @bp.get("/<int:scenario_id>/msel.csv")
 def download_csv(scenario_id: int) -> Any:
     scenario = scenarios.get_scenario(db(), scenario_id)
+    scenarios.require_msel_reader(db(), current_account(), scenario)
     return Response(msel.to_csv(scenario.injects), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="msel-{scenario.id}-v{scenario.version}.csv"'})
 
@@ -227,6 +229,7 @@ def download_csv(scenario_id: int) -> Any:
 @bp.get("/<int:scenario_id>/scenario.json")
 def download_json(scenario_id: int) -> Any:
     scenario = scenarios.get_scenario(db(), scenario_id)
+    scenarios.require_msel_reader(db(), current_account(), scenario)
     name = f"scenario-{scenario.id}-v{scenario.version}.json"
     return Response(json.dumps(scenarios.export_json(scenario), indent=2, ensure_ascii=False),
                     mimetype="application/json", headers={"Content-Disposition": f'attachment; filename="{name}"'})

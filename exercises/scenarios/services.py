@@ -38,6 +38,29 @@ def get_scenario(session: Session, scenario_id: int) -> Scenario:
     return scenario
 
 
+def playing(session: Session, actor: User, scenario: Scenario) -> bool:
+    """Is the actor a player or observer in a run of this scenario that has not ended?
+
+    They must not read the MSEL's controller-only fields (expected actions,
+    notes) in the library, nor start a run of their own to read them there.
+    """
+    if scenario.author_id == actor.id or actor.is_admin:
+        return False
+    from exercises.models import Participant
+
+    return session.scalar(
+        select(Participant.user_id).join(Exercise, Exercise.id == Participant.exercise_id)
+        .join(Scenario, Scenario.id == Exercise.scenario_id)
+        .where(Scenario.family_id == scenario.family_id, Participant.user_id == actor.id,
+               Participant.role.in_(("player", "observer")),
+               Exercise.state.in_(("planned", "running", "paused"))).limit(1)) is not None
+
+
+def require_msel_reader(session: Session, actor: User, scenario: Scenario) -> None:
+    if playing(session, actor, scenario):
+        raise Forbidden("You play in a run of this scenario: its MSEL stays with the controllers until ENDEX.")
+
+
 def require_editor(actor: User, scenario: Scenario) -> None:
     if scenario.author_id != actor.id and not actor.is_admin:
         raise Forbidden("Only the scenario's author or a platform admin may change it.")
@@ -203,6 +226,7 @@ def new_version(session: Session, *, actor: User, scenario_id: int) -> Scenario:
 def duplicate(session: Session, *, actor: User, scenario_id: int) -> Scenario:
     """An independent scenario (its own family) starting as a copy."""
     scenario = get_scenario(session, scenario_id)
+    require_msel_reader(session, actor, scenario)
     copy = _copy(scenario, actor=actor, family_id=None, version=1, title=f"Copy of {scenario.title}"[:200])
     session.add(copy)
     session.flush()
