@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from council.auth.models import User
 from council.auth.services import find_user
 from council.db import utcnow
+from council.orgs.models import Organization
 from council.orgs.services import find_org_by_name
 from council.rooms.models import Room
 from council.rooms.services import create_room
@@ -69,20 +70,24 @@ def _orgs_of(session: Session, scenario: Scenario) -> list[int]:
     return _org_ids(session, [*names, "National CERT"])
 
 
+def _teams(session: Session, org_ids: list[int], emails: tuple[str, ...]) -> dict[str, list[str]]:
+    """One team per participating organisation, with the given people as its players."""
+    players: dict[str, list[str]] = {session.get(Organization, o).name: [] for o in org_ids}
+    for email in emails:
+        user = _user(session, email)
+        if user.org.name in players:
+            players[user.org.name].append(email)
+    return players
+
+
 def _planned_drill(session: Session, author: User) -> None:
     title = "Banking sector drill: payment switch ransomware (cohort A)"
     scenario = _scenario(session, "payment switch")
     if scenario is None or session.scalars(select(Exercise.id).where(Exercise.title == title)).first():
         return
     orgs = _orgs_of(session, scenario)
-    from council.orgs.models import Organization
-
-    players: dict[str, list[str]] = {session.get(Organization, o).name: [] for o in orgs}
-    for email in ("lead@bankcert.example", "csirt@indusbank.example", "analyst@telcocert.example",
-                  "soc@energycert.example"):
-        user = _user(session, email)
-        if user.org.name in players:
-            players[user.org.name].append(email)
+    players = _teams(session, orgs, ("lead@bankcert.example", "csirt@indusbank.example",
+                                     "analyst@telcocert.example", "soc@energycert.example"))
     runs.create_exercise(session, actor=author, scenario_id=scenario.id, title=title, org_ids=orgs,
                          controllers=["ops@govcert.example"], evaluators=["ir@healthcert.example"],
                          observers=["admin@ncert.example"], players=players, speed=10, tlp="AMBER")
@@ -94,14 +99,8 @@ def _completed_exercise(session: Session, director: User) -> None:
     if scenario is None or session.scalars(select(Exercise.id).where(Exercise.title == title)).first():
         return
     orgs = _orgs_of(session, scenario)
-    from council.orgs.models import Organization
-
-    players: dict[str, list[str]] = {session.get(Organization, o).name: [] for o in orgs}
-    for email in ("analyst@telcocert.example", "noc@crescent.example", "lead@bankcert.example",
-                  "csirt@indusbank.example"):
-        user = _user(session, email)
-        if user.org.name in players:
-            players[user.org.name].append(email)
+    players = _teams(session, orgs, ("analyst@telcocert.example", "noc@crescent.example",
+                                     "lead@bankcert.example", "csirt@indusbank.example"))
     ex = runs.create_exercise(session, actor=director, scenario_id=scenario.id, title=title, org_ids=orgs,
                               controllers=["ops@govcert.example"], evaluators=["ir@healthcert.example"],
                               players=players, speed=1, tlp="GREEN")
