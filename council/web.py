@@ -105,9 +105,13 @@ def _wants_json() -> bool:
 
 def _handle_http(exc: HTTPException) -> Any:
     status = exc.code or 500
+    csrf = status == 400 and "CSRF" in (exc.description or "")
     if _wants_json():
+        if csrf:
+            return {"error": "Missing or stale CSRF token: send the page's token in the X-CSRFToken header, "
+                             "or use a bearer token."}, 400
         return {"error": ERROR_TEXT.get(status, ERROR_TEXT[500])[1]}, status
-    if status == 400 and "CSRF" in (exc.description or ""):
+    if csrf:
         return error_page(400, "The form expired or was sent from elsewhere. Reload the page and try again.")
     return error_page(status)
 

@@ -167,3 +167,12 @@ def page(browser: Any) -> Iterator[Any]:
 
 def csp_violations(page: Any) -> list[str]:
     return list(page.evaluate("window.__cspViolations || []"))
+
+
+def sign_in(page: Any, live_server: LiveServer, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form, as a person would."""
+    page.goto(live_server.url("/login"))
+    page.fill("#email", email)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")

@@ -10,23 +10,15 @@ import pytest
 
 from exercises.runs.services import create_exercise
 from exercises.scenarios.services import import_csv
-from tests.browser.conftest import CSP_LISTENER, csp_violations
+from tests.browser.conftest import CSP_LISTENER, csp_violations, sign_in
 from tests.exercises.helpers import inject, msel_text
-from tests.factories import PASSWORD, Factory
+from tests.factories import Factory
 
 pytestmark = pytest.mark.browser
 
 EXPECTED = "BROWSERXPCTDMARKER5V8N"
 NOTES = "BROWSERNOTESMARKER2H6C"
 _n = itertools.count(1)
-
-
-def sign_in(page, live_server, email):
-    page.goto(live_server.url("/login"))
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
 
 
 @pytest.fixture

@@ -7,18 +7,10 @@ import pytest
 
 from council.rooms.services import create_room
 from council.rooms.stream import post
-from tests.browser.conftest import csp_violations
-from tests.factories import PASSWORD, Factory
+from tests.browser.conftest import csp_violations, sign_in
+from tests.factories import Factory
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, live_server, email):
-    page.goto(live_server.url("/login"))
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
 
 
 @pytest.fixture
