@@ -52,6 +52,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
 SECRET = "bench-fanout-secret"
 MIN_INTERVAL_S = 0.1  # the platform refuses more than 10 posts/s per socket after a burst
 DRAIN_S = 10.0
+KEEP = os.environ.get("BENCH_KEEP")
 
 
 def free_port() -> int:
@@ -79,6 +80,15 @@ class Target:
                 if line.startswith("VmRSS:"):
                     out.append(int(line.split()[1]) / 1024)
         return out
+
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the server processes have used so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for p in self.procs:
+            fields = Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        return total
 
     def stop(self) -> None:
         for p in self.procs:
@@ -268,10 +278,14 @@ class Subscriber:
         self.last_seq = 0
 
     def __call__(self, raw: str) -> None:
-        if not raw.startswith('42["event"'):
-            return
-        now = time.perf_counter()
-        event = json.loads(raw[2:])[1]
+        if raw.startswith('42["events"'):
+            now = time.perf_counter()
+            for event in json.loads(raw[2:])[1]["events"]:
+                self.take(event, now)
+        elif raw.startswith('42["event"'):
+            self.take(json.loads(raw[2:])[1], time.perf_counter())
+
+    def take(self, event: dict[str, Any], now: float) -> None:
         cid = event.get("client_id") or ""
         sent = self.tally.sent_at.get(cid)
         if sent is None:
@@ -289,7 +303,9 @@ class Subscriber:
         t.last_receive = now
 
 
-async def run_load(target: Target, subs: int, senders: int, seconds: float, rate: float | None) -> dict[str, Any]:
+async def run_load(
+    target: Target, subs: int, senders: int, seconds: float, rate: float | None, batch: bool = True,
+) -> dict[str, Any]:
     import aiohttp
 
     tally = Tally()
@@ -303,7 +319,7 @@ async def run_load(target: Target, subs: int, senders: int, seconds: float, rate
             async with sem:
                 wire = await Wire.open(http, target.urls[i % len(target.urls)],
                                        target.sub_tokens[i % len(target.sub_tokens)])
-                ack = await wire.call("join", {"room": target.room})
+                ack = await wire.call("join", {"room": target.room, "batch": batch})
                 assert ack.get("ok"), ack
                 sub = Subscriber(tally)
                 wire.on_event = sub
@@ -318,6 +334,7 @@ async def run_load(target: Target, subs: int, senders: int, seconds: float, rate
         counter = itertools.count()
         stop_at = time.perf_counter() + seconds
         tally.first_send = time.perf_counter()
+        cpu_server, cpu_load = target.cpu_s(), time.process_time()
 
         async def post(wire: Wire) -> None:
             cid = f"{run_id}-{next(counter)}"
@@ -357,6 +374,9 @@ async def run_load(target: Target, subs: int, senders: int, seconds: float, rate
         deadline = time.perf_counter() + DRAIN_S
         while tally.deliveries < expected and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
+        cpu_server = target.cpu_s() - cpu_server
+        cpu_load = time.process_time() - cpu_load
+        busy = max(1e-9, time.perf_counter() - tally.first_send)
         rss = target.rss_mb()
         for wire in wires + posters:
             await wire.close()
@@ -364,13 +384,17 @@ async def run_load(target: Target, subs: int, senders: int, seconds: float, rate
     lat = sorted(tally.latencies)
     lost = sum(len(tally.acked - s.seen) for s in subscribers)
     return {
-        "target": target.name, "subs": subs, "senders": senders, "rate": rate or "closed loop",
+        "target": target.name + ("" if batch or target.name == "relay" else " (per event)"), "subs": subs, "senders": senders, "rate": rate or "closed loop",
         "posts": len(tally.acked), "errors": tally.errors, "deliveries": tally.deliveries,
         "deliveries_per_s": tally.deliveries / span, "posts_per_s": len(tally.acked) / span,
         "p50_ms": 1000 * lat[len(lat) // 2] if lat else float("nan"),
         "p99_ms": 1000 * lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan"),
         "lost": lost, "duplicated": tally.duplicated, "out_of_order": tally.out_of_order,
         "rss_mb": "/".join(f"{r:.0f}" for r in rss),
+        # CPU over the whole measured window (posting and draining): the server's, in per cent of one
+        # core, per post; and the load process's, to see which side was the limit.
+        "server_cpu_pct": 100 * cpu_server / busy, "load_cpu_pct": 100 * cpu_load / busy,
+        "server_cpu_ms_per_post": 1000 * cpu_server / max(1, len(tally.acked)),
     }
 
 
@@ -401,12 +425,13 @@ async def idle_memory(target: Target, clients: int, idle_s: float) -> dict[str, 
 def row(r: dict[str, Any]) -> str:
     return (f"| {r['target']} | {r['subs']} | {r['senders']} | {r['rate']} | {r['posts']} | "
             f"{r['deliveries_per_s']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['lost']} | "
-            f"{r['duplicated']} | {r['out_of_order']} | {r['errors']} | {r['rss_mb']} |")
+            f"{r['duplicated']} | {r['out_of_order']} | {r['errors']} | {r['rss_mb']} | {r['server_cpu_pct']:.0f} | "
+            f"{r['server_cpu_ms_per_post']:.2f} | {r['load_cpu_pct']:.0f} |")
 
 
 HEADER = ("| target | subscribers | senders | rate (posts/s) | posts | deliveries/s | p50 ms | p99 ms | lost | "
-          "duplicated | out of order | refused | server RSS MB |\n"
-          "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "duplicated | out of order | refused | server RSS MB | server CPU % | server CPU ms/post | load CPU % |\n"
+          "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 
 
 def main() -> None:
@@ -419,6 +444,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1, help="council processes (>1: PostgreSQL + Redis)")
     parser.add_argument("--pg", action="store_true", help="council on PostgreSQL even with one process")
     parser.add_argument("--memory", type=int, default=0, help="only measure RSS with this many idle clients")
+    parser.add_argument("--per-event", action="store_true",
+                        help='subscribers join without "batch": one "event" message per event')
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="council-fanout-"))
     if args.memory:
@@ -436,7 +463,8 @@ def main() -> None:
             target = (start_relay(tmp) if name == "relay"
                       else start_council(tmp / f"c{subs}-{secrets.token_hex(2)}", args.processes, pg=args.pg))
             try:
-                result = asyncio.run(run_load(target, subs, args.senders, args.seconds, args.rate))
+                result = asyncio.run(run_load(target, subs, args.senders, args.seconds, args.rate,
+                                              batch=not args.per_event))
             finally:
                 target.stop()
             print(row(result), flush=True)

@@ -86,6 +86,10 @@ class Database:
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
         # Where committed sessions hand their queued realtime events (set by the app).
         self.sender: Callable[[Any], None] | None = None
+        from council.groupcommit import GroupCommit
+
+        # Chat posts and other small room writes share transactions under load (groupcommit.py).
+        self.grouped = GroupCommit(self)
 
     def _sqlite_engine(self, url: str, *, immediate: bool) -> Engine:
         engine = create_engine(

@@ -30,7 +30,8 @@ class Outgoing:
     token_id: int | None = None
 
 
-Sender = Callable[[Outgoing], None]
+# Gets everything one committed transaction queued, in order (it may group emits).
+Sender = Callable[[list[Outgoing]], None]
 SENDER = "council_sender"
 
 
@@ -61,10 +62,20 @@ def flush(session: Session) -> None:
     """Send what the committed transaction queued; called after commit only."""
     items: list[Outgoing] = session.info.pop(OUTBOX, [])
     sender: Sender | None = session.info.get(SENDER)
-    if sender is None:
+    if sender is None or not items:
         return
-    for item in items:
-        sender(item)
+    sender(items)
+
+
+def mark(session: Session) -> int:
+    """How many items are queued now (see :func:`truncate`)."""
+    return len(session.info.get(OUTBOX, ()))
+
+
+def truncate(session: Session, at: int) -> None:
+    """Drop what was queued after :func:`mark` returned ``at``: the work that
+    queued it was rolled back to a savepoint (see groupcommit.py)."""
+    del session.info.get(OUTBOX, [])[at:]
 
 
 def discard(session: Session) -> None:

@@ -61,6 +61,8 @@ class Connection:
     rooms: set[int] = field(default_factory=set)
     # Per room, the audience channels joined beside room:<id> (see rooms/audience.py).
     channels: dict[int, set[str]] = field(default_factory=dict)
+    # Rooms this socket follows in batches ("events" lists, see room_channels).
+    batched: set[int] = field(default_factory=set)
     bucket: Bucket = field(default_factory=Bucket)
 
 
@@ -109,6 +111,21 @@ def room_channel(room_id: int) -> str:
     return f"room:{room_id}"
 
 
+BATCH = "batch:"
+
+
+def room_channels(room_id: int, audiences: set[str], *, batched: bool) -> list[str]:
+    """The Socket.IO rooms a socket following ``room_id`` joins: the room's
+    channel and one per audience key; with the ``batch:`` prefix for sockets
+    that asked for batches. Every committed transaction sends its room events
+    to ``room:…`` channels one ``event`` at a time and to the ``batch:room:…``
+    twins as one ``events`` list: under load a group-committed batch then costs
+    each batching receiver one message instead of one per event."""
+    base = room_channel(room_id)
+    names = [base, *(f"{base}:{key}" for key in sorted(audiences))]
+    return [BATCH + name for name in names] if batched else names
+
+
 def origin_allowed(origin: str | None, host_url: str, allowed: tuple[str, ...]) -> bool:
     """No Origin (non-browser clients) passes; a browser's must be listed, or
     be the app's own origin when nothing is listed."""
@@ -149,6 +166,10 @@ def _token_valid(session: Session, token_id: int | None) -> bool:
     from council.auth.models import ApiToken
 
     token = session.get(ApiToken, token_id)
+    if token is not None:
+        # Kept for the session's life (the identity map holds rows weakly): a
+        # group-committed batch checks the same token for each of its posts.
+        session.info.setdefault("council_tokens", {})[token_id] = token
     return token is not None and token.revoked_at is None
 
 
@@ -255,10 +276,16 @@ def make_sender(socketio: SocketIO, reg: Registry) -> Sender:
     """Deliver what committed transactions queued: emits (through Socket.IO's
     message queue when there is one) and control messages (to every process)."""
 
-    def send(item: Outgoing) -> None:
-        if item.action == "emit":
-            socketio.emit(item.event, item.payload, to=item.to)
-        else:
-            reg.cluster.publish(item)
+    def send(items: list[Outgoing]) -> None:
+        batches: dict[str, list[Any]] = {}
+        for item in items:
+            if item.action == "emit":
+                socketio.emit(item.event, item.payload, to=item.to)
+                if item.event == "event" and item.to and item.to.startswith("room:"):
+                    batches.setdefault(item.to, []).append(item.payload)
+            else:
+                reg.cluster.publish(item)
+        for channel, events in batches.items():
+            socketio.emit("events", {"room": events[0]["room"], "events": events}, to=BATCH + channel)
 
     return send

@@ -46,7 +46,23 @@ def compute_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical(entry)).hexdigest()
 
 
+_HEAD = "council_audit_head"
+
+
 def _head(session: Session) -> AuditHead:
+    """The chain's head row, read (and on PostgreSQL locked) once per transaction:
+    the lock is held to commit, so later appends in the same transaction (a
+    group-committed batch of posts) keep the object instead of asking again."""
+    txn = session.get_transaction()
+    cached = session.info.get(_HEAD)
+    if cached is not None and cached[0] is txn:
+        return cached[1]
+    head = _load_head(session)
+    session.info[_HEAD] = (txn, head)
+    return head
+
+
+def _load_head(session: Session) -> AuditHead:
     stmt = select(AuditHead).where(AuditHead.id == 1)
     if session.get_bind().dialect.name != "sqlite":
         stmt = stmt.with_for_update()

@@ -1,15 +1,18 @@
 """Socket.IO handlers of rooms.
 
 Client -> server (each answered by an ack):
-  join  {"room": id, "since"?: seq}
-        -> {"ok": true, "latest_seq", "events": [after since, oldest first], "has_more", "role"}
-           or {"ok": false, "error"}. Without "since": the latest page.
+  join  {"room": id, "since"?: seq, "batch"?: true}
+        -> {"ok": true, "latest_seq", "events": [after since, oldest first], "has_more", "role", "batch"}
+           or {"ok": false, "error"}. Without "since": the latest page. With "batch": true
+           the room's events arrive as "events" lists instead of one "event" each.
   post  {"room", "kind", "client_id", "body"?, …kind fields}
         -> {"ok": true, "seq", "event"} or {"ok": false, "error", "fields"?}.
         A repeated client_id returns the first event and broadcasts nothing.
   leave {"room"} -> {"ok": true}
 Server -> client:
   event    the event object (see stream.serialize)
+  events   {"room", "events": [event objects, in seq order]}: what one transaction
+           wrote, for sockets that joined with "batch": true (never both forms)
   presence {"room", "members": [{"id", "name", "org", "org_id"}], "orgs": [{"id", "name", "count"}]}
   removed  {"room"} when the user lost the right to follow the room
 Every handler re-checks the user (session version, active, token) and the
@@ -23,6 +26,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_socketio import SocketIO, disconnect, join_room, leave_room
+from sqlalchemy.orm import Session
 
 from council import realtime
 from council.errors import DomainError, Invalid
@@ -30,7 +34,15 @@ from council.extensions import database
 from council.rooms import stream
 from council.rooms.audience import audiences_of
 from council.rooms.visibility import load_visible
-from council.sockets import Connection, Registry, connection_user, rate_limited, room_channel
+from council.sockets import (
+    BATCH,
+    Connection,
+    Registry,
+    connection_user,
+    rate_limited,
+    room_channel,
+    room_channels,
+)
 
 JOIN_PAGE = 500
 SLOW_DOWN = {"ok": False, "error": "Too many requests: slow down."}
@@ -49,6 +61,11 @@ def _room_id(data: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid("Say which room: {\"room\": <id>}.", {"room": "A room id."})
     return value
+
+
+def _following(conn: Connection, room_id: int) -> list[str]:
+    """The channels this socket is in for ``room_id`` (by what it joined)."""
+    return room_channels(room_id, conn.channels.get(room_id, set()), batched=room_id in conn.batched)
 
 
 def presence(reg: Registry, room_id: int) -> dict[str, Any]:
@@ -73,7 +90,9 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
     def emit_presence(room_id: int) -> None:
         with pending_lock:
             pending.discard(room_id)
-        socketio.emit("presence", presence(reg, room_id), to=room_channel(room_id))
+        payload = presence(reg, room_id)
+        for channel in (room_channel(room_id), BATCH + room_channel(room_id)):
+            socketio.emit("presence", payload, to=channel)
 
     def send_presence(room_id: int) -> None:
         """Broadcast who follows the room. Changes within ``presence_coalesce_s`` go out
@@ -104,6 +123,9 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
             since = data.get("since")
             if since is not None and (isinstance(since, bool) or not isinstance(since, int) or since < 0):
                 raise Invalid("Bad join.", {"since": "A sequence number (0 or more)."})
+            batched = data.get("batch", False)
+            if not isinstance(batched, bool):
+                raise Invalid("Bad join.", {"batch": "true or false."})
             user = connection_user(session, sid)
             if user is None:
                 disconnect()
@@ -112,17 +134,24 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
             audiences = audiences_of(session, user, room, role)
             # Join first, then read: an event committed in between arrives twice
             # at worst (the client drops the duplicate by seq), never not at all.
-            join_room(room_channel(room.id))
-            for key in audiences:
-                join_room(f"{room_channel(room.id)}:{key}")
             conn = reg.get(sid)
+            wanted = room_channels(room.id, audiences, batched=batched)
+            if conn is not None and room.id in conn.rooms:  # joined again: maybe in the other form
+                for channel in set(_following(conn, room.id)) - set(wanted):
+                    leave_room(channel)
+            for channel in wanted:
+                join_room(channel)
             if conn is not None:
                 conn.rooms.add(room.id)
                 conn.channels[room.id] = audiences
+                if batched:
+                    conn.batched.add(room.id)
+                else:
+                    conn.batched.discard(room.id)
                 reg.cluster.joined(room.id, conn)
             events, more = stream.list_events(session, room, since=since, limit=JOIN_PAGE if since is not None else 100)
             session.refresh(room, ["last_seq"])
-            answer = {"ok": True, "latest_seq": room.last_seq, "has_more": more, "role": role,
+            answer = {"ok": True, "latest_seq": room.last_seq, "has_more": more, "role": role, "batch": batched,
                       "events": stream.serialize_page(session, events, room, audiences)}
         except DomainError as err:
             return _fail(err)
@@ -137,11 +166,14 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
             room_id = _room_id(data)
         except DomainError as err:
             return _fail(err)
-        leave_room(room_channel(room_id))
         conn = reg.get(request.sid)  # type: ignore[attr-defined]
-        if conn is not None:
-            for key in conn.channels.pop(room_id, set()):
-                leave_room(f"{room_channel(room_id)}:{key}")
+        if conn is None:
+            leave_room(room_channel(room_id))
+        else:
+            for channel in _following(conn, room_id):
+                leave_room(channel)
+            conn.channels.pop(room_id, None)
+            conn.batched.discard(room_id)
             if room_id in conn.rooms:
                 conn.rooms.discard(room_id)
                 reg.cluster.left(room_id, conn.sid)
@@ -157,14 +189,17 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
             room_id = _room_id(data)
             if not data.get("client_id"):
                 raise Invalid("The event was not accepted.", {"client_id": "Required, so retries are safe."})
-            with database().transaction(after_commit=realtime.flush) as session:
+
+            def work(session: Session) -> dict[str, Any]:
                 user = connection_user(session, sid)
                 if user is None:
-                    answer = SESSION_ENDED
-                else:
-                    event, _created = stream.post(session, actor=user, room_id=room_id, kind=data.get("kind"),
-                                                  payload=data, client_id=data.get("client_id"))
-                    answer = {"ok": True, "seq": event.seq, "event": stream.shown_to_poster(session, user, event)}
+                    return SESSION_ENDED
+                event, _created = stream.post(session, actor=user, room_id=room_id, kind=data.get("kind"),
+                                              payload=data, client_id=data.get("client_id"))
+                return {"ok": True, "seq": event.seq, "event": stream.shown_to_poster(session, user, event)}
+
+            # Posts arriving together share one transaction (council/groupcommit.py).
+            answer = database().grouped.run(work)
         except DomainError as err:
             return _fail(err)
         if answer is SESSION_ENDED:
@@ -188,8 +223,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                     from council.auth.signin import load_session_user
 
                     user = load_session_user(session, conn.user_id, conn.session_version)
-                    channel = room_channel(item.room_id)
-                    old = conn.channels.get(item.room_id, set())
+                    old = set(_following(conn, item.room_id))
                     try:
                         if user is None:
                             raise Invalid("gone")
@@ -197,18 +231,20 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                     except DomainError:
                         conn.rooms.discard(item.room_id)
                         reg.cluster.left(item.room_id, conn.sid)
-                        for key in conn.channels.pop(item.room_id, set()):
-                            socketio.server.leave_room(conn.sid, f"{channel}:{key}", namespace="/")
-                        socketio.server.leave_room(conn.sid, channel, namespace="/")
+                        for channel in old:
+                            socketio.server.leave_room(conn.sid, channel, namespace="/")
+                        conn.channels.pop(item.room_id, None)
+                        conn.batched.discard(item.room_id)
                         socketio.emit("removed", {"room": item.room_id}, to=conn.sid)
                         continue
                     # Still in: follow the audiences they belong to now.
-                    new = audiences_of(session, user, room, role)
-                    for key in old - new:
-                        socketio.server.leave_room(conn.sid, f"{channel}:{key}", namespace="/")
-                    for key in new - old:
-                        socketio.server.enter_room(conn.sid, f"{channel}:{key}", namespace="/")
-                    conn.channels[item.room_id] = new
+                    audiences = audiences_of(session, user, room, role)
+                    conn.channels[item.room_id] = audiences
+                    new = set(_following(conn, item.room_id))
+                    for channel in old - new:
+                        socketio.server.leave_room(conn.sid, channel, namespace="/")
+                    for channel in new - old:
+                        socketio.server.enter_room(conn.sid, channel, namespace="/")
             finally:
                 session.close()
         send_presence(item.room_id)

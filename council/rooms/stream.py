@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from council import realtime
 from council.access import can_write, is_lead
@@ -142,7 +142,10 @@ def _lock_room(session: Session, room: Room) -> None:
         # Once per room and transaction: post() locks before its idempotency check and
         # append() again; the lock is held until commit, so a second round trip (and a
         # second refresh) inside the lock window only lengthens it.
-        txn = session.get_transaction()
+        # Keyed by the innermost transaction: a row lock taken inside a savepoint
+        # that is rolled back is released with it (group commit runs each post
+        # in a savepoint), so it is taken again rather than assumed.
+        txn = session.get_nested_transaction() or session.get_transaction()
         held = session.info.get(_LOCKED)
         if held is None or held[0] is not txn:
             held = session.info[_LOCKED] = (txn, set())
@@ -153,10 +156,21 @@ def _lock_room(session: Session, room: Room) -> None:
         held[1].add(room.id)
 
 
+# Built once: constructing a statement costs several times more than running it
+# on SQLite, and these two run for every post.
+_FIND_CLIENT_ID = select(RoomEvent.id).where(
+    RoomEvent.room_id == bindparam("room_id"), RoomEvent.author_id == bindparam("author_id"),
+    RoomEvent.client_id == bindparam("client_id"))
+_INSERT_EVENT = insert(RoomEvent).returning(RoomEvent.id)
+
+
 def _existing(session: Session, room_id: int, author_id: int, client_id: str) -> RoomEvent | None:
-    return session.scalars(select(RoomEvent).where(
-        RoomEvent.room_id == room_id, RoomEvent.author_id == author_id, RoomEvent.client_id == client_id,
-    )).one_or_none()
+    # A Core read: events are inserted as they are appended, so nothing pending can
+    # match, and what may be pending (audit rows, the room's seq) need not be flushed for it.
+    found = session.connection().execute(
+        _FIND_CLIENT_ID, {"room_id": room_id, "author_id": author_id, "client_id": client_id},
+    ).scalar_one_or_none()
+    return None if found is None else session.get(RoomEvent, found)
 
 
 def clean_client_id(value: Any) -> str | None:
@@ -214,7 +228,8 @@ def shown_to_poster(session: Session, actor: User, event: RoomEvent) -> dict[str
         audiences = audiences_of(session, actor, room, role)
     except NotFound:
         audiences = set()
-    return view_for(serialize(event, room), audiences)
+    full = getattr(event, "_council_broadcast", None)  # as append() broadcast it
+    return view_for(full if full is not None else serialize(event, room), audiences)
 
 
 def append(
@@ -230,19 +245,29 @@ def append(
     now = now or utcnow()
     room.last_seq += 1
     room.updated_at = now
-    event = RoomEvent(
-        room_id=room.id, seq=room.last_seq, kind=kind, author_id=actor.id if actor else None, created_at=now,
-        body=draft.body, body_html=draft.body_html, client_id=client_id,
-        data=json.dumps(draft.data, separators=(",", ":"), default=str),
-    )
+    values: dict[str, Any] = {
+        "room_id": room.id, "seq": room.last_seq, "kind": kind, "author_id": actor.id if actor else None,
+        "created_at": now, "body": draft.body, "body_html": draft.body_html, "client_id": client_id,
+        "data": json.dumps(draft.data, separators=(",", ":"), default=str), "edited_seq": None,
+        "redacted_seq": None,
+    }
+    # One Core INSERT, then the object joins the session as already persistent:
+    # a unit-of-work flush per event (with the room's UPDATE, which can wait for
+    # the commit) cost more than the rest of a chat post.
+    values["id"] = session.connection().execute(_INSERT_EVENT, values).scalar_one()
+    event = RoomEvent(**values)
     event.author = actor
+    make_transient_to_detached(event)
     session.add(event)
-    session.flush()
     if draft.after is not None:
         draft.after(event)
     record(session, action=f"room.event.{kind}", actor=actor, target_type="room", target_id=room.id,
            room_id=room.id, details={"seq": event.seq, **draft.audit}, at=now)
-    for channel, payload in deliveries(serialize(event, room)):
+    full = serialize(event, room)
+    # Kept on the object (not by id: a rolled-back attempt's ids are reused) for
+    # the answer to the poster, so the event is serialised once.
+    event._council_broadcast = full  # type: ignore[attr-defined]
+    for channel, payload in deliveries(full):
         realtime.emit(session, "event", payload, to=channel)
     return event
 

@@ -611,7 +611,8 @@
   window.__roomSocket = socket;  // for operators' consoles and browser tests
   socket.on("connect", function () {
     setConn("connecting", "Joining…");
-    socket.timeout(10000).emit("join", { room: room.id, since: shown }, function (err, ack) {
+    // batch: what one transaction wrote arrives as one "events" list (busy rooms).
+    socket.timeout(10000).emit("join", { room: room.id, since: shown, batch: true }, function (err, ack) {
       if (err || !ack) { setConn("down", "Reconnecting…"); return; }
       if (!ack.ok) { setConn("down", ack.error); return; }
       if (ack.role && ack.role !== role) { role = ack.role; renderHeader(); }
@@ -624,6 +625,9 @@
   socket.io.on("reconnect_attempt", function () { setConn("down", "Reconnecting…"); });
   socket.on("connect_error", function () { setConn("down", "Reconnecting…"); });
   socket.on("event", function (ev) { if (ev.room === room.id) receive(ev, true); });
+  socket.on("events", function (batch) {
+    if (batch.room === room.id) batch.events.forEach(function (ev) { receive(ev, true); });
+  });
   socket.on("presence", function (p) { if (p.room === room.id) { presence = p; renderPresence(); } });
   socket.on("removed", function (p) {
     if (p.room !== room.id) return;

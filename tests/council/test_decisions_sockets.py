@@ -128,3 +128,46 @@ def test_a_red_decision_reaches_only_its_named_members(make, world, joined):
     assert SECRET not in json.dumps(ack)
     _named, named_ack = joined(world["member"])
     assert {e["seq"]: e for e in named_ack["events"]}[red.seq]["decision"]["title"] == SECRET
+
+
+def test_batched_sockets_get_the_same_forms_as_lists(app, make, world, joined):
+    """A socket that joined with "batch": true gets what one transaction wrote as
+    one "events" list, in the same form per audience as a per-event socket."""
+    from council import realtime
+    from council.extensions import database
+
+    room = world["room"]
+    legacy = {name: joined(world[name])[0] for name in ("member", "tina")}
+    batched = {}
+    for name in ("member", "tina"):
+        _token, text = make.run(create_token, actor=SYSTEM, user=world[name], label="batch")
+        sock = socketio(app).test_client(app, auth={"token": text})
+        ack = sock.emit("join", {"room": room.id, "batch": True}, callback=True)
+        assert ack["ok"] is True and ack["batch"] is True
+        sock.get_received()
+        batched[name] = sock
+
+    with database(app).transaction(after_commit=realtime.flush) as s:  # two events, one transaction
+        lead = s.merge(world["lead"])
+        red, _ = stream.post(s, actor=lead, room_id=room.id, kind="decision",
+                             payload={"op": "propose", "title": SECRET, "tlp": "RED"})
+        note, _ = stream.post(s, actor=lead, room_id=room.id, kind="message", payload={"body": "For all"})
+        seqs = [red.seq, note.seq]
+
+    flat = {}
+    for name in ("member", "tina"):
+        got = [m for m in batched[name].get_received() if m["name"] != "presence"]
+        assert got and all(m["name"] == "events" for m in got), got  # never the per-event form as well
+        assert all(m["args"][0]["room"] == room.id for m in got)
+        flat[name] = [e for m in got for e in m["args"][0]["events"]]
+        key = lambda e: (e["seq"], bool(e.get("partial")))  # noqa: E731
+        assert sorted(flat[name], key=key) == sorted(events(legacy[name]), key=key)
+    # The named member: a list on the room's channel (stub of the RED decision, the message)
+    # and one on the RED audience's (the full decision). Tina: stubs and the message only.
+    member_full = {e["seq"]: e for e in flat["member"] if not e.get("partial")}
+    assert member_full[red.seq]["decision"]["title"] == SECRET
+    tina_got = {e["seq"]: e for e in flat["tina"]}
+    assert set(tina_got) == set(seqs) and tina_got[red.seq]["kind"] == "restricted"
+    assert SECRET not in json.dumps(flat["tina"])
+    for sock in batched.values():
+        sock.disconnect()

@@ -499,3 +499,70 @@ def test_a_lead_who_removes_themselves_over_the_socket_is_answered_and_removed(c
     assert [e["seq"] for e in staying.events()] == [ack["seq"]]  # committed, not rolled back
     assert leaving.join(room.id) == {"ok": False, "error": "No such room."}
     assert staying.join(room.id, since=0)["latest_seq"] == ack["seq"]
+
+
+# --- batched delivery ("batch": true) --------------------------------------------------
+
+def batched_events(sock, room_id):
+    box = sock.inbox()
+    assert "event" not in box, box["event"]  # a batched socket never gets the per-event form too
+    lists = [m for m in box.get("events", []) if m["room"] == room_id]
+    return [e for m in lists for e in m["events"]], box
+
+
+def test_a_batched_join_gets_event_lists_and_presence(connect, make, world):
+    room = make.room(world.lead, tlp="GREEN")
+    batched, legacy, poster = connect(world.outsider), connect(world.child), connect(world.lead)
+    ack = batched.join(room.id, batch=True)
+    assert ack["ok"] is True and ack["batch"] is True and ack["latest_seq"] == 2
+    assert legacy.join(room.id)["batch"] is False
+    poster.join(room.id)
+    box = batched.inbox()
+    assert [m["room"] for m in box["presence"]][-1] == room.id
+    assert {m["name"] for m in box["presence"][-1]["members"]} == {"Olga Outsider", "Chris Child", "Lena Lead"}
+    legacy.drain()
+
+    first = poster.post(room.id, body="one")
+    second = poster.post(room.id, body="two")
+    got, _ = batched_events(batched, room.id)
+    assert got == [first["event"], second["event"]]  # one list per transaction, same objects
+    assert legacy.events() == [first["event"], second["event"]]
+
+
+def test_a_batched_socket_is_removed_like_any_other(connect, make, world):
+    room = make.room(world.lead, tlp="GREEN", members=(world.child,))
+    lead, viewer = connect(world.lead), connect(world.outsider)
+    lead.join(room.id)
+    assert viewer.join(room.id, batch=True)["ok"] is True
+    viewer.drain()
+    assert lead.post(room.id, "status", tlp="RED")["ok"] is True
+    _got, box = batched_events(viewer, room.id)
+    assert box["removed"] == [{"room": room.id}]
+    lead.post(room.id, body="Red from here on")
+    assert viewer.inbox() == {}
+
+
+def test_joining_again_in_the_other_form_switches_without_doubles(connect, make, world):
+    room = make.room(world.lead, tlp="GREEN")
+    sock, poster = connect(world.outsider), connect(world.lead)
+    poster.join(room.id)
+    sock.join(room.id, batch=True)
+    sock.join(room.id)  # back to one event per message
+    sock.drain()
+    ack = poster.post(room.id, body="once")
+    box = sock.inbox()
+    assert box.get("event") == [ack["event"]] and "events" not in box
+    sock.join(room.id, batch=True)
+    sock.drain()
+    ack = poster.post(room.id, body="listed")
+    got, _ = batched_events(sock, room.id)
+    assert got == [ack["event"]]
+    assert sock.leave(room.id) == {"ok": True}
+    poster.post(room.id, body="after leaving")
+    assert sock.inbox() == {}
+
+
+def test_a_bad_batch_flag_is_refused(connect, make, world):
+    room = make.room(world.lead, tlp="GREEN")
+    answer = connect(world.outsider).join(room.id, batch="yes")
+    assert answer == {"ok": False, "error": "Bad join.", "fields": {"batch": "true or false."}}
