@@ -384,7 +384,8 @@ async def run_load(
     lat = sorted(tally.latencies)
     lost = sum(len(tally.acked - s.seen) for s in subscribers)
     return {
-        "target": target.name + ("" if batch or target.name == "relay" else " (per event)"), "subs": subs, "senders": senders, "rate": rate or "closed loop",
+        "target": target.name + ("" if batch or target.name == "relay" else " (per event)"),
+        "subs": subs, "senders": senders, "rate": rate or "closed loop",
         "posts": len(tally.acked), "errors": tally.errors, "deliveries": tally.deliveries,
         "deliveries_per_s": tally.deliveries / span, "posts_per_s": len(tally.acked) / span,
         "p50_ms": 1000 * lat[len(lat) // 2] if lat else float("nan"),
@@ -431,7 +432,8 @@ def row(r: dict[str, Any]) -> str:
 
 HEADER = ("| target | subscribers | senders | rate (posts/s) | posts | deliveries/s | p50 ms | p99 ms | lost | "
           "duplicated | out of order | refused | server RSS MB | server CPU % | server CPU ms/post | load CPU % |\n"
-          "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+          "| ---: |")
 
 
 def main() -> None:

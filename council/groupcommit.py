@@ -5,8 +5,8 @@ and commit, PostgreSQL's round trips and the room's row lock, reading the
 audit head — was paid once per chat post and outweighed the post itself.
 
 How: the first caller that finds no batch being written becomes the *leader*.
-It yields once, so that posts already received (their greenlets are ready to
-run) can queue behind it, then writes everything queued and commits once (a
+It yields while that makes the queue grow, so that posts already received
+(their greenlets are ready to run) can queue behind it, then writes everything queued and commits once (a
 unit that raises — a refused post — rolls the attempt back, gets its error,
 and the others are written again without it), sends the realtime outbox (see realtime.py; units' events in order) and
 wakes its waiters with their answers. Units that arrive meanwhile wait for
@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from council.db import Database
 
 T = TypeVar("T")
+# A post received while a batch was written needs a turn or two of the event loop
+# (its socket read, then its handler) to queue; more turns add latency, not posts.
+GATHER_YIELDS = 4
 MAX_BATCH = 32  # bounds how long one batch holds the write lock (SQLite) or the room row (PostgreSQL)
 
 
@@ -74,15 +77,38 @@ class GroupCommit:
             leader = not self._busy
             self._busy = True
         if not leader:
-            unit.done.wait()
+            try:
+                unit.done.wait()
+            except BaseException:  # the waiting greenlet was killed: never leave the lead unclaimed
+                self._abandon(unit)
+                raise
             if not unit.lead:
                 return unit.result()
         self._lead()
         return unit.result()
 
+    def _abandon(self, unit: _Unit[Any]) -> None:
+        """Take ``unit`` out of the queue; if the lead was handed to it, pass it on."""
+        with self._lock:
+            if unit in self._queue:
+                self._queue.remove(unit)
+            if not unit.lead:
+                return
+            following = self._queue[0] if self._queue else None
+            if following is None:
+                self._busy = False
+            else:
+                following.lead = True
+        if following is not None:
+            following.done.set()
+
     def _lead(self) -> None:
         try:
-            time.sleep(0)  # let posts already received queue for this batch
+            for _ in range(GATHER_YIELDS):  # let posts already received queue for this batch
+                before = len(self._queue)
+                time.sleep(0)
+                if len(self._queue) == before:
+                    break
             with self._lock:
                 batch = self._queue[:self.max_batch]
                 del self._queue[:self.max_batch]

@@ -19,7 +19,7 @@ from council.audit.models import AuditEntry
 from council.audit.services import verify
 from council.errors import Forbidden, NotFound
 from council.extensions import database
-from council.groupcommit import GroupCommit
+from council.groupcommit import GroupCommit, _Unit
 from council.rooms import stream
 from council.rooms.models import Room, RoomEvent
 
@@ -74,12 +74,12 @@ def run_batched(group: GroupCommit, first, others):
         while len(group._queue) < len(others):
             threading.Event().wait(0.005)
         gate.released.set()
-        results = [lead] + futures
+        results = [lead, *futures]
         out = []
         for f in results:
             try:
                 out.append(f.result(WAIT_S))
-            except Exception as exc:  # noqa: BLE001 - the test inspects it
+            except Exception as exc:  # the test inspects it
                 out.append(exc)
         return out
 
@@ -170,3 +170,19 @@ def test_a_lone_post_is_a_batch_of_one(setting):
     with pytest.raises(Forbidden):
         group.run(lambda session: (_ for _ in ()).throw(Forbidden("no")))
     assert group._busy is False and group._queue == []
+
+
+def test_a_caller_killed_while_handed_the_lead_passes_it_on(setting):
+    lead, _outsider, room, db, _sent = setting
+    group = GroupCommit(db)
+    gone, next_in_line = _Unit(post_unit(lead, room.id, "gone", "g")), _Unit(post_unit(lead, room.id, "n", "n"))
+    group._busy, group._queue = True, [gone, next_in_line]
+    gone.lead = True
+    gone.done.set()  # handed the lead, but its greenlet died before taking it
+    group._abandon(gone)
+    assert group._queue == [next_in_line] and next_in_line.lead and next_in_line.done.is_set()
+
+    group._queue = [next_in_line]
+    group._abandon(next_in_line)
+    assert group._busy is False and group._queue == []
+    assert group.run(post_unit(lead, room.id, "still served", "s")) == 3
