@@ -161,7 +161,7 @@ def _lock_room(session: Session, room: Room) -> None:
 _FIND_CLIENT_ID = select(RoomEvent.id).where(
     RoomEvent.room_id == bindparam("room_id"), RoomEvent.author_id == bindparam("author_id"),
     RoomEvent.client_id == bindparam("client_id"))
-_INSERT_EVENT = insert(RoomEvent).returning(RoomEvent.id)
+_INSERT_EVENT = insert(RoomEvent)
 
 
 def _existing(session: Session, room_id: int, author_id: int, client_id: str) -> RoomEvent | None:
@@ -254,7 +254,7 @@ def append(
     # One Core INSERT, then the object joins the session as already persistent:
     # a unit-of-work flush per event (with the room's UPDATE, which can wait for
     # the commit) cost more than the rest of a chat post.
-    values["id"] = session.connection().execute(_INSERT_EVENT, values).scalar_one()
+    values["id"] = session.connection().execute(_INSERT_EVENT, values).inserted_primary_key[0]
     event = RoomEvent(**values)
     event.author = actor
     make_transient_to_detached(event)
