@@ -23,6 +23,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from council.groupcommit import GroupCommit
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -86,8 +88,6 @@ class Database:
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
         # Where committed sessions hand their queued realtime events (set by the app).
         self.sender: Callable[[Any], None] | None = None
-        from council.groupcommit import GroupCommit
-
         # Chat posts and other small room writes share transactions under load (groupcommit.py).
         self.grouped = GroupCommit(self)
 

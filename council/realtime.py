@@ -67,16 +67,5 @@ def flush(session: Session) -> None:
     sender(items)
 
 
-def mark(session: Session) -> int:
-    """How many items are queued now (see :func:`truncate`)."""
-    return len(session.info.get(OUTBOX, ()))
-
-
-def truncate(session: Session, at: int) -> None:
-    """Drop what was queued after :func:`mark` returned ``at``: the work that
-    queued it was rolled back to a savepoint (see groupcommit.py)."""
-    del session.info.get(OUTBOX, [])[at:]
-
-
 def discard(session: Session) -> None:
     session.info.pop(OUTBOX, None)

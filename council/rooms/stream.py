@@ -143,8 +143,8 @@ def _lock_room(session: Session, room: Room) -> None:
         # append() again; the lock is held until commit, so a second round trip (and a
         # second refresh) inside the lock window only lengthens it.
         # Keyed by the innermost transaction: a row lock taken inside a savepoint
-        # that is rolled back is released with it (group commit runs each post
-        # in a savepoint), so it is taken again rather than assumed.
+        # that is rolled back is released with it, so it is taken again rather
+        # than assumed.
         txn = session.get_nested_transaction() or session.get_transaction()
         held = session.info.get(_LOCKED)
         if held is None or held[0] is not txn:
