@@ -72,8 +72,11 @@ def get_room(room_id: int) -> Any:
 @bp.get("/rooms/<int:room_id>/events")
 def list_events(room_id: int) -> Any:
     room, role = rooms.get_room(db(), actor=api_user(), room_id=room_id)
+    limit = int_arg("limit", 100)
+    if limit is None or limit < 1:  # above the page maximum is served as the maximum
+        raise Invalid("Bad query parameter.", {"limit": f"A whole number from 1 to {stream.PAGE_MAX}."})
     events, more = stream.list_events(db(), room, since=int_arg("since"), before=int_arg("before"),
-                                      limit=int_arg("limit", 100) or 100)
+                                      limit=limit)
     audiences = audiences_of(db(), api_user(), room, role)
     return {"events": stream.serialize_page(db(), events, room, audiences), "latest_seq": room.last_seq,
             "has_more": more}

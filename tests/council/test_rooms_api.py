@@ -414,6 +414,11 @@ def test_events_page_oldest_first_with_since_before_limit_and_has_more(api, make
     assert page(before=3, limit=5) == ([1, 2], False)
     assert page(limit=4) == ([9, 10, 11, 12], True)  # neither: the latest page
     assert page() == (list(range(1, 13)), False)
+    assert page(since=0, limit=9999) == (list(range(1, 13)), False)  # served as the page maximum
+    for bad in ("0", "-3", "ten"):
+        refused = api.get(world.outsider, f"/rooms/{rid}/events", limit=bad)
+        assert refused.status_code == 422
+        assert "limit" in refused.get_json()["fields"], bad
 
 
 def test_a_message_edited_by_its_author_shows_the_new_text_later(api, make, world):
