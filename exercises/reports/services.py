@@ -462,7 +462,7 @@ def library(
     if kind in ("exercise", "incident"):
         stmt = stmt.where(Report.kind == kind)
     for term in query.lower().split()[:8]:
-        stmt = stmt.where(Report.search_text.contains(term))
+        stmt = stmt.where(Report.search_text.contains(term, autoescape=True))  # "%" and "_" are plain text
     reports = [r for r in session.scalars(stmt.order_by(Report.published_at.desc()))
                if can_read(session, actor, r)]
     if year:

@@ -266,6 +266,8 @@ def test_library_filters_by_type_year_and_organisation_and_searches_the_text(app
         "q=quokka": {"After-action report: GREEN incident"},
         "q=QUOKKA+botnet": {"After-action report: GREEN incident"},
         "q=quokka+ransomware": set(),
+        "q=%25": set(),  # "%" and "_" are searched as text, not as wildcards
+        "q=_": set(),
         "type=exercise&q=quokka": set(),
         "sector=energy": set(),
         "sector=banking-finance": {"Cohort A drill report", "After-action report: GREEN incident",
