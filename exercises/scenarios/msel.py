@@ -134,14 +134,15 @@ def _check_links(injects: list[tuple[int, dict[str, Any]]], errors: list[RowErro
             errors.append(RowError(row, "depends_on", "dependencies form a cycle"))
 
 
-def parse_rows(rows: list[dict[str, str]], first_row: int = 2) -> Parsed:
+def parse_rows(rows: list[dict[str, str]], first_row: int = 2, numbers: list[int] | None = None) -> Parsed:
+    """Check rows numbered from ``first_row`` on, or by ``numbers`` (their lines in a file)."""
     result = Parsed()
+    numbers = numbers or [first_row + index for index in range(len(rows))]
     if len(rows) > MAX_ROWS:
-        result.errors.append(RowError(first_row + MAX_ROWS, "", f"at most {MAX_ROWS} injects in one file"))
+        result.errors.append(RowError(numbers[MAX_ROWS], "", f"at most {MAX_ROWS} injects in one file"))
         return result
     checked = []
-    for index, raw in enumerate(rows):
-        row = first_row + index
+    for row, raw in zip(numbers, rows, strict=True):
         checked.append((row, _check_row(raw, row, result.errors)))
     _check_links(checked, result.errors)
     if not checked:
@@ -162,11 +163,16 @@ def parse_csv(text: str) -> Parsed:
     duplicates = {h for h in headers if headers.count(h) > 1}
     if duplicates:
         return Parsed(errors=[RowError(1, h, "column appears twice") for h in sorted(duplicates)])
+    rows, lines = [], []
     try:
-        rows = [dict(r) for r in reader]
+        for record in reader:
+            rows.append(dict(record))
+            # The line a record starts on: blank lines are skipped between records
+            # and a quoted field may span lines, so counting records is not enough.
+            lines.append(reader.line_num - sum(str(v).count("\n") for v in record.values() if v))
     except csv.Error as exc:
         return Parsed(errors=[RowError(reader.line_num, "", f"not valid CSV: {exc}")])
-    return parse_rows(rows)
+    return parse_rows(rows, numbers=lines)
 
 
 def inject_row(inject: Any) -> dict[str, str]:

@@ -65,6 +65,15 @@ def test_a_bad_offset_on_line_3_is_row_3_column_offset():
     assert text.splitlines()[2].startswith("2,T+0:7,")  # row 3 is the third line of the file
 
 
+def test_rows_are_lines_of_the_file_across_blank_lines_and_multiline_fields():
+    lines = msel_text(inject("1", "T+00:00"), inject("2", "T+bad"),
+                      inject("3", "T+00:10", message="two\r\nlines"), inject("4", "soon")).split("\r\n")
+    # header, 1 | two blank lines | 2 (line 5) | 3 over lines 6-7 | 4 (line 8)
+    text = "\r\n".join([*lines[:2], "", "", *lines[2:]])
+    assert errors_of(text) == [(5, "offset"), (8, "offset")]
+    assert text.split("\r\n")[4].startswith("2,T+bad") and text.split("\r\n")[7].startswith("4,soon")
+
+
 def test_each_kind_of_bad_value_is_reported_with_its_row_and_column():
     text = msel_text(
         inject("1", "T+00:00"),
