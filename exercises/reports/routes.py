@@ -235,18 +235,16 @@ def export(report_id: int, fmt: str) -> Any:
     if fmt not in ("md", "html", "pdf"):
         raise Invalid("Export as md, html or pdf.")
     plan = services.plan_of(db(), report)
+    render, mimetype = {"md": (to_markdown, "text/markdown"), "html": (to_html, "text/html"),
+                        "pdf": (to_pdf, "application/pdf")}[fmt]
+    body = render(report, plan, settings().timezone)  # first: an export that failed (503) was not made
     with database().transaction() as session:  # exporting is audited; a GET's own session only reads
         from council.audit.services import record
 
         record(session, action="report.export", actor=actor, target_type="report", target_id=report.id,
                room_id=report.room_id, details={"format": fmt, "version": report.version})
     name = f"aar-{report.id}-v{report.version}.{fmt}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if fmt == "md":
-        return Response(to_markdown(report, plan, settings().timezone), mimetype="text/markdown", headers=headers)
-    if fmt == "html":
-        return Response(to_html(report, plan, settings().timezone), mimetype="text/html", headers=headers)
-    return Response(to_pdf(report, plan, settings().timezone), mimetype="application/pdf", headers=headers)
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # --- corrective actions -----------------------------------------------------------------

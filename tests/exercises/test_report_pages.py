@@ -367,6 +367,19 @@ def test_the_pdf_export_is_a_pdf_marked_on_every_page(app, people, exported):
     assert [r["details"] for r in audit_rows(app, "report.export")] == [{"format": "pdf", "version": 1}]
 
 
+def test_a_pdf_export_the_server_cannot_make_is_503_and_not_audited(app, people, exported, monkeypatch):
+    from exercises.reports import routes
+    from exercises.reports.export import Unavailable
+
+    def no_pango(*_args):
+        raise Unavailable("PDF export is not installed on this server (it needs pango).")
+
+    monkeypatch.setattr(routes, "to_pdf", no_pango)
+    response = browser(app, people.observer).get(f"/reports/{exported.id}/export.pdf")
+    assert response.status_code == 503 and "needs pango" in text_of(response)
+    assert audit_rows(app, "report.export") == []
+
+
 def test_an_incident_export_carries_its_tlp_and_no_exercise_marking(app, council):
     client = browser(app, council.child_user)
     text = text_of(client.get(f"/reports/{council.reports['AMBER']}/export.md"))
