@@ -62,11 +62,16 @@ def _head(session: Session) -> AuditHead:
     return head
 
 
+_HEAD_ROW = select(AuditHead).where(AuditHead.id == 1)
+_HEAD_ROW_LOCKED = _HEAD_ROW.with_for_update()
+
+
 def _load_head(session: Session) -> AuditHead:
-    stmt = select(AuditHead).where(AuditHead.id == 1)
-    if session.get_bind().dialect.name != "sqlite":
-        stmt = stmt.with_for_update()
-    head = session.scalars(stmt).one_or_none()
+    # No autoflush: the head row is only changed through the object read here, and
+    # pending changes (a room's seq) are flushed once, at commit, with the audit rows.
+    with session.no_autoflush:
+        locked = session.get_bind().dialect.name != "sqlite"
+        head = session.scalars(_HEAD_ROW_LOCKED if locked else _HEAD_ROW).one_or_none()
     if head is None:
         head = AuditHead(id=1, last_id=0, last_hash=GENESIS, count=0)
         session.add(head)
