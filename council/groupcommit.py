@@ -6,10 +6,11 @@ audit head — was paid once per chat post and outweighed the post itself.
 
 How: the first caller that finds no batch being written becomes the *leader*.
 It yields while that makes the queue grow, so that posts already received
-(their greenlets are ready to run) can queue behind it, then writes everything queued and commits once (a
-unit that raises — a refused post — rolls the attempt back, gets its error,
-and the others are written again without it), sends the realtime outbox (see realtime.py; units' events in order) and
-wakes its waiters with their answers. Units that arrive meanwhile wait for
+(their greenlets are ready to run) can queue behind it, then writes everything
+queued and commits once. A unit that raises (a refused post) rolls the attempt
+back, gets its error, and the others are written again without it. Then the
+leader sends the realtime outbox (see realtime.py; the units' events in order)
+and wakes its waiters with their answers. Units that arrive meanwhile wait for
 the next batch, led by the first of them. There is no thread or timer of its
 own: the same code runs under gevent, under threads, and in tests, where a
 lone caller simply writes a batch of one.
