@@ -9,6 +9,7 @@ others queue behind it, so the batches formed are known, not timed.
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -71,8 +72,10 @@ def run_batched(group: GroupCommit, first, others):
         lead = pool.submit(group.run, work)
         assert gate.entered.wait(WAIT_S)
         futures = [pool.submit(group.run, work) for work in others]
-        while len(group._queue) < len(others):
-            threading.Event().wait(0.005)
+        deadline = time.monotonic() + WAIT_S
+        while len(group._queue) < len(others):  # nothing to await: the queue is polled, with a deadline
+            assert time.monotonic() < deadline, "the other units never queued"
+            time.sleep(0.005)
         gate.released.set()
         results = [lead, *futures]
         out = []
