@@ -95,6 +95,11 @@ class GroupCommit:
                 self._queue.remove(unit)
             if not unit.lead:
                 return
+        self._pass_lead()
+
+    def _pass_lead(self) -> None:
+        """Hand the lead to the first queued unit, or end the busy spell if none waits."""
+        with self._lock:
             following = self._queue[0] if self._queue else None
             if following is None:
                 self._busy = False
@@ -115,14 +120,7 @@ class GroupCommit:
                 del self._queue[:self.max_batch]
             self._write(batch)
         finally:
-            with self._lock:
-                following = self._queue[0] if self._queue else None
-                if following is None:
-                    self._busy = False
-                else:
-                    following.lead = True
-            if following is not None:
-                following.done.set()
+            self._pass_lead()
 
     def _write(self, batch: list[_Unit[Any]]) -> None:
         try:
