@@ -264,6 +264,7 @@ class Tally:
     acked: set[str] = field(default_factory=set)
     errors: int = 0
     latencies: array = field(default_factory=lambda: array("d"))
+    ack_latencies: array = field(default_factory=lambda: array("d"))
     deliveries: int = 0
     duplicated: int = 0
     out_of_order: int = 0
@@ -347,6 +348,7 @@ async def run_load(
                 return
             if ack.get("ok"):
                 tally.acked.add(cid)
+                tally.ack_latencies.append(time.perf_counter() - tally.sent_at[cid])
             else:
                 tally.errors += 1
 
@@ -382,6 +384,7 @@ async def run_load(
             await wire.close()
     span = max(1e-9, tally.last_receive - tally.first_send)
     lat = sorted(tally.latencies)
+    acks = sorted(tally.ack_latencies)
     lost = sum(len(tally.acked - s.seen) for s in subscribers)
     return {
         "target": target.name + ("" if batch or target.name == "relay" else " (per event)"),
@@ -390,6 +393,7 @@ async def run_load(
         "deliveries_per_s": tally.deliveries / span, "posts_per_s": len(tally.acked) / span,
         "p50_ms": 1000 * lat[len(lat) // 2] if lat else float("nan"),
         "p99_ms": 1000 * lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan"),
+        "ack_p50_ms": 1000 * acks[len(acks) // 2] if acks else float("nan"),
         "lost": lost, "duplicated": tally.duplicated, "out_of_order": tally.out_of_order,
         "rss_mb": "/".join(f"{r:.0f}" for r in rss),
         # CPU over the whole measured window (posting and draining): the server's, in per cent of one
@@ -425,15 +429,14 @@ async def idle_memory(target: Target, clients: int, idle_s: float) -> dict[str, 
 
 def row(r: dict[str, Any]) -> str:
     return (f"| {r['target']} | {r['subs']} | {r['senders']} | {r['rate']} | {r['posts']} | "
-            f"{r['deliveries_per_s']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['lost']} | "
-            f"{r['duplicated']} | {r['out_of_order']} | {r['errors']} | {r['rss_mb']} | {r['server_cpu_pct']:.0f} | "
-            f"{r['server_cpu_ms_per_post']:.2f} | {r['load_cpu_pct']:.0f} |")
+            f"{r['deliveries_per_s']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['ack_p50_ms']:.1f} | "
+            f"{r['lost']} | {r['duplicated']} | {r['out_of_order']} | {r['errors']} | {r['rss_mb']} | "
+            f"{r['server_cpu_pct']:.0f} | {r['server_cpu_ms_per_post']:.2f} | {r['load_cpu_pct']:.0f} |")
 
 
-HEADER = ("| target | subscribers | senders | rate (posts/s) | posts | deliveries/s | p50 ms | p99 ms | lost | "
-          "duplicated | out of order | refused | server RSS MB | server CPU % | server CPU ms/post | load CPU % |\n"
-          "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-          "| ---: |")
+HEADER = ("| target | subscribers | senders | rate (posts/s) | posts | deliveries/s | p50 ms | p99 ms | ack p50 ms | "
+          "lost | duplicated | out of order | refused | server RSS MB | server CPU % | server CPU ms/post | "
+          "load CPU % |\n| --- | ---: | ---: | --- |" + " ---: |" * 13)
 
 
 def main() -> None:

@@ -9,8 +9,9 @@ It yields while that makes the queue grow, so that posts already received
 (their greenlets are ready to run) can queue behind it, then writes everything
 queued and commits once. A unit that raises (a refused post) rolls the attempt
 back, gets its error, and the others are written again without it. Then the
-leader sends the realtime outbox (see realtime.py; the units' events in order)
-and wakes its waiters with their answers. Units that arrive meanwhile wait for
+leader wakes its waiters with their answers, lets them hand those to their
+sockets, and sends the realtime outbox (see realtime.py; the units' events in
+order). Units that arrive meanwhile wait for
 the next batch, led by the first of them. There is no thread or timer of its
 own: the same code runs under gevent, under threads, and in tests, where a
 lone caller simply writes a batch of one.
@@ -164,5 +165,10 @@ class GroupCommit:
             session.close()
         for unit, value in zip(units, values, strict=True):
             unit.value = value
+            unit.done.set()
+        # Posters first: their answers are queued on their sockets before the
+        # broadcast is, so an ack does not wait behind a write to every
+        # subscriber (the leader's own answer follows the broadcast).
+        time.sleep(0)
         realtime.flush(session)
         return None

@@ -189,3 +189,17 @@ def test_a_caller_killed_while_handed_the_lead_passes_it_on(setting):
     group._abandon(next_in_line)
     assert group._busy is False and group._queue == []
     assert group.run(post_unit(lead, room.id, "still served", "s")) == 3
+
+
+def test_callers_are_answered_before_the_broadcast_is_handed_over(setting):
+    """An ack must not wait behind a write to every subscriber: each caller's
+    answer is set and its waiter woken before the outbox goes to the sockets."""
+    lead, _outsider, room, db, _sent = setting
+    group = GroupCommit(db)
+    units = [_Unit(post_unit(lead, room.id, f"m{i}", f"m{i}")) for i in range(3)]
+    at_send: list[list[tuple[bool, object]]] = []
+    db.sender = lambda items: at_send.append([(u.done.is_set(), u.value) for u in units])
+    group._write(units)
+    seqs = [u.result() for u in units]
+    assert seqs == list(range(seqs[0], seqs[0] + 3))
+    assert at_send == [[(True, seq) for seq in seqs]]
