@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from council.audit.models import AuditEntry, AuditHead
@@ -23,26 +23,21 @@ from council.db import utcnow
 GENESIS = "0" * 64
 
 
-def canonical(entry: AuditEntry) -> bytes:
-    """The bytes a row's hash covers; stable across engines and Python versions."""
-    at = entry.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    doc = {
-        "id": entry.id,
-        "at": at,
-        "actor_id": entry.actor_id,
-        "actor_label": entry.actor_label,
-        "actor_org_id": entry.actor_org_id,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "room_id": entry.room_id,
-        "details": json.loads(entry.details),
-        "prev_hash": entry.prev_hash,
-    }
+_FIELDS = ("id", "at", "actor_id", "actor_label", "actor_org_id", "action", "target_type", "target_id",
+           "room_id", "details", "prev_hash")
+
+
+def canonical(entry: AuditEntry | Mapping[str, Any]) -> bytes:
+    """The bytes a row's hash covers; stable across engines and Python versions.
+    ``entry`` is a stored row or the values of one about to be written."""
+    row = entry if isinstance(entry, Mapping) else {name: getattr(entry, name) for name in _FIELDS}
+    doc = {name: row[name] for name in _FIELDS}
+    doc["at"] = row["at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    doc["details"] = json.loads(row["details"])
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def compute_hash(entry: AuditEntry) -> str:
+def compute_hash(entry: AuditEntry | Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(entry)).hexdigest()
 
 
@@ -53,6 +48,7 @@ def _head(session: Session) -> AuditHead:
     """The chain's head row, read (and on PostgreSQL locked) once per transaction:
     the lock is held to commit, so later appends in the same transaction (a
     group-committed batch of posts) keep the object instead of asking again."""
+    session.connection()  # begins the transaction if none has: the cache is keyed by it
     txn = session.get_transaction()
     cached = session.info.get(_HEAD)
     if cached is not None and cached[0] is txn:
@@ -90,28 +86,52 @@ def record(
     room_id: int | None = None,
     actor_label: str | None = None,
     at: datetime | None = None,
-) -> AuditEntry:
-    """Append one row. ``actor`` is a User or None (anonymous/system)."""
+) -> None:
+    """Append one row. ``actor`` is a User or None (anonymous/system).
+
+    The row joins the transaction's pending rows, written in one INSERT when the
+    session next flushes (before any query that could read them, and at commit):
+    an ORM object per row cost a unit-of-work pass each, on every chat post."""
     head = _head(session)
-    entry = AuditEntry(
-        id=head.last_id + 1,
-        at=at or utcnow(),
-        actor_id=getattr(actor, "id", None),
-        actor_label=actor_label if actor_label is not None else getattr(actor, "email", "system"),
-        actor_org_id=getattr(actor, "org_id", None),
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id) if target_id not in (None, "") else "",
-        room_id=room_id,
-        details=json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str),
-        prev_hash=head.last_hash,
-    )
-    entry.hash = compute_hash(entry)
-    head.last_id = entry.id
-    head.last_hash = entry.hash
+    row: dict[str, Any] = {
+        "id": head.last_id + 1,
+        "at": at or utcnow(),
+        "actor_id": getattr(actor, "id", None),
+        "actor_label": actor_label if actor_label is not None else getattr(actor, "email", "system"),
+        "actor_org_id": getattr(actor, "org_id", None),
+        "action": action,
+        "target_type": target_type,
+        "target_id": str(target_id) if target_id not in (None, "") else "",
+        "room_id": room_id,
+        "details": json.dumps(details or {}, sort_keys=True, separators=(",", ":"), default=str),
+        "prev_hash": head.last_hash,
+    }
+    row["hash"] = compute_hash(row)
+    # The head changes with every row, so the session is dirty and will flush.
+    head.last_id = row["id"]
+    head.last_hash = row["hash"]
     head.count += 1
-    session.add(entry)
-    return entry
+    session.info.setdefault(_PENDING, []).append(row)
+
+
+_PENDING = "council_audit_pending"
+_INSERT_ROWS = insert(AuditEntry)
+
+
+@event.listens_for(Session, "before_flush")
+def _write_pending(session: Session, _context: Any, _instances: Any) -> None:
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        session.connection().execute(_INSERT_ROWS, rows)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, _transaction: Any) -> None:
+    # Whatever is still pending when a transaction ends was never written: a
+    # commit flushes first, and a savepoint flushes what was pending when it
+    # began, so these rows belong to what was rolled back (or closed unwritten).
+    session.info.pop(_PENDING, None)
+    session.info.pop(_HEAD, None)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,37 @@ def test_recorded_rows_verify_and_link_from_genesis(app):
     assert json.loads(rows[0].details) == {"n": 0, "note": "ünïcode"}
 
 
+def actions(session) -> list[str]:
+    return [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_rows_are_written_in_one_insert_yet_visible_inside_their_transaction(app):
+    """record() keeps rows pending until the session flushes: a query in the
+    same transaction sees them, a rolled-back savepoint drops only its own, and
+    a session closed unwritten leaves nothing behind, even when reused."""
+    db = database(app)
+    s = db.session(write=True)
+    record(s, action="kept.1")
+    with s.begin_nested():
+        record(s, action="kept.2")
+    with pytest.raises(RuntimeError), s.begin_nested():
+        record(s, action="dropped.savepoint")
+        raise RuntimeError
+    record(s, action="kept.3")
+    assert actions(s) == ["kept.1", "kept.2", "kept.3"]
+    record(s, action="kept.4")
+    s.commit()
+    record(s, action="dropped.closed")
+    s.close()
+    record(s, action="kept.5")  # the same session object, a new transaction
+    s.commit()
+    s.close()
+    with db.session(write=False) as r:
+        assert actions(r) == ["kept.1", "kept.2", "kept.3", "kept.4", "kept.5"]
+    result = check(app)
+    assert (result.ok, result.count) == (True, 5)
+
+
 def test_a_rolled_back_transaction_leaves_no_audit_row(app):
     append(app, 2)
     with pytest.raises(RuntimeError), database(app).transaction() as s:
