@@ -244,8 +244,9 @@ def draft_incident(session: Session, room: Room, zone: ZoneInfo) -> Draft:
                      + "; ".join(cell(d.title) for d in unresolved) + "  \n  **Reference:** decision log  \n"
                      "  **Analysis / root cause:** ")
     findings = ("**Strengths**\n\n- \n\n**Areas for improvement**\n\n" + ("\n".join(areas) or "- None recorded."))
-    rows = ["| Time | Event |", "|---|---|"]
-    chart = []
+    # In the order things happened: a timeline entry is often written after the
+    # fact (its occurred_at), decisions and status changes when they were posted.
+    entries = []
     for ev in events:
         data = json.loads(ev.data)
         if ev.kind == "timeline":
@@ -256,8 +257,10 @@ def draft_incident(session: Session, room: Room, zone: ZoneInfo) -> Draft:
         else:
             continue
         if line:
-            rows.append(f"| {when(at)} | {cell(line)} |")
-            chart.append({"at": at.isoformat(), "kind": ev.kind, "label": line[:80], "seq": ev.seq})
+            entries.append((at, ev.seq, ev.kind, line))
+    entries.sort(key=lambda entry: (entry[0], entry[1]))
+    rows = ["| Time | Event |", "|---|---|"] + [f"| {when(at)} | {cell(line)} |" for at, _seq, _kind, line in entries]
+    chart = [{"at": at.isoformat(), "kind": kind, "label": line[:80], "seq": seq} for at, seq, kind, line in entries]
     timeline = "\n".join(rows) if len(rows) > 2 else "Nothing was recorded."
     per_org = ["| Organisation | Sitreps | Messages | Actions assigned | Actions done |", "|---|---|---|---|---|"]
     for link in sorted(room.orgs, key=lambda o: o.org.name):
