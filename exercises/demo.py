@@ -200,8 +200,8 @@ def _closed_incident(session: Session) -> None:
     start = (utcnow() - timedelta(days=64)).replace(hour=8, minute=10, second=0, microsecond=0)
     room = create_room(session, actor=lead, title=title, severity="high", tlp="GREEN",
                        org_ids=_org_ids(session, ["Government Sector CERT", "Telecom Sector CERT"]),
-                       summary="Reflected DNS traffic of up to 80 Gbit/s took three ministry portals offline.")
-    room.created_at = start
+                       summary="Reflected DNS traffic of up to 80 Gbit/s took three ministry portals offline.",
+                       now=start)
     steps: list[tuple[User, str, dict[str, Any], int]] = [
         (gov, "timeline", {"category": "detection", "occurred_at": start.isoformat(),
                            "body": "Ministry portals unreachable; upstream reports 80 Gbit/s of DNS responses."}, 2),

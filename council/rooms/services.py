@@ -27,9 +27,12 @@ from council.text import render_markdown
 
 def create_room(
     session: Session, *, actor: User, title: Any, severity: Any, tlp: Any, org_ids: Any,
-    summary: Any = "", member_emails: Any = None, kind: str = "incident",
+    summary: Any = "", member_emails: Any = None, kind: str = "incident", now: datetime | None = None,
 ) -> Room:
-    """Open a room; the creator becomes its lead and their organisation participates."""
+    """Open a room; the creator becomes its lead and their organisation participates.
+
+    ``now`` is for trusted callers writing history (seeds, imports); interfaces never pass it.
+    """
     errors: dict[str, str] = {}
     if not isinstance(title, str) or not title.strip():
         errors["title"] = "A title is required."
@@ -68,6 +71,8 @@ def create_room(
         check_member_org(session, user, tlp, org_set)
     room = Room(kind=kind, title=title.strip(), summary=summary.strip(),
                 summary_html=render_markdown(summary), severity=severity, tlp=tlp, created_by_id=actor.id)
+    if now is not None:
+        room.created_at = room.updated_at = now
     room.orgs = [RoomOrg(org_id=i) for i in sorted(org_set)]
     room.members = [RoomMember(user_id=actor.id, role="lead")] + [
         RoomMember(user_id=u.id, role="member") for u in members
@@ -75,7 +80,7 @@ def create_room(
     session.add(room)
     session.flush()
     names = {o.id: o.name for o in session.scalars(select(Organization).where(Organization.id.in_(org_set)))}
-    append(session, room=room, kind="status", actor=actor, draft=Draft(
+    append(session, room=room, kind="status", actor=actor, now=now, draft=Draft(
         data={"op": "opened", "changes": {
             "title": [None, room.title], "severity": [None, severity], "tlp": [None, tlp],
             "status": [None, "open"], "orgs": [[], sorted(org_set)],
@@ -85,7 +90,7 @@ def create_room(
     for member in room.members:
         user = session.get(User, member.user_id)
         assert user is not None
-        append(session, room=room, kind="member", actor=actor, draft=Draft(
+        append(session, room=room, kind="member", actor=actor, now=now, draft=Draft(
             data={"op": "add", "user_id": user.id, "user": user.name, "org": user.org.name,
                   "role": member.role, "old_role": None},
             audit={"op": "add", "user_id": user.id, "role": member.role},

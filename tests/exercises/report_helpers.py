@@ -28,7 +28,7 @@ from sqlalchemy import select
 from council.audit.models import AuditEntry
 from council.auth.models import User
 from council.db import utcnow
-from council.rooms.models import Room, RoomEvent
+from council.rooms.models import Room
 from council.rooms.services import create_room
 from council.rooms.stream import post
 from exercises.models import Exercise, ExerciseInject
@@ -186,10 +186,7 @@ def closed_incident(make: Any, lead: Any, *, orgs: tuple[Any, ...], members: tup
         actor = _user(session, lead)
         room = create_room(session, actor=actor, title=title, severity="high", tlp=tlp,
                            org_ids=[o.id for o in orgs], member_emails=[m.email for m in members],
-                           summary="Reflected DNS traffic took three ministry portals offline.")
-        room.created_at = start_at
-        for opened in session.scalars(select(RoomEvent).where(RoomEvent.room_id == room.id)):
-            opened.created_at = start_at  # the room's first events, as if opened then
+                           summary="Reflected DNS traffic took three ministry portals offline.", now=start_at)
 
         def say(kind: str, minutes: int, **payload: Any) -> Any:
             event, _ = post(session, actor=actor, room_id=room.id, kind=kind, payload=payload,

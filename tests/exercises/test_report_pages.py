@@ -299,6 +299,27 @@ def test_the_compare_page_shows_the_changes_escaped(app, make, people, draft):
     assert browser(app, people.player_a).get(f"/reports/{draft.id}").status_code == 200
 
 
+def test_a_revision_edits_its_own_corrective_actions_and_lists_the_published_ones(app, make, people, draft):
+    """A revision's plan shows the earlier version's actions (published, tracked in the
+    register) read-only: a form for them could only be refused on save."""
+    make.run(reports.save_action, actor=people.director, report_id=draft.id,
+             fields={"area": "Escalation path to the regulator", "action": "Write the escalation runbook"})
+    publish_through_review(make, people.director, draft.id, [people.outsider, people.observer])
+    v2 = make.run(reports.revise, actor=people.director, report_id=draft.id)
+    own = make.run(reports.save_action, actor=people.director, report_id=v2.id,
+                   fields={"area": "Liaison rota", "action": "Name a deputy liaison"})
+    carried = read(app, lambda s: [(ca.id, ca.number) for ca in reports.plan_of(s, s.get(Report, draft.id))])
+    assert carried and all(number for _id, number in carried)
+
+    page = text_of(browser(app, people.director).get(f"/reports/{v2.id}/edit"))
+    save_urls = set(re.findall(rf'action="/reports/{v2.id}/actions/(\d+)"', page))
+    assert save_urls == {str(own.id)}
+    plan_table = page.split('<table class="table plan">', 1)[1].split("</table>", 1)[0]
+    for ca_id, number in carried:
+        assert f'<a href="/actions/{ca_id}">CA-{number}</a>' in plan_table
+    assert "Write the escalation runbook" in plan_table and "Name a deputy liaison" not in plan_table
+
+
 # --- exports -------------------------------------------------------------------------------------
 
 LONG_SUMMARY = "\n\n".join(
