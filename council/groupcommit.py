@@ -11,10 +11,10 @@ queued and commits once. A unit that raises (a refused post) rolls the attempt
 back, gets its error, and the others are written again without it. Then the
 leader wakes its waiters with their answers, lets them hand those to their
 sockets, and sends the realtime outbox (see realtime.py; the units' events in
-order). Units that arrive meanwhile wait for
-the next batch, led by the first of them. There is no thread or timer of its
-own: the same code runs under gevent, under threads, and in tests, where a
-lone caller simply writes a batch of one.
+order). Units that arrive meanwhile wait for the next batch, led by the first
+of them. There is no thread or timer of its own: the same code runs under
+gevent, under threads, and in tests, where a lone caller simply writes a batch
+of one.
 
 A unit is a function of the session that returns the answer for its caller,
 or raises: a domain error reaches its own caller only; a failed commit reaches
@@ -168,7 +168,10 @@ class GroupCommit:
             unit.done.set()
         # Posters first: their answers are queued on their sockets before the
         # broadcast is, so an ack does not wait behind a write to every
-        # subscriber (the leader's own answer follows the broadcast).
-        time.sleep(0)
-        realtime.flush(session)
+        # subscriber (the leader's own answer follows the broadcast). What was
+        # committed is sent even if this greenlet is killed while it yields.
+        try:
+            time.sleep(0)
+        finally:
+            realtime.flush(session)
         return None

@@ -203,3 +203,17 @@ def test_callers_are_answered_before_the_broadcast_is_handed_over(setting):
     seqs = [u.result() for u in units]
     assert seqs == list(range(seqs[0], seqs[0] + 3))
     assert at_send == [[(True, seq) for seq in seqs]]
+
+
+def test_what_was_committed_is_sent_even_if_the_leader_dies_while_it_yields(setting, monkeypatch):
+    lead, _outsider, room, db, sent = setting
+    group = GroupCommit(db)
+    units = [_Unit(post_unit(lead, room.id, f"m{i}", f"m{i}")) for i in range(2)]
+
+    def killed(_seconds):
+        raise SystemExit  # what a greenlet being killed sees (GreenletExit is a BaseException too)
+
+    monkeypatch.setattr("council.groupcommit.time.sleep", killed)
+    with pytest.raises(SystemExit):
+        group._write(units)
+    assert [[item.payload["body"] for item in items] for items in sent] == [["m0", "m1"]]
