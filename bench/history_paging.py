@@ -14,7 +14,6 @@ import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,13 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, update
 
-from council import create_app
+from bench.scratch import scratch_app
 from council.actors import SYSTEM
 from council.auth.services import create_user
 from council.auth.tokens import create_token
 from council.db import utcnow
 from council.extensions import database
-from council.migrate import upgrade
 from council.orgs.services import create_org
 from council.rooms.models import Room, RoomEvent
 from council.rooms.services import create_room
@@ -54,11 +52,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="council-bench-"))
-    url = f"sqlite:///{tmp / 'bench.db'}"
-    upgrade(url)
-    app = create_app({"COUNCIL_DATABASE_URL": url, "COUNCIL_SECRET_KEY": "bench", "COUNCIL_ASYNC_MODE": "threading",
-                      "INSTANCE_PATH": str(tmp)})
+    app = scratch_app("council-bench-")
     with database(app).transaction() as s:
         org = create_org(s, actor=SYSTEM, name="Bench CERT", tier="national")
         user = create_user(s, actor=SYSTEM, email="bench@example.org", name="Bench", org_id=org.id,

@@ -15,21 +15,19 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from council import create_app
+from bench.scratch import scratch_app
 from council.actors import SYSTEM
 from council.auth.services import create_user
 from council.auth.signin import load_session_user
 from council.auth.tokens import create_token
 from council.extensions import database
 from council.groupcommit import _Unit
-from council.migrate import upgrade
 from council.orgs.services import create_org
 from council.rooms import stream
 from council.rooms.services import create_room
@@ -43,11 +41,7 @@ def main() -> None:
     parser.add_argument("--batches", default="1,10,30", help="posts per transaction")
     parser.add_argument("--posts", type=int, default=400, help="posts measured per batch size")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="council-post-path-"))
-    url = f"sqlite:///{tmp / 'bench.db'}"
-    upgrade(url)
-    app = create_app({"COUNCIL_DATABASE_URL": url, "COUNCIL_SECRET_KEY": "bench", "COUNCIL_ASYNC_MODE": "threading",
-                      "INSTANCE_PATH": str(tmp)})
+    app = scratch_app("council-post-path-")
     db = database(app)
     with db.transaction() as s:
         org = create_org(s, actor=SYSTEM, name="Bench CERT", tier="national")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -24,12 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select
 
-from council import create_app
+from bench.scratch import scratch_app
 from council.actors import SYSTEM
 from council.auth.services import create_user
 from council.db import utcnow
 from council.extensions import database
-from council.migrate import upgrade
 from council.orgs.services import create_org
 from council.rooms.models import Room, RoomEvent
 from council.rooms.stream import post
@@ -46,11 +44,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="council-draft-"))
-    url = f"sqlite:///{tmp / 'bench.db'}"
-    upgrade(url)
-    app = create_app({"COUNCIL_DATABASE_URL": url, "COUNCIL_SECRET_KEY": "bench", "COUNCIL_ASYNC_MODE": "threading",
-                      "INSTANCE_PATH": str(tmp)})
+    app = scratch_app("council-draft-")
     built = time.perf_counter()
     with database(app).transaction() as s:
         orgs = [create_org(s, actor=SYSTEM, name=f"Team CERT {i}", tier="sectoral") for i in range(4)]
