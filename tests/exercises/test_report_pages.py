@@ -319,6 +319,22 @@ def test_a_revision_edits_its_own_corrective_actions_and_lists_the_published_one
         assert f'<a href="/actions/{ca_id}">CA-{number}</a>' in plan_table
     assert "Write the escalation runbook" in plan_table and "Name a deputy liaison" not in plan_table
 
+    # Nor can a hand-made request change or delete them through the revision.
+    client = browser(app, people.director)
+    token = csrf(client, f"/reports/{v2.id}/edit")
+    ca_id = carried[0][0]
+    def first_area():
+        return read(app, lambda s: reports.plan_of(s, s.get(Report, draft.id))[0].area)
+
+    before = first_area()
+    for extra in ({}, {"delete": "1"}):
+        response = client.post(f"/reports/{v2.id}/actions/{ca_id}",
+                               data={"csrf_token": token, "area": "Rewritten", **extra})
+        assert response.status_code == 404
+    assert first_area() == before != "Rewritten"
+    assert {ca_id for ca_id, _n in carried} <= {
+        ca.id for ca in read(app, lambda s: reports.plan_of(s, s.get(Report, v2.id)))}
+
 
 # --- exports -------------------------------------------------------------------------------------
 
