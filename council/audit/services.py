@@ -47,14 +47,11 @@ _HEAD = "council_audit_head"
 def _head(session: Session) -> AuditHead:
     """The chain's head row, read (and on PostgreSQL locked) once per transaction:
     the lock is held to commit, so later appends in the same transaction (a
-    group-committed batch of posts) keep the object instead of asking again."""
-    session.connection()  # begins the transaction if none has: the cache is keyed by it
-    txn = session.get_transaction()
-    cached = session.info.get(_HEAD)
-    if cached is not None and cached[0] is txn:
-        return cached[1]
-    head = _load_head(session)
-    session.info[_HEAD] = (txn, head)
+    group-committed batch of posts) keep the object instead of asking again.
+    The cache is dropped when any transaction (or savepoint) ends, see below."""
+    head = session.info.get(_HEAD)
+    if head is None:
+        head = session.info[_HEAD] = _load_head(session)
     return head
 
 
