@@ -63,6 +63,8 @@ def main() -> None:
         org = create_org(s, actor=SYSTEM, name="Bench CERT", tier="national")
         director = create_user(s, actor=SYSTEM, email="d@bench.example", name="Director", org_id=org.id,
                                role="member", password="bench-password-123")
+        create_user(s, actor=SYSTEM, email="p@bench.example", name="Player", org_id=org.id, role="member",
+                    password="bench-password-123")  # the organisation's team needs a player
         rows = [{"msel_id": str(i + 1), "offset": f"T+{(i + 1) * args.every // 3600:02d}:"
                  f"{(i + 1) * args.every % 3600 // 60:02d}", "title": f"Inject {i + 1}", "to": "all"}
                 for i in range(args.injects)]

@@ -174,10 +174,15 @@ class TeamResponse(Base):
 
 
 class Observation(Base):
-    """An evaluator's observation, rated P/S/M/U (HSEEP)."""
+    """An evaluator's observation, rated P/S/M/U and filed as a strength or an area
+    for improvement (HSEEP): the rating does not decide which, so a criticism of a
+    task performed "with some challenges" is not reported as a strength."""
 
     __tablename__ = "exercise_observations"
-    __table_args__ = (CheckConstraint("rating IN ('P', 'S', 'M', 'U')", name="rating"),)
+    __table_args__ = (
+        CheckConstraint("rating IN ('P', 'S', 'M', 'U')", name="rating"),
+        CheckConstraint("finding IN ('strength', 'improvement')", name="finding"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"), index=True)
@@ -188,6 +193,7 @@ class Observation(Base):
     msel_id: Mapped[str] = mapped_column(String(32), default="")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("exercise_teams.id"))
     rating: Mapped[str] = mapped_column(String(1))
+    finding: Mapped[str] = mapped_column(String(12), server_default="strength")
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     evidence_seq: Mapped[int | None]

@@ -48,7 +48,10 @@ def add_openapi() -> None:
                                "controllers": {"type": "array", "items": {"type": "string"}},
                                "evaluators": {"type": "array", "items": {"type": "string"}},
                                "players": {"type": "object", "additionalProperties": {
-                                   "type": "array", "items": {"type": "string"}}},
+                                   "type": "array", "items": {"type": "string"}}, "description": (
+                                   "Team name -> player emails. Omitted or empty: one team per participating "
+                                   "organisation with its active members who have no other role. A team "
+                                   "without players is refused (422, field players).")},
                                "observers": {"type": "array", "items": {"type": "string"}},
                                "speed": {"type": "number", "minimum": 1, "maximum": 60},
                                "tlp": {"type": "string"}}})},

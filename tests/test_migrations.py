@@ -46,3 +46,24 @@ def test_the_audit_chain_starts_at_genesis_after_migrating(tmp_path):
     finally:
         engine.dispose()
     assert rows == [(1, 0, "0" * 64, 0)]
+
+
+def test_existing_observations_are_filed_as_their_rating_suggests(tmp_path):
+    """0006 adds the finding: observations recorded before it become strengths
+    when rated P or S and areas for improvement when rated M or U."""
+    url = f"sqlite:///{tmp_path / 'findings.db'}"
+    upgrade(url, "0005")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for n, rating in enumerate("PSMU", start=1):
+                conn.exec_driver_sql(
+                    "INSERT INTO exercise_observations (id, exercise_id, evaluator_id, t_plus_s, objective_id, "
+                    "capability, msel_id, rating, body, body_html, seq, created_at) "
+                    "VALUES (?, 1, 1, 0, '', '', '', ?, 'seen', 'seen', 0, '2026-11-30 10:00:00')", (n, rating))
+        upgrade(url, "0006")
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT rating, finding FROM exercise_observations ORDER BY id").all()
+    finally:
+        engine.dispose()
+    assert rows == [("P", "strength"), ("S", "strength"), ("M", "improvement"), ("U", "improvement")]

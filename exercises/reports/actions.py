@@ -23,6 +23,7 @@ from council.rooms.visibility import load_visible
 from exercises.models import Scenario
 from exercises.reports.models import CA_STATUSES, CorrectiveAction, CorrectiveActionLink, CorrectiveActionUpdate, Report
 from exercises.reports.services import can_read
+from exercises.vocab import capability_slug
 
 RELATIONS = {"validates": "re-tested by inject", "reappeared": "gap reappeared in incident",
              "shown_fixed": "shown fixed in incident"}
@@ -64,7 +65,7 @@ def register(
     if status in CA_STATUSES:
         stmt = stmt.where(CorrectiveAction.status == status)
     if capability:
-        stmt = stmt.where(CorrectiveAction.capability == capability)
+        stmt = stmt.where(CorrectiveAction.capability == (capability_slug(capability) or capability))
     rows = [(ca, r) for ca, r in session.execute(stmt.order_by(CorrectiveAction.due_date, CorrectiveAction.id))
             if can_read(session, actor, r)]
     if overdue:

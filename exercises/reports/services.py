@@ -48,7 +48,7 @@ from exercises.reports.models import (
     ReportReviewer,
     ReportSection,
 )
-from exercises.vocab import CAPABILITIES
+from exercises.vocab import CAPABILITIES, capability_slug
 
 
 class SectionConflict(Conflict):
@@ -241,9 +241,10 @@ def save_action(session: Session, *, actor: User, report_id: int, fields: dict[s
     area, action = str(fields.get("area") or "").strip(), str(fields.get("action") or "").strip()
     if not area:
         errors["area"] = "Name the area for improvement."
-    capability = fields.get("capability") or ""
-    if capability and capability not in CAPABILITIES:
-        errors["capability"] = f"One of: {', '.join(CAPABILITIES)}."
+    written = fields.get("capability") or ""
+    capability = capability_slug(written) if written else ""
+    if capability is None:
+        errors["capability"] = f"One of: {', '.join(CAPABILITIES)} (or their names)."
     element = fields.get("element") or "planning"
     if element not in ELEMENTS:
         errors["element"] = f"One of: {', '.join(ELEMENTS)}."
@@ -266,7 +267,7 @@ def save_action(session: Session, *, actor: User, report_id: int, fields: dict[s
         if found is None or found.report_id != report.id:
             raise NotFound("No such corrective action in this report.")
         ca = found
-    ca.area, ca.action, ca.capability, ca.element = area, action, capability, element
+    ca.area, ca.action, ca.capability, ca.element = area, action, capability or "", element
     ca.responsible_org_id = int(org_id) if org_id not in (None, "") else None
     ca.contact = str(fields.get("contact") or "")[:200]
     ca.start_date, ca.due_date, ca.status = start, due, status
@@ -472,7 +473,8 @@ def library(
     if sector:
         reports = [r for r in reports if sector in _sectors(session, r)]
     if capability:
-        reports = [r for r in reports if capability in _capabilities(session, r)]
+        wanted = capability_slug(capability) or capability
+        reports = [r for r in reports if wanted in _capabilities(session, r)]
     return reports
 
 

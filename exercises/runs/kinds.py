@@ -6,7 +6,8 @@ inject       released by controllers or the schedule (not postable); staff see
 clock        STARTEX, pause, resume, ENDEX, stop (not postable)
 ack          a player acknowledges an inject for their team
 response     a player's response to an inject (markdown), for their team
-observation  an evaluator's rated observation; staff only
+observation  an evaluator's rated observation, a strength or an area for
+             improvement; staff only
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from council.rooms.stream import Draft, KindSpec, PostContext, register_kind
 from council.text import render_markdown
 from exercises.models import ExerciseInject, Observation, Participant, TeamResponse
 from exercises.runs.services import exercise_for_room, role_of, t_plus
-from exercises.vocab import CAPABILITIES, CONTROLLER_ONLY, RATINGS, STAFF
+from exercises.vocab import CAPABILITIES, CONTROLLER_ONLY, FINDING_BY_RATING, FINDINGS, RATINGS, STAFF, capability_slug
 
 
 def _part(ctx: PostContext) -> Participant | None:
@@ -148,9 +149,14 @@ def prepare_observation(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     objective = payload.get("objective_id") or ""
     if objective and objective not in {o["id"] for o in json.loads(ex.objectives)}:
         errors["objective_id"] = "Not an objective of this exercise."
-    capability = payload.get("capability") or ""
-    if capability and capability not in CAPABILITIES:
-        errors["capability"] = f"One of: {', '.join(CAPABILITIES)}."
+    written = payload.get("capability") or ""
+    capability = capability_slug(written) if written else ""
+    if capability is None:
+        errors["capability"] = f"One of: {', '.join(CAPABILITIES)} (or their names)."
+    # Older clients send no finding: the one the rating suggests (None when the rating is bad).
+    finding = payload.get("finding") or FINDING_BY_RATING.get(str(rating))
+    if finding is not None and (not isinstance(finding, str) or finding not in FINDINGS):
+        errors["finding"] = "strength, or improvement for an area for improvement."
     team_id = payload.get("team_id")
     if team_id is not None and team_id not in {t.id for t in ex.teams}:
         errors["team_id"] = "Not a team of this exercise."
@@ -165,19 +171,19 @@ def prepare_observation(ctx: PostContext, payload: dict[str, Any]) -> Draft:
         raise Invalid("The observation was not recorded.", errors)
     now = ctx.now
     obs = Observation(exercise_id=ex.id, evaluator_id=ctx.actor.id, t_plus_s=t_plus(ex, now), objective_id=objective,
-                      capability=capability, msel_id=msel_id, team_id=team_id, rating=rating, body=body.strip(),
-                      body_html=render_markdown(body.strip()), evidence_seq=evidence)
+                      capability=capability, msel_id=msel_id, team_id=team_id, rating=rating, finding=finding,
+                      body=body.strip(), body_html=render_markdown(body.strip()), evidence_seq=evidence)
     ctx.session.add(obs)
     ctx.session.flush()
 
     def _stamp(ev: RoomEvent) -> None:
         obs.seq = ev.seq
 
-    data = {"observation_id": obs.id, "rating": rating, "objective_id": objective, "capability": capability,
-            "msel_id": msel_id, "team_id": team_id, "evidence_seq": evidence, "t_plus_s": round(obs.t_plus_s, 3),
-            "exercise_id": ex.id}
+    data = {"observation_id": obs.id, "rating": rating, "finding": finding, "objective_id": objective,
+            "capability": capability, "msel_id": msel_id, "team_id": team_id, "evidence_seq": evidence,
+            "t_plus_s": round(obs.t_plus_s, 3), "exercise_id": ex.id}
     return Draft(obs.body, obs.body_html, data, after=_stamp,
-                 audit={"observation_id": obs.id, "rating": rating})
+                 audit={"observation_id": obs.id, "rating": rating, "finding": finding})
 
 
 def _never(_ctx: PostContext, _payload: dict[str, Any]) -> Draft:

@@ -9,7 +9,9 @@ there first, and a rolled-back release leaves it pending.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from council.audit.services import record
 from council.auth.models import User
-from council.auth.services import find_user
 from council.db import utcnow
 from council.errors import Conflict, Forbidden, Invalid, NotFound
 from council.orgs.models import Organization
@@ -28,6 +29,7 @@ from council.rooms.stream import Draft, append
 from council.text import render_markdown
 from exercises.models import Exercise, ExerciseInject, Participant, Scenario, Team
 from exercises.runs.clock import Clock, ClockError, apply
+from exercises.runs.teams import ProposedTeam, addressed, propose_teams, unknown_recipients, users_by_email
 from exercises.scenarios import msel
 from exercises.vocab import CONTROLLER_ONLY, STAFF
 
@@ -79,40 +81,32 @@ def list_exercises(session: Session, *, actor: User) -> list[tuple[Exercise, Par
 
 # --- creation -----------------------------------------------------------------------
 
-def _users(session: Session, emails: Any, field: str, errors: dict[str, str]) -> list[User]:
-    if emails in (None, ""):
-        return []
-    if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
-        errors[field] = "A list of email addresses."
-        return []
-    users = []
-    for email in emails:
-        user = find_user(session, email)
-        if user is None or not user.active:
-            errors[field] = f"No active user with email {email!r}."
-            return []
-        users.append(user)
-    return users
+@dataclass(frozen=True)
+class ExercisePlan:
+    """A checked request for a run: what ``create_planned`` writes, nothing written yet."""
+
+    scenario: Scenario
+    title: str
+    orgs: list[Organization]
+    staff: list[tuple[User, str]]  # (person, role), the director first
+    teams: list[ProposedTeam]
+    speed: float
+    tlp: str
+
+    @property
+    def teams_key(self) -> str:
+        """A digest of the teams and their players: the creation page confirms the
+        teams it showed, not ones that changed under the organiser since."""
+        teams = [[t.name, [u.id for u in t.players]] for t in self.teams]
+        return hashlib.sha256(json.dumps(teams).encode()).hexdigest()[:16]
 
 
-def resolve_recipients(recipients: str, teams: list[Team]) -> list[int]:
-    """Team ids an inject's "to" reaches: all, or named teams / organisations."""
-    if recipients.strip().lower() == "all":
-        return [t.id for t in teams]
-    found: list[int] = []
-    for name in (n.strip().lower() for n in recipients.split(";") if n.strip()):
-        matches = [t.id for t in teams if t.name.lower() == name or (t.org is not None and t.org.name.lower() == name)]
-        if not matches:
-            raise LookupError(name)
-        found.extend(m for m in matches if m not in found)
-    return found
-
-
-def create_exercise(
+def plan_exercise(
     session: Session, *, actor: User, scenario_id: Any, title: Any, org_ids: Any, controllers: Any = None,
     evaluators: Any = None, players: Any = None, observers: Any = None, speed: Any = 1, tlp: Any = "AMBER",
-) -> Exercise:
-    """A run of one scenario version, with its own exercise room; the creator directs it."""
+) -> ExercisePlan:
+    """Check a request for a run and work out its teams, writing nothing: the
+    creation page shows the teams for confirmation, then creates with the same plan."""
     errors: dict[str, str] = {}
     scenario = session.get(Scenario, scenario_id) if isinstance(scenario_id, int) else None
     if scenario is None:
@@ -123,69 +117,73 @@ def create_exercise(
         errors["speed"] = "A speed factor from 1 to 60."
     if tlp not in TLPS:
         errors["tlp"] = f"One of: {', '.join(TLPS)}."
-    orgs: list[Organization] = []
-    if not isinstance(org_ids, list) or not org_ids or not all(isinstance(i, int) for i in org_ids):
-        errors["orgs"] = "A list of participating organisation ids."
-    else:
-        orgs = list(session.scalars(select(Organization).where(Organization.id.in_(org_ids))))
-        if len(orgs) != len(set(org_ids)):
-            errors["orgs"] = "Unknown organisation id(s)."
-    people: list[tuple[User, str, str | None]] = [(actor, "director", None)]
+    orgs = _orgs(session, org_ids, errors)
+    staff: list[tuple[User, str]] = [(actor, "director")]
     for field, role, emails in (("controllers", "controller", controllers), ("evaluators", "evaluator", evaluators),
                                 ("observers", "observer", observers)):
-        people += [(u, role, None) for u in _users(session, emails, field, errors)]
-    team_players: dict[str, list[User]] = {}
-    if players not in (None, {}):
-        if not isinstance(players, dict) or not all(isinstance(k, str) and k.strip() for k in players):
-            errors["players"] = "An object of team name -> list of emails."
-        else:
-            for team, emails in players.items():
-                team_players[team.strip()] = _users(session, emails, "players", errors)
-    seen: dict[int, str] = {}
-    for user, role, _team in people + [(u, "player", t) for t, us in team_players.items() for u in us]:
-        if user.id in seen and not (seen[user.id] == "director" and role == "director"):
-            errors["people"] = f"{user.email} has two roles ({seen[user.id]} and {role}); give each person one."
-        seen.setdefault(user.id, role)
+        staff += [(u, role) for u in users_by_email(session, emails, field, errors)]
+    teams = propose_teams(session, orgs=orgs, players=players, staff=[u for u, _role in staff], errors=errors)
+    _one_role_each(staff + [(u, "player") for t in teams for u in t.players], errors)
     if errors:
         raise Invalid("The exercise was not created.", errors)
     assert scenario is not None
     from exercises.scenarios.services import require_msel_reader
 
-    require_msel_reader(session, actor, scenario)
-
-    room = create_room(session, actor=actor, title=str(title).strip(), severity="medium", tlp=tlp,
-                       org_ids=[o.id for o in orgs], summary=scenario.summary, kind="exercise")
-    ex = Exercise(scenario_id=scenario.id, scenario_version=scenario.version, room_id=room.id,
-                  title=str(title).strip(), speed=float(speed), objectives=scenario.objectives,
-                  capabilities=scenario.capabilities, created_by_id=actor.id)
-    by_name = {o.name.lower(): o for o in orgs}
-    names = list(team_players) or [o.name for o in orgs]
-    for name in names:
-        org = by_name.get(name.lower())
-        if org is None and team_players.get(name):
-            org = team_players[name][0].org
-        ex.teams.append(Team(name=name, org_id=org.id if org else None))
-    session.add(ex)
-    session.flush()
-    teams = {t.name: t for t in ex.teams}
-    for user, role, _ in people:
-        ex.people.append(Participant(user_id=user.id, role=role))
-    for team, users in team_players.items():
-        for user in users:
-            ex.people.append(Participant(user_id=user.id, role="player", team_id=teams[team].id))
-    missing: set[str] = set()
-    for inject in scenario.injects:
-        try:
-            targets = resolve_recipients(inject.recipients, ex.teams)
-        except LookupError as exc:
-            missing.add(str(exc.args[0]))
-            continue
-        fields = {c: getattr(inject, c) for c in _COLUMNS}
-        session.add(ExerciseInject(exercise_id=ex.id, team_ids=json.dumps(targets), **fields))
+    require_msel_reader(session, actor, scenario)  # before saying whom the MSEL addresses
+    missing = unknown_recipients([i.recipients for i in scenario.injects], teams)
     if missing:
         raise Invalid("The exercise was not created.", {"teams": (
             "The MSEL addresses names that are neither a team nor a participating organisation: "
-            + ", ".join(sorted(missing)))})
+            + ", ".join(missing))})
+    return ExercisePlan(scenario=scenario, title=str(title).strip(), orgs=orgs, staff=staff, teams=teams,
+                        speed=float(speed), tlp=str(tlp))
+
+
+def _orgs(session: Session, org_ids: Any, errors: dict[str, str]) -> list[Organization]:
+    """The participating organisations, in the order given."""
+    if not isinstance(org_ids, list) or not org_ids or not all(isinstance(i, int) for i in org_ids):
+        errors["orgs"] = "A list of participating organisation ids."
+        return []
+    found = {o.id: o for o in session.scalars(select(Organization).where(Organization.id.in_(org_ids)))}
+    if len(found) != len(set(org_ids)):
+        errors["orgs"] = "Unknown organisation id(s)."
+        return []
+    return [found[i] for i in dict.fromkeys(org_ids)]
+
+
+def _one_role_each(people: list[tuple[User, str]], errors: dict[str, str]) -> None:
+    seen: dict[int, str] = {}
+    for user, role in people:
+        if user.id in seen and not (seen[user.id] == "director" and role == "director"):
+            errors["people"] = f"{user.email} has two roles ({seen[user.id]} and {role}); give each person one."
+        seen.setdefault(user.id, role)
+
+
+def create_exercise(session: Session, *, actor: User, **request: Any) -> Exercise:
+    """Plan and create a run in one step (REST, demo): the arguments of ``plan_exercise``."""
+    return create_planned(session, actor=actor, plan=plan_exercise(session, actor=actor, **request))
+
+
+def create_planned(session: Session, *, actor: User, plan: ExercisePlan) -> Exercise:
+    """A run of one scenario version, with its own exercise room; the creator directs it."""
+    if plan.staff[0][0].id != actor.id:
+        raise Forbidden("A run is created by whoever planned it: they direct it.")
+    scenario = plan.scenario
+    room = create_room(session, actor=actor, title=plan.title, severity="medium", tlp=plan.tlp,
+                       org_ids=[o.id for o in plan.orgs], summary=scenario.summary, kind="exercise")
+    ex = Exercise(scenario_id=scenario.id, scenario_version=scenario.version, room_id=room.id, title=plan.title,
+                  speed=plan.speed, objectives=scenario.objectives, capabilities=scenario.capabilities,
+                  created_by_id=actor.id)
+    ex.teams = [Team(name=t.name, org_id=t.org.id if t.org else None) for t in plan.teams]
+    session.add(ex)
+    session.flush()
+    ex.people = [Participant(user_id=user.id, role=role) for user, role in plan.staff]
+    ex.people += [Participant(user_id=user.id, role="player", team_id=team.id)
+                  for proposed, team in zip(plan.teams, ex.teams, strict=True) for user in proposed.players]
+    for inject in scenario.injects:
+        targets = resolve_recipients(inject.recipients, ex.teams)
+        fields = {c: getattr(inject, c) for c in _COLUMNS}
+        session.add(ExerciseInject(exercise_id=ex.id, team_ids=json.dumps(targets), **fields))
     session.flush()
     name_members(session, room=room, actor=actor, members=[
         (session.get(User, p.user_id), ROOM_ROLES[p.role]) for p in ex.people if p.user_id != actor.id])
@@ -193,6 +191,11 @@ def create_exercise(
            room_id=room.id, details={"scenario_id": scenario.id, "version": scenario.version,
                                      "teams": [t.name for t in ex.teams], "speed": ex.speed})
     return ex
+
+
+def resolve_recipients(recipients: str, teams: list[Team]) -> list[int]:
+    """Team ids an inject's "to" reaches: all, or named teams / organisations."""
+    return [t.id for t in addressed(recipients, teams)]
 
 
 _COLUMNS = [msel.ATTR.get(c, c) for c in (

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from council.rooms.models import TLPS
-from exercises.vocab import CAPABILITIES, DELIVERIES, INJECT_TYPES, MSEL_HEADERS, RELEASES
+from exercises.vocab import CAPABILITIES, DELIVERIES, INJECT_TYPES, MSEL_HEADERS, RELEASES, capability_slug
 
 MAX_ROWS = 2000
 MAX_FIELD = 20_000
@@ -98,8 +98,11 @@ def _check_row(raw: dict[str, str], row: int, errors: list[RowError]) -> dict[st
     out["release"] = out["release"].lower() or "auto"
     if out["release"] not in RELEASES:
         err("release", f"{out['release']!r}: use auto or manual")
-    if out["capability"] and out["capability"] not in CAPABILITIES:
-        err("capability", f"{out['capability']!r}: use one of {', '.join(CAPABILITIES)}")
+    if out["capability"]:
+        slug = capability_slug(out["capability"])
+        if slug is None:
+            err("capability", f"{out['capability']!r}: use one of {', '.join(CAPABILITIES)} (or their names)")
+        out["capability"] = slug or out["capability"]
     if out["priority"] and not (out["priority"].isdigit() and 1 <= int(out["priority"]) <= 5):
         err("priority", "a number from 1 to 5")
     out["tlp"] = out["tlp"].upper()

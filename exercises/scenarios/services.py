@@ -20,7 +20,7 @@ from council.orgs.models import SECTORS
 from council.text import render_markdown
 from exercises.models import Exercise, Scenario, ScenarioInject
 from exercises.scenarios import msel
-from exercises.vocab import CAPABILITIES, DIFFICULTIES, MSEL_HEADERS
+from exercises.vocab import CAPABILITIES, DIFFICULTIES, MSEL_HEADERS, capability_slug
 
 
 class MselInvalid(Invalid):
@@ -77,7 +77,8 @@ def list_scenarios(session: Session, *, sector: str | None = None, capability: s
     if sector:
         scenarios = [s for s in scenarios if sector in json.loads(s.sectors)]
     if capability:
-        scenarios = [s for s in scenarios if capability in json.loads(s.capabilities)]
+        wanted = capability_slug(capability) or capability
+        scenarios = [s for s in scenarios if wanted in json.loads(s.capabilities)]
     return scenarios
 
 
@@ -105,9 +106,9 @@ def _meta(fields: dict[str, Any]) -> dict[str, Any]:
     sectors = fields.get("sectors") or []
     if not isinstance(sectors, list) or not set(sectors) <= set(SECTORS):
         errors["sectors"] = f"A list of: {', '.join(SECTORS)}."
-    capabilities = fields.get("capabilities") or []
-    if not isinstance(capabilities, list) or not set(capabilities) <= set(CAPABILITIES):
-        errors["capabilities"] = f"A list of: {', '.join(CAPABILITIES)}."
+    capabilities = _capability_slugs(fields.get("capabilities") or [])
+    if capabilities is None:
+        errors["capabilities"] = f"A list of: {', '.join(CAPABILITIES)} (or their names)."
     difficulty = fields.get("difficulty") or "intermediate"
     if difficulty not in DIFFICULTIES:
         errors["difficulty"] = f"One of: {', '.join(DIFFICULTIES)}."
@@ -129,6 +130,15 @@ def _meta(fields: dict[str, Any]) -> dict[str, Any]:
             "sectors": json.dumps(sectors), "capabilities": json.dumps(capabilities), "difficulty": difficulty,
             "duration_min": duration, "threat": threat.strip(),
             "objectives": json.dumps([{"id": o["id"].strip(), "text": o["text"].strip()} for o in objectives])}
+
+
+def _capability_slugs(capabilities: Any) -> list[str] | None:
+    """Capabilities as written (slugs or names, any spelling) -> their slugs, each
+    once, in order; None if any is not a capability."""
+    if not isinstance(capabilities, list):
+        return None
+    slugs = [capability_slug(c) for c in capabilities]
+    return None if None in slugs else list(dict.fromkeys(slug for slug in slugs if slug))
 
 
 def _injects(parsed: list[dict[str, Any]]) -> list[ScenarioInject]:

@@ -139,6 +139,23 @@ def exercise_setup(make: Any, prefix: str = "", **options: Any) -> SimpleNamespa
     return SimpleNamespace(people=people, ex=play_exercise(make, people, **options))
 
 
+def drafted(app: Any, make: Any, people: SimpleNamespace, *, objectives: list[dict[str, str]],
+            ratings: list[tuple[str, str, str]], capabilities: tuple[str, ...] = ("detection",)) -> Report:
+    """The report drafted from an ended run of ``objectives`` and ``capabilities``, with
+    one observation per (objective, capability, rating) of ``ratings``."""
+    scenario = make.run(scenarios.create_scenario, actor=people.director, fields={
+        "title": "Grid", "objectives": objectives, "capabilities": list(capabilities)},
+        injects=[inject("1", "T+00:00", to="all")])
+    ex = make.run(runs.create_exercise, actor=people.director, scenario_id=scenario.id, title="Grid drill",
+                  org_ids=[people.bank.id, people.telco.id], evaluators=[people.evaluator.email])
+    make.run(runs.clock_op, actor=people.director, exercise_id=ex.id, op="start")
+    for objective, capability, rating in ratings:
+        make.run(post, actor=people.evaluator, room_id=ex.room_id, kind="observation", payload={
+            "rating": rating, "body": f"Rated {rating}", "objective_id": objective, "capability": capability})
+    make.run(runs.clock_op, actor=people.director, exercise_id=ex.id, op="end")
+    return load(app, start(make, people.director, ex.room_id).id)
+
+
 def start(make: Any, actor: Any, room_id: int) -> Report:
     return make.run(reports.start_report, actor=actor, room_id=room_id, timezone=ZONE)  # type: ignore[no-any-return]
 

@@ -142,6 +142,33 @@ def test_create_exercise_answers_422_on_bad_input(app, api, people, scenario_id,
     assert count(app, Exercise) == 0
 
 
+@pytest.mark.parametrize("players", [None, {}])
+def test_create_exercise_without_players_makes_a_team_per_organisation_of_its_members(app, api, people,
+                                                                                      scenario_id, players):
+    body = {"scenario_id": scenario_id, "title": "API drill", "orgs": [people.bank.id, people.telco.id],
+            "controllers": [people.controller.email], "evaluators": [people.evaluator.email],
+            "observers": [people.observer.email]}
+    response = api.post(people.director, "/exercises", json=body if players is None else {**body, "players": players})
+    assert response.status_code == 201, response.get_json()
+    shown = api.get(people.outsider, f"/exercises/{response.get_json()['id']}").get_json()
+    teams = {t["id"]: t["name"] for t in shown["teams"]}
+    assert shown["role"] == "player" and teams[shown["team_id"]] == BANK
+    assert sorted((p["name"], teams[p["team_id"]]) for p in shown["people"] if p["role"] == "player") == [
+        ("Otto Outsider", BANK), ("Paula Bank", BANK), ("Pete Telco", TELCO)]
+
+
+def test_create_exercise_with_a_team_without_players_answers_422_naming_it(app, api, people, scenario_id):
+    response = new_run(api, people, scenario_id, players={BANK: [people.player_a.email], TELCO: []})
+    assert response.status_code == 422
+    assert response.get_json()["fields"] == {
+        "players": f"Team '{TELCO}' has no players: name some, or leave that team out."}
+    omitted = new_run(api, people, scenario_id, players=None, controllers=[people.player_b.email])
+    assert omitted.status_code == 422
+    assert omitted.get_json()["fields"] == {
+        "players": f"Team '{TELCO}' has no players: name some, or leave that organisation out."}
+    assert count(app, Exercise) == 0
+
+
 def test_create_exercise_needs_a_json_object(api, people):
     response = api.post(people.director, "/exercises", data="scenario_id=1", content_type="text/plain")
     assert response.status_code in (400, 422) and "JSON" in response.get_json()["error"]

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from council.errors import Invalid
 from exercises.models import Scenario, ScenarioInject
 from exercises.scenarios import msel
 from exercises.scenarios import services as scenarios
@@ -230,3 +231,46 @@ def test_json_import_reports_bad_rows_and_imports_nothing(app, make, people):
         make.run(scenarios.import_json, actor=people.director, doc=doc)
     assert [(r["row"], r["column"]) for r in caught.value.rows] == [(3, "offset")]
     assert count(app, Scenario) == 0
+
+
+# --- capabilities as trainers write them ----------------------------------------------------------
+
+WORDS = ("public communication", "Decision making", "Public Communication", "public_communication",
+         " decision-making ", "INFORMATION  SHARING")
+SLUGS = ["public-communication", "decision-making", "public-communication", "public-communication",
+         "decision-making", "information-sharing"]
+
+
+def test_msel_capabilities_in_words_are_kept_as_their_slugs_and_exported_so(make, people):
+    text = msel_text(*(inject(str(n), f"T+00:{n:02d}", capability=c) for n, c in enumerate(WORDS, 1)))
+    scenario = make.run(scenarios.import_csv, actor=people.director, title="Words", text=text)
+    assert [i.capability for i in scenario.injects] == SLUGS
+    csv_rows = read(make.app, lambda s: msel.to_csv(scenarios.get_scenario(s, scenario.id).injects))
+    assert [r["capability"] for r in msel.parse_csv(csv_rows).injects] == SLUGS
+    assert "public communication" not in csv_rows.lower() and "decision making" not in csv_rows.lower()
+    exported = read(make.app, lambda s: scenarios.export_json(scenarios.get_scenario(s, scenario.id)))
+    assert [row["capability"] for row in exported["injects"]] == SLUGS
+
+
+def test_an_unknown_capability_is_still_refused_with_its_row():
+    parsed = msel.parse_csv(msel_text(inject("1", "T+00:00", capability="public relations")))
+    assert [(e.row, e.column) for e in parsed.errors] == [(2, "capability")]
+    assert "public-communication" in parsed.errors[0].message
+
+
+def test_a_scenario_names_its_capabilities_in_words_and_keeps_each_slug_once(make, people):
+    doc = {"title": "Words", "capabilities": ["Public Communication", "public_communication", "Decision making"],
+           "injects": [inject("1", "T+00:00", capability="Recovery")]}
+    scenario = make.run(scenarios.import_json, actor=people.director, doc=doc)
+    exported = read(make.app, lambda s: scenarios.export_json(scenarios.get_scenario(s, scenario.id)))
+    assert exported["capabilities"] == ["public-communication", "decision-making"]
+    assert exported["injects"][0]["capability"] == "recovery"
+    edited = make.run(scenarios.update_scenario, actor=people.director, scenario_id=scenario.id,
+                      fields={"title": "Words", "capabilities": [" information sharing ", "Detection"]})
+    assert json.loads(edited.capabilities) == ["information-sharing", "detection"]
+    with pytest.raises(Invalid) as caught:
+        make.run(scenarios.update_scenario, actor=people.director, scenario_id=scenario.id,
+                 fields={"title": "Words", "capabilities": ["Telepathy"]})
+    assert set(caught.value.fields) == {"capabilities"}
+    listed = make.run(lambda s: [x.id for x in scenarios.list_scenarios(s, capability="Information Sharing")])
+    assert listed == [scenario.id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -224,7 +225,10 @@ def test_exercise_creation_page_creates_the_run_and_opens_its_room(app, client, 
     no_token = client.post("/exercises/new", data={**data, "csrf_token": ""})
     assert no_token.status_code == 400 and count(app, Exercise) == 0
 
-    created = client.post("/exercises/new", data=data)
+    preview = client.post("/exercises/new", data={**data, "preview": "1"})
+    assert preview.status_code == 200 and count(app, Exercise) == 0
+    assert teams_shown(preview) == {BANK: [people.player_a.email], TELCO: [people.player_b.email]}
+    created = client.post("/exercises/new", data={**data, "confirm": confirm_key(preview)})
     assert created.status_code == 302
     ex = read(app, lambda s: s.scalars(select(Exercise)).one())
     assert created.headers["Location"].endswith(f"/rooms/{ex.room_id}")
@@ -241,6 +245,75 @@ def test_exercise_creation_page_creates_the_run_and_opens_its_room(app, client, 
     login(player, people.player_a.email)
     player_page = player.get(f"/rooms/{ex.room_id}").get_data(as_text=True)
     assert "EXERCISE EXERCISE EXERCISE" in player_page
+
+
+def teams_shown(page) -> dict[str, list[str]]:
+    """The "Teams that will be created" table of the creation page: team -> player emails."""
+    text = page.get_data(as_text=True)
+    assert "Teams that will be created" in text
+    table = text.split('id="x-teams-h"', 1)[1].split("</table>", 1)[0]
+    return {html.unescape(team): [html.unescape(e) for e in re.findall(r"&lt;([^&]+)&gt;", players)]
+            for team, players in re.findall(r"<tr><td>([^<]+)</td><td>[^<]*</td><td>(.*?)</td></tr>", table)}
+
+
+def confirm_key(page) -> str:
+    match = re.search(r'<button[^>]+name="confirm" value="([0-9a-f]+)">Create exercise</button>',
+                      page.get_data(as_text=True))
+    assert match, "no confirm button"
+    return match.group(1)
+
+
+def test_the_creation_page_previews_one_team_per_organisation_and_creates_exactly_those(app, client, make, people,
+                                                                                        author, scenario):
+    token = csrf(client, "/exercises/new")
+    data = {"csrf_token": token, "scenario_id": str(scenario.id), "title": "Per-organisation drill",
+            "orgs": [str(people.bank.id), str(people.telco.id)], "speed": "1", "tlp": "AMBER",
+            "controllers": people.controller.email, "evaluators": people.evaluator.email,
+            "observers": people.observer.email, "players": ""}
+    preview = client.post("/exercises/new", data=data)  # Enter in a field: the first button previews
+    assert preview.status_code == 200 and count(app, Exercise) == 0
+    assert teams_shown(preview) == {BANK: [people.outsider.email, people.player_a.email],
+                                    TELCO: [people.player_b.email]}
+    key = confirm_key(preview)
+    late = make.user("late@bank.example", org=people.bank, name="Lara Late")  # joins after the preview
+    stale = client.post("/exercises/new", data={**data, "confirm": key})
+    assert stale.status_code == 200 and count(app, Exercise) == 0
+    assert "The teams changed since you saw them" in stale.get_data(as_text=True)
+    assert late.email in teams_shown(stale)[BANK]
+    created = client.post("/exercises/new", data={**data, "confirm": confirm_key(stale)})
+    assert created.status_code == 302
+    ex = read(app, lambda s: s.scalars(select(Exercise)).one())
+    players = read(app, lambda s: sorted(p.user.email for p in s.get(Exercise, ex.id).people if p.role == "player"))
+    assert players == sorted([people.outsider.email, people.player_a.email, people.player_b.email, late.email])
+    player = app.test_client()
+    login(player, people.player_b.email)
+    assert player.get(f"/rooms/{ex.room_id}").status_code == 200
+
+
+def test_the_creation_page_refuses_a_team_without_players_naming_it(app, client, people, author, scenario):
+    token = csrf(client, "/exercises/new")
+    data = {"csrf_token": token, "scenario_id": str(scenario.id), "title": "Drill",
+            "orgs": [str(people.bank.id), str(people.telco.id)], "speed": "1", "tlp": "AMBER",
+            "controllers": people.player_b.email, "evaluators": people.evaluator.email,
+            "observers": people.observer.email}
+    for step in ({"preview": "1"}, {"confirm": "0123456789abcdef"}):
+        page = client.post("/exercises/new", data={**data, **step})
+        assert page.status_code == 200 and count(app, Exercise) == 0
+        text = html.unescape(page.get_data(as_text=True))
+        assert f"Team '{TELCO}' has no players: name some, or leave that organisation out." in text
+        assert "Teams that will be created" not in text
+
+
+def test_the_observation_form_asks_strength_or_area_for_improvement(app, people, run):
+    evaluator = app.test_client()
+    login(evaluator, people.evaluator.email)
+    page = evaluator.get(f"/rooms/{run.room_id}").get_data(as_text=True)
+    form = page.split("data-ex-observation", 1)[1].split("</form>", 1)[0]
+    assert '<label for="ob-finding">' in form
+    select_html = re.search(r'<select id="ob-finding" name="finding" required>(.*?)</select>', form).group(1)
+    assert re.findall(r'<option value="(\w+)">([^<]+)</option>', select_html) == [
+        ("strength", "Strength"), ("improvement", "Area for improvement")]
+    assert form.index('name="rating"') < form.index('name="finding"') < form.index('name="body"')
 
 
 def test_an_incident_room_has_no_exercise_banner(client, make, people, author):

@@ -21,6 +21,7 @@ from tests.exercises.helpers import read
 from tests.exercises.report_helpers import (
     audit_rows,
     closed_incident,
+    drafted,
     exercise_setup,
     load,
     publish_through_review,
@@ -363,7 +364,7 @@ def test_the_markdown_export_is_marked_and_audited(app, people, exported):
     lines = text.strip().splitlines()
     assert lines[0] == lines[-1] == f"**{EXERCISE_MARK} · TLP:GREEN**"
     assert "# Cohort A drill report" in text and "## 6. Metrics" in text and "Paragraph 44:" in text
-    assert re.search(r"\| CA-\d+ \| Nobody owned the upstream contact list \| coordination \|", text)
+    assert re.search(r"\| CA-\d+ \| Nobody owned the upstream contact list \| Coordination \|", text)
     [row] = audit_rows(app, "report.export")
     assert row["actor_id"] == people.player_b.id and row["target_id"] == str(exported.id)
     assert row["details"] == {"format": "md", "version": 1}
@@ -402,6 +403,41 @@ def test_the_pdf_export_is_a_pdf_marked_on_every_page(app, people, exported):
         assert text.count("TLP:GREEN") >= 2, number
         assert f"page {number} of {len(pdf.pages)}" in text, number
     assert [r["details"] for r in audit_rows(app, "report.export")] == [{"format": "pdf", "version": 1}]
+
+
+LONG_OBJECTIVES = [{"id": f"O{n}", "text": (
+    f"Within {15 * n} minutes of the first alert, the sector CERTs confirm the incident from two independent "
+    f"sources, share validated indicators at the right TLP and agree the council's next step (objective {n}).")}
+    for n in range(1, 7)]
+
+
+def pdf_text(client, report_id) -> tuple[int, str]:
+    """The page count of a report's PDF export, and its text with whitespace collapsed."""
+    from pypdf import PdfReader
+
+    response = client.get(f"/reports/{report_id}/export.pdf")
+    assert response.status_code == 200
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    return len(pages), " ".join(" ".join(page.extract_text().split()) for page in pages)
+
+
+def test_the_pdf_capability_grid_shows_whole_objectives_without_a_page_per_row(app, make, people):
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:  # pragma: no cover - depends on the machine
+        pytest.skip(f"WeasyPrint cannot load on this machine (pango missing?): {exc}")
+    from exercises.vocab import CAPABILITIES
+
+    report = drafted(app, make, people, objectives=LONG_OBJECTIVES, capabilities=tuple(CAPABILITIES),
+                     ratings=[("O1", "detection", "P"), ("O3", "coordination", "M"), ("O6", "recovery", "U")])
+    client = browser(app, people.director)
+    pages, text = pdf_text(client, report.id)
+    grid = text.split("3. Analysis of capabilities", 1)[1].split("4. Strengths and areas for improvement", 1)[0]
+    for objective in LONG_OBJECTIVES:
+        assert f"{objective['id']} {objective['text']}" in grid
+    write(make, people.director, report.id, "analysis", "No grid.")
+    pages_without_grid, _text = pdf_text(client, report.id)
+    assert pages <= pages_without_grid + 1  # six rows of seven capabilities fit on one page
 
 
 def test_a_pdf_export_the_server_cannot_make_is_503_and_not_audited(app, people, exported, monkeypatch):

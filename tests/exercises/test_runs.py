@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from council.actors import SYSTEM
+from council.auth.services import set_active
 from council.db import utcnow
 from council.decisions import services as decisions
 from council.errors import Conflict, Forbidden, Invalid, NotFound
@@ -21,6 +23,7 @@ from exercises.models import Exercise, ExerciseInject, Observation, Participant,
 from exercises.runs import figures
 from exercises.runs import services as runs
 from exercises.scenarios import services as scenarios
+from exercises.setup import room_boot
 from tests.conftest import make_app
 from tests.exercises.helpers import (
     BANK,
@@ -137,6 +140,57 @@ def test_to_may_name_a_participating_organisation_when_teams_are_the_orgs(app, m
     ex = create(make, people, scenario)  # no players: one team per organisation
     teams = read(app, lambda s: {t.name: t.id for t in s.get(Exercise, ex.id).teams})
     assert json.loads(injects_of(app, ex)["1"].team_ids) == [teams[TELCO]]
+
+
+def roles_of(app, ex):
+    """{email: (role, team name or None)} of everyone in a run."""
+    def _read(session):
+        run = session.get(Exercise, ex.id)
+        teams = {t.id: t.name for t in run.teams}
+        return {p.user.email: (p.role, teams.get(p.team_id)) for p in run.people}
+    return read(app, _read)
+
+
+def test_without_named_players_each_organisation_is_a_team_of_its_active_members(app, make, people, scenario):
+    gone = make.user("gone@bank.example", org=people.bank, name="Gone Bank")
+    make.run(set_active, actor=SYSTEM, user_id=gone.id, active=False)
+    ex = create(make, people, scenario, players={}, evaluators=[people.evaluator.email],
+                observers=[people.observer.email])
+    assert roles_of(app, ex) == {
+        people.director.email: ("director", None), people.controller.email: ("controller", None),
+        people.evaluator.email: ("evaluator", None), people.observer.email: ("observer", None),
+        people.player_a.email: ("player", BANK), people.outsider.email: ("player", BANK),
+        people.player_b.email: ("player", TELCO)}
+    members = read(app, lambda s: {m.user_id: m.role for m in s.get(Room, ex.room_id).members})
+    assert members[people.outsider.id] == members[people.player_b.id] == "member"
+    assert gone.id not in members
+
+
+def test_a_team_without_players_is_refused_naming_it_and_nothing_is_written(app, make, people, scenario):
+    rooms_before = count(app, Room)
+    with pytest.raises(Invalid) as per_org:  # every Telecom CERT member has another role
+        create(make, people, scenario, controllers=[people.player_b.email], evaluators=[people.evaluator.email],
+               observers=[people.observer.email])
+    assert per_org.value.fields == {
+        "players": f"Team '{TELCO}' has no players: name some, or leave that organisation out."}
+    with pytest.raises(Invalid) as named:
+        create(make, people, scenario, players={BANK: [people.player_a.email], "Red Team": []})
+    assert named.value.fields == {"players": "Team 'Red Team' has no players: name some, or leave that team out."}
+    assert count(app, Exercise) == 0 and count(app, Participant) == 0 and count(app, Room) == rooms_before
+
+
+def test_the_plan_proposes_the_teams_creation_makes_and_writes_nothing(app, make, people, scenario):
+    options = {"scenario_id": scenario.id, "title": "Drill", "org_ids": [people.telco.id, people.bank.id],
+               "controllers": [people.controller.email], "evaluators": [people.evaluator.email]}
+    plan = make.run(lambda s: runs.plan_exercise(s, actor=s.merge(people.director), **options))
+    assert [(t.name, [u.email for u in t.players]) for t in plan.teams] == [
+        (TELCO, [people.observer.email, people.player_b.email]),
+        (BANK, [people.outsider.email, people.player_a.email])]
+    assert count(app, Exercise) == 0 and count(app, Room) == 0
+    ex = make.run(runs.create_exercise, actor=people.director, **options)
+    assert read(app, lambda s: [t.name for t in s.get(Exercise, ex.id).teams]) == [TELCO, BANK]
+    assert make.run(lambda s: runs.plan_exercise(s, actor=s.merge(people.director), **options).teams_key) \
+        == plan.teams_key
 
 
 def test_the_run_is_a_snapshot_of_the_scenario(app, make, people, scenario, run):
@@ -504,6 +558,35 @@ def test_observations_by_evaluators_only_and_rated_psmu(app, make, people, run):
         with pytest.raises(Invalid):
             post(make, people.evaluator, run, "observation", **bad)
     assert count(app, Observation) == 1
+
+
+def test_an_observation_is_a_strength_or_an_area_for_improvement_whatever_its_rating(app, make, people, run):
+    start(make, people, run, utcnow())
+    criticism = post(make, people.evaluator, run, "observation", rating="S", finding="improvement",
+                     body="The team did not brief the council")
+    praise = post(make, people.evaluator, run, "observation", rating="M", finding="strength",
+                  body="Escalated at once despite the outage")
+    unsaid = [post(make, people.evaluator, run, "observation", rating=r, body=f"Rated {r}") for r in "PSMU"]
+    stored = read(app, lambda s: [(o.rating, o.finding)
+                                  for o in s.scalars(select(Observation).order_by(Observation.id))])
+    assert stored == [("S", "improvement"), ("M", "strength"), ("P", "strength"), ("S", "strength"),
+                      ("M", "improvement"), ("U", "improvement")]  # none sent: the one the rating suggests
+    assert [json.loads(e.data)["finding"] for e in (criticism, praise, *unsaid)] == [f for _r, f in stored]
+    boot = make.run(lambda s: room_boot(s, s.merge(people.evaluator), s.get(Room, run.room_id), "observer"))
+    assert [o["finding"] for o in boot["observations"]] == [f for _r, f in stored]
+    for bad in ("weakness", "Strength", 1, ["strength"]):
+        with pytest.raises(Invalid) as caught:
+            post(make, people.evaluator, run, "observation", rating="P", body="x", finding=bad)
+        assert set(caught.value.fields) == {"finding"}
+    assert count(app, Observation) == 6
+
+
+def test_an_observation_takes_a_capability_in_words_and_keeps_its_slug(app, make, people, run):
+    start(make, people, run, utcnow())
+    event = post(make, people.evaluator, run, "observation", rating="P", body="Clear statement",
+                 capability=" Public Communication ")
+    assert json.loads(event.data)["capability"] == "public-communication"
+    assert read(app, lambda s: s.scalars(select(Observation.capability)).one()) == "public-communication"
 
 
 # --- exercise rooms stay out of the real-incident views -----------------------------------------------
