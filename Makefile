@@ -52,7 +52,7 @@ vendor: static/vendor/.stamp
 static/vendor/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p static/vendor
-	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/
+	cp node_modules/socket.io-client/dist/socket.io.esm.min.js static/vendor/
 	touch $@
 
 init: deps

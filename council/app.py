@@ -15,7 +15,7 @@ from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
 from council import config as config_module
-from council import web
+from council import timefmt, web
 from council.auth import login as login_module
 from council.db import utcnow
 
@@ -107,12 +107,14 @@ def _register_blueprints(app: Flask) -> None:
     add_nav(app, "Rooms", "rooms.index", "rooms.")
     add_nav(app, "Decisions", "decisions.register", "decisions.")
     from council.dashboard import add_card
-    from council.decisions.routes import decisions_card
+    from council.decisions.routes import decisions_waiting
     from council.rooms.routes import rooms_card
     from council.scheduler import add_job
+    from council.work import add_work, register_core
 
     add_card(app, rooms_card)
-    add_card(app, decisions_card)
+    register_core(app)
+    add_work(app, decisions_waiting)
     add_job(app, "decision deadlines", 10.0, decision_services.close_due)
     from council.decisions.routes import room_boot
     from council.rooms.routes import add_room_extension
@@ -135,17 +137,20 @@ def _require_login(app: Flask) -> None:
 
 
 def _register_templates(app: Flask, timezone: str) -> None:
+    from council.labels import LABELS, OPEN, label
+
     zone = ZoneInfo(timezone)
 
     @app.template_filter("localtime")
-    def localtime(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        """A UTC time (datetime or ISO 8601 text) in the display zone."""
+    def localtime(value: datetime | str | None, fmt: str = timefmt.DATE_TIME) -> str:
+        """A UTC time (datetime or ISO 8601 text) in the display zone (council/timefmt.py)."""
         if not value:
             return ""
         if isinstance(value, str):
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return value.astimezone(zone).strftime(fmt)
+        return timefmt.shown(value, zone, fmt)
 
+    app.add_template_filter(label, "label")
     app.extensions["council_nav"] = []
     app.extensions["council_dashboard_cards"] = []
 
@@ -153,8 +158,10 @@ def _register_templates(app: Flask, timezone: str) -> None:
     def _globals() -> dict[str, Any]:
         return {
             "display_timezone": timezone,
+            "zone_note": timefmt.zone_note(zone),
             "now_utc": utcnow,
             "nav_items": app.extensions["council_nav"],
+            "labels": {**LABELS, "_open": sorted(OPEN)},
         }
 
 

@@ -148,9 +148,7 @@ def seed_demo_command() -> None:
 
     runners: list[Callable[[Session], Any]] = current_app.extensions.get("council_demo_seeders", [])
     with transaction() as session:
-        logins = seed(session)
-        for extra in runners:
-            extra(session)
+        logins = seed(session, history=runners)
     click.echo("Demo data ready. Sign in with any of these (password for all: "
                f"{DEMO_PASSWORD}):")
     for email, what in logins:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from council.auth.login import current_account
 from council.auth.models import User
 from council.web import db
+from council.work import my_work
 
 bp = Blueprint("main", __name__)
 Card = Callable[[Session, User], dict[str, Any] | None]
@@ -28,4 +29,5 @@ def add_card(app: Flask, card: Card) -> None:
 def dashboard():  # type: ignore[no-untyped-def]
     user = current_account()
     cards = [c for c in (card(db(), user) for card in current_app.extensions["council_dashboard_cards"]) if c]
-    return render_template("council/dashboard.html", user=user, org=user.org, cards=cards)
+    work = my_work(current_app, db(), user)
+    return render_template("council/dashboard.html", user=user, org=user.org, cards=cards, work=work)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -37,8 +38,24 @@ SQLITE_BUSY_TIMEOUT_MS = 15000
 WRITE_LOCK_TIMEOUT_S = 30.0
 
 
+# Trusted code writing history (the demo, imports of past records) sets the
+# clock for what it writes, so every row, event and audit entry carries the
+# time it describes; everything else reads the real clock.
+_HISTORY_CLOCK: ContextVar[datetime | None] = ContextVar("council_history_clock", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _HISTORY_CLOCK.get() or datetime.now(UTC)
+
+
+@contextmanager
+def history_clock(at: datetime) -> Iterator[None]:
+    """Within the block, "now" is ``at`` (for seeds and imports of the past only)."""
+    token = _HISTORY_CLOCK.set(at)
+    try:
+        yield
+    finally:
+        _HISTORY_CLOCK.reset(token)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -4,9 +4,9 @@ from council.audit.models import AuditEntry, AuditHead
 from council.auth.models import ApiToken, LoginThrottle, User
 from council.decisions.models import Decision, DecisionPosition
 from council.orgs.models import Organization
-from council.rooms.models import ActionItem, Room, RoomEvent, RoomMember, RoomOrg
+from council.rooms.models import ActionItem, Room, RoomEvent, RoomMember, RoomOrg, RoomRead
 
 __all__ = [
     "ActionItem", "ApiToken", "AuditEntry", "AuditHead", "Decision", "DecisionPosition", "LoginThrottle",
-    "Organization", "Room", "RoomEvent", "RoomMember", "RoomOrg", "User",
+    "Organization", "Room", "RoomEvent", "RoomMember", "RoomOrg", "RoomRead", "User",
 ]

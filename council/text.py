@@ -7,11 +7,13 @@ the HTML and pages show the stored HTML as is.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+from functools import lru_cache, partial
 
 import bleach
 import markdown as md
 from bleach.html5lib_shim import Filter
+from bleach.linkifier import LinkifyFilter
 
 ALLOWED_TAGS = frozenset(
     {
@@ -24,6 +26,9 @@ ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "th": ["align"], "td": ["al
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener nofollow"
 MAX_MARKDOWN_CHARS = 100_000
+# Plain URLs become links; only with an explicit http(s) scheme, so a bare
+# domain or an indicator ("evil.example") is never turned into a live link.
+PLAIN_URL = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
 
 
 class _LinkRel(Filter):  # type: ignore[misc]
@@ -51,7 +56,9 @@ def _cleaner() -> bleach.Cleaner:
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        filters=[_LinkRel],
+        # Linkify inside the cleaner's one pass, then give every link its rel.
+        filters=[partial(LinkifyFilter, callbacks=[], skip_tags={"pre", "code", "a"}, parse_email=False,
+                         url_re=PLAIN_URL), _LinkRel],
     )
 
 

@@ -9,16 +9,18 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from council import labels
 from council.app import add_nav
 from council.auth.models import User
 from council.dashboard import add_card
+from council.labels import label
 from council.rooms.models import Room
 from council.rooms.routes import add_room_extension
 from council.scheduler import add_job
 from exercises.models import ExerciseInject, Observation, TeamResponse
 from exercises.runs import kinds
 from exercises.runs import services as runs
-from exercises.vocab import STAFF
+from exercises.vocab import CAPABILITIES, DIFFICULTIES, INJECT_TYPES, RATINGS, STAFF
 
 
 def room_boot(session: Session, user: User, room: Room, _role: str) -> dict[str, Any]:
@@ -29,7 +31,8 @@ def room_boot(session: Session, user: User, room: Room, _role: str) -> dict[str,
     part = runs.role_of(ex, user) if ex is not None else None
     if ex is None or part is None:
         return {}
-    out: dict[str, Any] = {"exercise": runs.exercise_json(session, ex, part)}
+    out: dict[str, Any] = {"exercise": runs.exercise_json(session, ex, part),
+                           "role_label": label(part.role, "exercise_role")}
     injects = list(session.scalars(select(ExerciseInject).where(
         ExerciseInject.exercise_id == ex.id, ExerciseInject.status == "released")))
     responses = list(session.scalars(select(TeamResponse).where(
@@ -49,9 +52,10 @@ def room_boot(session: Session, user: User, room: Room, _role: str) -> dict[str,
 
 
 def observation_json(o: Observation) -> dict[str, Any]:
-    return {"observation_id": o.id, "seq": o.seq, "rating": o.rating, "objective_id": o.objective_id,
-            "capability": o.capability, "msel_id": o.msel_id, "team_id": o.team_id, "t_plus_s": o.t_plus_s,
-            "evidence_seq": o.evidence_seq, "body_html": o.body_html, "evaluator": o.evaluator.name}
+    return {"observation_id": o.id, "seq": o.seq, "rating": o.rating, "finding": o.finding,
+            "objective_id": o.objective_id, "capability": o.capability, "msel_id": o.msel_id, "team_id": o.team_id,
+            "t_plus_s": o.t_plus_s, "evidence_seq": o.evidence_seq, "body_html": o.body_html,
+            "evaluator": o.evaluator.name}
 
 
 def exercises_card(session: Session, user: User) -> dict[str, Any] | None:
@@ -59,6 +63,37 @@ def exercises_card(session: Session, user: User) -> dict[str, Any] | None:
     if not mine:
         return None
     return {"template": "exercises/_card.html", "exercises": mine}
+
+
+def register_labels() -> None:
+    """The words readers see for the exercise slice's stored values."""
+    from exercises.reports.models import ELEMENTS
+
+    labels.register("exercise_state", {"planned": "Planned", "running": "Running", "paused": "Paused",
+                                       "ended": "Ended (ENDEX)", "stopped": "Stopped (emergency)"})
+    labels.register("exercise_role", {"director": "Director", "controller": "Controller", "evaluator": "Evaluator",
+                                      "player": "Player", "observer": "Observer"})
+    labels.register("delivery", {"room": "In the room", "email": "E-mail", "phone": "Phone call", "media": "Media",
+                                 "document": "Document"})
+    labels.register("inject_type", {t: t.capitalize() for t in INJECT_TYPES})
+    labels.register("inject_status", {"pending": "Pending", "held": "Held", "released": "Released",
+                                      "cancelled": "Cancelled"})
+    labels.register("release", {"auto": "On schedule", "manual": "By a controller"})
+    labels.register("capability", dict(CAPABILITIES))
+    labels.register("rating", {k: f"{k} — {v}" for k, v in RATINGS.items()})
+    labels.register("finding", {"strength": "Strength", "improvement": "Area for improvement"})
+    labels.register("difficulty", {d: d.capitalize() for d in DIFFICULTIES})
+    labels.register("report_status", {"draft": "Draft", "review": "In review", "published": "Published"})
+    labels.register("report_kind", {"exercise": "Exercise", "incident": "Incident"})
+    labels.register("review_state", {"pending": "Pending", "approved": "Signed off",
+                                     "changes_requested": "Changes requested"})
+    labels.register("ca_status", {"open": "Open", "in_progress": "In progress", "done": "Done",
+                                  "cancelled": "Cancelled"})
+    labels.register("element", {e: e.capitalize() for e in ELEMENTS})
+    labels.register("ca_relation", {"validates": "Validates", "reappeared": "Reappeared",
+                                    "shown_fixed": "Shown fixed"})
+    labels.register("event_kind", {"inject": "Inject", "clock": "Clock", "ack": "Acknowledgement",
+                                   "response": "Response", "observation": "Observation"})
 
 
 def register(app: Flask) -> None:
@@ -71,6 +106,7 @@ def register(app: Flask) -> None:
     from exercises.scenarios.routes import bp as scenarios_bp
 
     kinds.register()
+    register_labels()
     for bp in (scenarios_bp, exercises_bp, reports_bp, actions_bp, api_bp, reports_api_bp):
         app.register_blueprint(bp)
     app.extensions["csrf"].exempt(api_bp)

@@ -89,12 +89,23 @@ PATHS: dict[str, Any] = {
         "200": _ok({"type": "object", "properties": {
             "orgs": {"type": "array", "items": {"$ref": "#/components/schemas/Org"}}}}),
         **ERRORS}}},
+    "/people": {"get": {"summary": "People the caller may name (search as you type)", "parameters": [
+        {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "minLength": 2, "maxLength": 200}},
+        {"name": "room", "in": "query", "schema": {"type": "integer"},
+         "description": "Only people who may be named in this room (and are not yet)"}],
+        "responses": {"200": _ok({"type": "object", "required": ["people"], "properties": {"people": {
+            "type": "array", "items": {"type": "object", "required": ["id", "name", "email", "org_id", "org"],
+                                       "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                                      "email": {"type": "string"}, "org_id": {"type": "integer"},
+                                                      "org": {"type": "string"}}}}}}),
+                      "422": {"description": "Query too short or too long", **_json(ERROR)}, **ERRORS}}},
     "/rooms": {
         "get": {"summary": "Rooms visible to the caller", "parameters": [
             {"name": "status", "in": "query",
              "schema": {"type": "string", "enum": ["open", "monitoring", "closed", "active"]}},
             {"name": "tlp", "in": "query", "schema": {"type": "string", "enum": list(TLPS)}},
-            {"name": "mine", "in": "query", "schema": {"type": "boolean"}}],
+            {"name": "mine", "in": "query", "schema": {"type": "boolean"}},
+            {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["incident", "exercise", "all"]}}],
             "responses": {"200": _ok({"type": "object", "properties": {
                 "rooms": {"type": "array", "items": {"$ref": "#/components/schemas/Room"}}}}), **ERRORS}},
         "post": {"summary": "Open a room (the caller becomes its lead)",
@@ -116,6 +127,13 @@ PATHS: dict[str, Any] = {
                  "responses": {"201": _ok({"$ref": "#/components/schemas/Event"}, "Created"),
                                "200": _ok({"$ref": "#/components/schemas/Event"}, "Retry of an earlier post"),
                                **WRITE_ERRORS}}},
+    "/rooms/{room_id}/read": {"post": {
+        "summary": "The caller has read the room up to seq (unread counts; never moves back)",
+        "parameters": [ROOM_ID],
+        "requestBody": {"required": True, **_json({"type": "object", "required": ["seq"], "properties": {
+            "seq": {"type": "integer", "minimum": 0}}})},
+        "responses": {"200": _ok({"type": "object", "required": ["room", "seq"], "properties": {
+            "room": {"type": "integer"}, "seq": {"type": "integer"}}}), **WRITE_ERRORS}}},
     "/rooms/{room_id}/actions": {"get": {"summary": "Action items, current state", "parameters": [ROOM_ID],
         "responses": {"200": _ok({"type": "object", "properties": {
             "actions": {"type": "array", "items": {"$ref": "#/components/schemas/Action"}}}}), **ERRORS}}},

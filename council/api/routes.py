@@ -7,10 +7,11 @@ from typing import Any
 from flask import Blueprint, request
 
 from council.api.auth import api_user, authenticate
+from council.auth.people import person_json, search_people
 from council.errors import DomainError, Invalid
 from council.orgs.services import list_orgs
+from council.rooms import reading, stream
 from council.rooms import services as rooms
-from council.rooms import stream
 from council.rooms.audience import audiences_of
 from council.rooms.serialize import action_json, room_json, sitrep_json
 from council.text import render_markdown
@@ -44,6 +45,14 @@ def orgs() -> Any:
                      for o in list_orgs(db())]}
 
 
+@bp.get("/people")
+def people() -> Any:
+    """Search-as-you-type behind the people pickers (``room``: who may be named in it)."""
+    room_id = int_arg("room")
+    found = search_people(db(), actor=api_user(), q=request.args.get("q", ""), room_id=room_id)
+    return {"people": [person_json(u) for u in found]}
+
+
 @bp.post("/rooms")
 def create_room() -> Any:
     data = body()
@@ -58,9 +67,14 @@ def create_room() -> Any:
 
 @bp.get("/rooms")
 def list_rooms() -> Any:
+    kind = request.args.get("kind", "incident")
+    if kind not in ("incident", "exercise", "all"):
+        raise Invalid("Bad query parameter.", {"kind": "incident, exercise or all."})
     found = rooms.list_rooms(db(), actor=api_user(), status=request.args.get("status"),
-                             tlp=request.args.get("tlp"), mine=request.args.get("mine") in ("1", "true"))
-    return {"rooms": [room_json(r) for r in found]}
+                             tlp=request.args.get("tlp"), mine=request.args.get("mine") in ("1", "true"),
+                             kind=None if kind == "all" else kind)
+    unread = reading.unread_counts(db(), api_user(), found)
+    return {"rooms": [{**room_json(r), "unread": unread.get(r.id, 0)} for r in found]}
 
 
 @bp.get("/rooms/<int:room_id>")
@@ -89,6 +103,14 @@ def post_event(room_id: int) -> Any:
                                  payload=data, client_id=data.get("client_id"))
     commit()
     return stream.shown_to_poster(db(), api_user(), event), 201 if created else 200
+
+
+@bp.post("/rooms/<int:room_id>/read")
+def mark_read(room_id: int) -> Any:
+    """The caller has read the room up to ``seq`` (unread counts; never moves back)."""
+    seq = reading.mark_read(db(), actor=api_user(), room_id=room_id, seq=body().get("seq"))
+    commit()
+    return {"room": room_id, "seq": seq}
 
 
 @bp.get("/rooms/<int:room_id>/actions")

@@ -7,12 +7,14 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from council.auth.login import current_account
+from council.db import utcnow
 from council.decisions import services
 from council.decisions.api import register_filters
 from council.decisions.export import register_rows, rows_as_csv, rows_as_json
 from council.extensions import database
 from council.orgs.services import list_orgs
 from council.web import db
+from council.work import WorkItem
 
 bp = Blueprint("decisions", __name__)
 
@@ -46,14 +48,14 @@ def room_log(room_id: int) -> Any:
     return render_template("council/decisions/log.html", room=room, decisions=items)
 
 
-def decisions_card(session: Any, user: Any) -> dict[str, Any] | None:
-    """Dashboard card: open decisions where the user's organisation has no position yet."""
+def decisions_waiting(session: Any, user: Any) -> list[WorkItem]:
+    """"My work": open decisions where the user's organisation has no position yet."""
     rows = services.register(session, actor=user, status="open")
-    waiting = [(d, r) for d, r in rows
-               if user.org_id in r.org_ids and not any(p.current and p.org_id == user.org_id for p in d.positions)]
-    if not rows:
-        return None
-    return {"template": "council/decisions/_card.html", "waiting": waiting, "open": len(rows)}
+    now = utcnow()
+    return [WorkItem("Position", d.title, f"/rooms/{r.id}#decision-{d.id}", r.title, d.deadline,
+                     bool(d.deadline and d.deadline < now), r.is_exercise)
+            for d, r in rows
+            if user.org_id in r.org_ids and not any(p.current and p.org_id == user.org_id for p in d.positions)]
 
 
 def room_boot(session: Any, user: Any, room: Any, _role: str) -> dict[str, Any]:

@@ -9,6 +9,8 @@ Client -> server (each answered by an ack):
         -> {"ok": true, "seq", "event"} or {"ok": false, "error", "fields"?}.
         A repeated client_id returns the first event and broadcasts nothing.
   leave {"room"} -> {"ok": true}
+  read  {"room", "seq"} -> {"ok": true, "seq"}: the reader has seen the room up to seq
+        (unread counts of the rooms list; never moves back)
 Server -> client:
   event    the event object (see stream.serialize)
   events   {"room", "events": [event objects, in seq order]}: what one transaction
@@ -33,6 +35,7 @@ from council.errors import DomainError, Invalid
 from council.extensions import database
 from council.rooms import stream
 from council.rooms.audience import audiences_of
+from council.rooms.reading import mark_read
 from council.rooms.visibility import load_visible
 from council.sockets import (
     BATCH,
@@ -205,6 +208,22 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
         if answer is SESSION_ENDED:
             disconnect()
         return answer
+
+    @socketio.on("read")
+    def on_read(data: Any) -> dict[str, Any]:
+        sid = request.sid  # type: ignore[attr-defined]
+        if rate_limited(sid):
+            return SLOW_DOWN
+        try:
+            room_id = _room_id(data)
+            with database().transaction() as session:
+                user = connection_user(session, sid)
+                if user is None:
+                    return SESSION_ENDED
+                seq = mark_read(session, actor=user, room_id=room_id, seq=data.get("seq"))
+        except DomainError as err:
+            return _fail(err)
+        return {"ok": True, "seq": seq}
 
     def on_disconnect(conn: Connection) -> None:
         for room_id in conn.rooms:

@@ -147,3 +147,15 @@ class ActionItem(Base):
 
     assignee_org: Mapped[Organization | None] = relationship(lazy="joined")
     assignee_user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class RoomRead(Base):
+    """How far a person has read a room: the unread counts of the rooms list.
+    Personal state, not part of the room's record (no event, no audit row)."""
+
+    __tablename__ = "room_reads"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True, index=True)
+    last_seq: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,7 +15,7 @@ from council.auth.models import User
 from council.errors import Invalid
 from council.extensions import settings
 from council.orgs.services import list_orgs
-from council.rooms import services, stream
+from council.rooms import reading, services, stream
 from council.rooms.audience import audiences_of
 from council.rooms.forms import TLP_HELP, RoomForm
 from council.rooms.models import SEVERITIES, STATUSES, TIMELINE_CATEGORIES, TLPS, Room
@@ -29,7 +29,8 @@ BootExtra = Callable[[Session, User, Room, str], dict[str, Any]]
 def add_room_extension(app: Flask, *, boot: BootExtra | None = None, panel: str | None = None,
                        script: str | None = None, panel_first: bool = False) -> None:
     """Let another slice add to the room page: data in the boot JSON, a panel
-    template in the side column, a script after room.js (decisions, exercises)."""
+    template in the side column, and an ES module whose ``install(room)`` the
+    page calls before the client starts (decisions, exercises)."""
     ext = app.extensions.setdefault("council_room_ext", {"boot": [], "panels": [], "scripts": []})
     if boot:
         ext["boot"].append(boot)
@@ -45,8 +46,9 @@ def index() -> Any:
     tlp = request.args.get("tlp") or None
     mine = request.args.get("mine") == "1"
     rooms = services.list_rooms(db(), actor=current_account(), status=status, tlp=tlp, mine=mine)
+    unread = reading.unread_counts(db(), current_account(), rooms)
     return render_template("council/rooms/index.html", rooms=rooms, status=status, tlp=tlp, mine=mine,
-                           tlps=TLPS, statuses=STATUSES)
+                           tlps=TLPS, statuses=STATUSES, unread=unread)
 
 
 def _form() -> RoomForm:
@@ -97,12 +99,15 @@ def show(room_id: int) -> Any:
         "categories": list(TIMELINE_CATEGORIES),
         "severities": list(SEVERITIES), "statuses": list(STATUSES), "tlps": list(TLPS),
         "timezone": settings().timezone,
+        "read_seq": reading.read_seq(db(), actor, room.id),
     }
     ext = current_app.extensions.get("council_room_ext", {"boot": [], "panels": [], "scripts": []})
     for extra in ext["boot"]:
         boot.update(extra(db(), actor, room, role))
+    # The page's module imports these before the client starts (room/page.js).
+    boot["extensions"] = [url_for("static", filename=script) for script in ext["scripts"]]
     return render_template("council/rooms/show.html", room=room, role=role, boot=boot,
-                           action_form=ActionForm(), panels=ext["panels"], scripts=ext["scripts"])
+                           action_form=ActionForm(), panels=ext["panels"])
 
 
 def rooms_card(session: Any, user: Any) -> dict[str, Any]:
@@ -110,4 +115,6 @@ def rooms_card(session: Any, user: Any) -> dict[str, Any]:
     active = services.list_rooms(session, actor=user, status="active", limit=50)
     mine = {r.id for r in services.list_rooms(session, actor=user, status="active", mine=True, limit=50)}
     active.sort(key=lambda r: (r.id not in mine, -r.updated_at.timestamp()))
-    return {"template": "council/rooms/_card.html", "rooms": active[:8], "mine": mine, "total": len(active)}
+    shown = active[:8]
+    return {"template": "council/rooms/_card.html", "rooms": shown, "mine": mine, "total": len(active),
+            "unread": reading.unread_counts(session, user, shown)}

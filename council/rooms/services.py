@@ -99,11 +99,14 @@ def create_room(
 
 
 def list_rooms(
-    session: Session, *, actor: User, kind: str = "incident", status: str | None = None,
+    session: Session, *, actor: User, kind: str | None = "incident", status: str | None = None,
     tlp: str | None = None, mine: bool = False, limit: int = 200,
 ) -> list[Room]:
-    """Rooms the actor may see, newest activity first (the SQL twin of access.can_see)."""
-    stmt = select(Room).where(Room.kind == kind, visible_filter(viewer_of(session, actor)))
+    """Rooms the actor may see, newest activity first (the SQL twin of access.can_see).
+    ``kind`` None: incident and exercise rooms alike."""
+    stmt = select(Room).where(visible_filter(viewer_of(session, actor)))
+    if kind is not None:
+        stmt = stmt.where(Room.kind == kind)
     if status in ("open", "monitoring", "closed"):
         stmt = stmt.where(Room.status == status)
     elif status == "active":

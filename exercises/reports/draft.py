@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from council.access import not_looser
 from council.decisions.models import Decision
+from council.labels import label
 from council.orgs.models import TIERS
 from council.rooms.models import ActionItem, Room, RoomEvent
+from council.timefmt import TIME, shown, zone_note
 from exercises.models import Exercise, ExerciseInject, Observation
 from exercises.runs.clock import format_t
 from exercises.runs.figures import team_figures
@@ -44,10 +46,10 @@ def cell(text: Any) -> str:
 
 def _orgs_by_tier(room: Room) -> str:
     lines = []
-    for tier, label in TIERS.items():
+    for tier, tier_label in TIERS.items():
         names = sorted(o.org.name for o in room.orgs if o.org.tier == tier)
         if names:
-            lines.append(f"- **{label}s:** {', '.join(names)}")
+            lines.append(f"- **{tier_label}s:** {', '.join(names)}")
     return "\n".join(lines)
 
 
@@ -71,8 +73,10 @@ def _decision_lines(decisions: list[Decision]) -> str:
         return "No decisions were recorded."
     rows = ["| # | Decision | Rule | Outcome | Rationale |", "|---|---|---|---|---|"]
     for d in decisions:
-        outcome = (d.outcome or "open").replace("_", " ") + (f" ({d.chosen_option})" if d.chosen_option else "")
-        rows.append(f"| {d.id} | {cell(d.title)} | {d.rule} | {outcome} | {cell(d.rationale)} |")
+        outcome = (label(d.outcome, "decision_outcome") if d.outcome else "Open") + (
+            f" ({d.chosen_option})" if d.chosen_option else "")
+        rule = label(d.rule, "decision_rule")
+        rows.append(f"| {d.id} | {cell(d.title)} | {rule} | {outcome} | {cell(d.rationale)} |")
     return "\n".join(rows)
 
 
@@ -87,12 +91,13 @@ def draft_exercise(session: Session, ex: Exercise, room: Room, zone: ZoneInfo) -
     decisions = _decisions(session, room)
 
     def when(dt: datetime | None) -> str:
-        return dt.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if dt else "—"
+        return shown(dt, zone) or "—"
 
     overview = "\n\n".join([
         "**EXERCISE EXERCISE EXERCISE**",
         f"**Exercise:** {ex.title}  \n**Scenario:** {ex.scenario.title} (version {ex.scenario_version})  \n"
         f"**Threat:** {ex.scenario.threat or '—'}  \n**Dates:** {when(ex.started_at)} to {when(ex.ended_at)}  \n"
+        f"**Times in:** {zone_note(zone, ex.started_at)}  \n"
         f"**Clock speed:** {ex.speed:g}×  \n**Marking:** TLP:{room.tlp}",
         "### Scope\n\n" + f"{len(injects)} injects planned for {len(ex.teams)} team(s): "
         + ", ".join(t.name for t in ex.teams) + ".",
@@ -102,38 +107,8 @@ def draft_exercise(session: Session, ex: Exercise, room: Room, zone: ZoneInfo) -
         "### Capabilities\n\n" + (", ".join(CAPABILITIES.get(c, c) for c in capabilities) or "—"),
     ])
 
-    by_cell: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for o in observations:
-        by_cell[(o.objective_id, o.capability)].append(o.rating)
-    cols = capabilities or sorted({o.capability for o in observations if o.capability})
-    analysis_rows = ["| Objective | " + " | ".join(CAPABILITIES.get(c, c) for c in cols) + " |",
-                     "|---|" + "---|" * len(cols)]
-    for o in objectives:
-        short = o["text"] if len(o["text"]) <= 90 else o["text"][:89] + "…"
-        analysis_rows.append(f"| **{o['id']}** {cell(short)} | "
-                             + " | ".join(", ".join(by_cell.get((o["id"], c), [])) or "—" for c in cols) + " |")
-    analysis = ("Ratings by the evaluators: " + "; ".join(f"**{k}** {v}" for k, v in RATINGS.items())
-                + ".\n\n" + ("\n".join(analysis_rows) if objectives else "No objectives were set."))
-
-    findings_parts: list[str] = []
-    suggested: list[dict[str, Any]] = []
-    for o in objectives or [{"id": "", "text": "General"}]:
-        mine = [x for x in observations if x.objective_id == o["id"]]
-        strengths = [x for x in mine if x.rating in ("P", "S")]
-        areas = [x for x in mine if x.rating in ("M", "U")]
-        part = [f"### {o['id']} {o['text']}".strip()]
-        part.append("**Strengths**\n\n" + ("\n".join(f"- {_one_line(x.body)} ({_ref(x, teams)})" for x in strengths)
-                                           or "- None recorded."))
-        area_text = []
-        for x in areas:
-            area_text.append(f"- **Observation:** {_one_line(x.body)}  \n  **Reference:** {_ref(x, teams)}  \n"
-                             "  **Analysis / root cause:** ")
-            team = teams.get(x.team_id) if x.team_id else None
-            suggested.append({"area": _one_line(x.body), "capability": x.capability,
-                              "responsible_org_id": team.org_id if team else None})
-        part.append("**Areas for improvement**\n\n" + ("\n".join(area_text) or "- None recorded."))
-        findings_parts.append("\n\n".join(part))
-    findings = "\n\n".join(findings_parts)
+    analysis = _analysis(objectives, capabilities, observations)
+    findings, suggested = _findings(objectives, observations, teams)
 
     # Timeline in exercise time: one row per released inject, with how each
     # team acknowledged and answered it; decisions, clock changes and the
@@ -167,7 +142,7 @@ def draft_exercise(session: Session, ex: Exercise, room: Room, zone: ZoneInfo) -
             got = answers.get(ev.seq, {"ack": [], "response": []})
             line += (f" — acknowledged: {', '.join(got['ack']) or 'none'}; "
                      f"first responses: {', '.join(got['response']) or 'none'}")
-        stamp = format_t(t) if t is not None else ev.created_at.astimezone(zone).strftime("%H:%M")
+        stamp = format_t(t) if t is not None else shown(ev.created_at, zone, TIME)
         rows.append(f"| {stamp} | {cell(line)} |")
     timeline = "\n".join(rows) if len(rows) > 2 else "Nothing was recorded."
 
@@ -186,7 +161,7 @@ def draft_exercise(session: Session, ex: Exercise, room: Room, zone: ZoneInfo) -
 
     people = ["| Name | Organisation | Role | Team |", "|---|---|---|---|"]
     for p in sorted(ex.people, key=lambda p: (p.role, p.user.name)):
-        people.append(f"| {cell(p.user.name)} | {cell(p.user.org.name)} | {p.role} | "
+        people.append(f"| {cell(p.user.name)} | {cell(p.user.org.name)} | {label(p.role, 'exercise_role')} | "
                       f"{cell(teams[p.team_id].name) if p.team_id else '—'} |")
     participants = _orgs_by_tier(room) + "\n\n" + "\n".join(people)
 
@@ -199,6 +174,52 @@ def draft_exercise(session: Session, ex: Exercise, room: Room, zone: ZoneInfo) -
                  data, suggested)
 
 
+def _analysis(objectives: list[dict[str, str]], capabilities: list[str], observations: list[Observation]) -> str:
+    """The ratings grid: one row per objective (its whole text: the reader judges the
+    ratings against it), one column per capability. A grid of empty cells says
+    nothing and costs a page, so then one line says so instead."""
+    if not objectives:
+        return "No objectives were set."
+    cols = capabilities or sorted({o.capability for o in observations if o.capability})
+    by_cell: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for o in observations:
+        by_cell[(o.objective_id, o.capability)].append(o.rating)
+    if not any(by_cell.get((o["id"], c)) for o in objectives for c in cols):
+        return "No observations were rated against objectives and capabilities."
+    rows = ["| Objective | " + " | ".join(CAPABILITIES.get(c, c) for c in cols) + " |", "|---|" + "---|" * len(cols)]
+    for o in objectives:
+        rows.append(f"| **{o['id']}** {cell(o['text'])} | "
+                    + " | ".join(", ".join(by_cell.get((o["id"], c), [])) or "—" for c in cols) + " |")
+    return ("Ratings by the evaluators: " + "; ".join(f"**{k}** {v}" for k, v in RATINGS.items())
+            + ".\n\n" + "\n".join(rows))
+
+
+def _findings(objectives: list[dict[str, str]], observations: list[Observation],
+              teams: dict[int, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """Strengths and areas for improvement per objective, as the evaluators filed
+    each observation (not by its rating: "S" may come with a criticism), and a
+    corrective action suggested for every area for improvement."""
+    parts: list[str] = []
+    suggested: list[dict[str, Any]] = []
+    for o in objectives or [{"id": "", "text": "General"}]:
+        mine = [x for x in observations if x.objective_id == o["id"]]
+        strengths = [x for x in mine if x.finding == "strength"]
+        areas = [x for x in mine if x.finding == "improvement"]
+        part = [f"### {o['id']} {o['text']}".strip()]
+        part.append("**Strengths**\n\n" + ("\n".join(f"- {_one_line(x.body)} ({_ref(x, teams)})" for x in strengths)
+                                           or "- None recorded."))
+        area_text = []
+        for x in areas:
+            area_text.append(f"- **Observation:** {_one_line(x.body)}  \n  **Reference:** {_ref(x, teams)}  \n"
+                             "  **Analysis / root cause:** ")
+            team = teams.get(x.team_id) if x.team_id else None
+            suggested.append({"area": _one_line(x.body), "capability": x.capability,
+                              "responsible_org_id": team.org_id if team else None})
+        part.append("**Areas for improvement**\n\n" + ("\n".join(area_text) or "- None recorded."))
+        parts.append("\n\n".join(part))
+    return "\n\n".join(parts), suggested
+
+
 def draft_incident(session: Session, room: Room, zone: ZoneInfo) -> Draft:
     decisions = _decisions(session, room)
     actions = list(session.scalars(select(ActionItem).where(ActionItem.room_id == room.id).order_by(ActionItem.id)))
@@ -207,10 +228,11 @@ def draft_incident(session: Session, room: Room, zone: ZoneInfo) -> Draft:
                       and json.loads(e.data).get("changes", {}).get("status", [None, None])[1] == "closed"), None)
 
     def when(dt: datetime | None) -> str:
-        return dt.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if dt else "—"
+        return shown(dt, zone) or "—"
 
     overview = "\n\n".join([
         f"**Incident:** {room.title}  \n**Dates:** {when(room.created_at)} to {when(closed_at)}  \n"
+        f"**Times in:** {zone_note(zone, room.created_at)}  \n"
         f"**Severity:** {room.severity}  \n**Marking:** TLP:{room.tlp}",
         "### Participating organisations\n\n" + _orgs_by_tier(room),
         "### Summary\n\n" + (room.summary or "—"),
@@ -218,7 +240,7 @@ def draft_incident(session: Session, room: Room, zone: ZoneInfo) -> Draft:
     done = [a for a in actions if a.status == "done"]
     action_rows = ["| Action | Assigned to | Due | Status |", "|---|---|---|---|"] + [
         f"| {cell(a.title)} | {cell(a.assignee_org.name if a.assignee_org else '—')} | "
-        f"{when(a.due_at) if a.due_at else '—'} | {a.status.replace('_', ' ')} |" for a in actions]
+        f"{when(a.due_at) if a.due_at else '—'} | {label(a.status, 'action_status')} |" for a in actions]
     analysis = ("### Decisions\n\n" + _decision_lines(decisions) + "\n\n### Action items\n\n"
                 + ("\n".join(action_rows) if actions else "No action items were recorded."))
     sitreps: dict[str, int] = defaultdict(int)
@@ -271,7 +293,7 @@ def draft_incident(session: Session, room: Room, zone: ZoneInfo) -> Draft:
     metrics = ("\n".join(per_org) + f"\n\n**Decisions taken:** {sum(d.status == 'closed' for d in decisions)}; "
                f"**action items done:** {len(done)} of {len(actions)}.")
     people = ["| Name | Organisation | Room role |", "|---|---|---|"] + [
-        f"| {cell(m.user.name)} | {cell(m.user.org.name)} | {m.role} |"
+        f"| {cell(m.user.name)} | {cell(m.user.org.name)} | {label(m.role, 'room_role')} |"
         for m in sorted(room.members, key=lambda m: m.user.name)]
     participants = _orgs_by_tier(room) + "\n\n" + "\n".join(people)
     suggested = [{"area": _one_line(a.title), "capability": "coordination", "responsible_org_id": a.assignee_org_id}
@@ -295,7 +317,7 @@ def _timeline_line(ev: RoomEvent, data: dict[str, Any], teams: dict[int, Any]) -
         if op in ("proposed", "superseded"):
             return f"Decision proposed: {title}"
         if op == "closed":
-            return f"Decision {str(data.get('outcome', '')).replace('_', ' ')}: {title}"
+            return f"Decision {label(data.get('outcome'), 'decision_outcome').lower()}: {title}"
         return None
     if ev.kind == "clock":
         return {"start": "STARTEX", "pause": "Exercise paused", "resume": "Exercise resumed", "end": "ENDEX",
@@ -304,11 +326,18 @@ def _timeline_line(ev: RoomEvent, data: dict[str, Any], teams: dict[int, Any]) -
         changes = data.get("changes", {})
         if data.get("op") == "opened":
             return "Room opened"
-        shown = {k: v for k, v in changes.items() if k in ("status", "severity", "tlp")}
-        return "; ".join(f"{k} {v[0]} → {v[1]}" for k, v in shown.items()) or None
+        shown_changes = {k: v for k, v in changes.items() if k in ("status", "severity", "tlp")}
+        return "; ".join(f"{label(k, 'field').lower()} {_word(k, v[0])} → {_word(k, v[1])}"
+                         for k, v in shown_changes.items()) or None
     if ev.kind == "timeline":
         return f"[{data.get('category')}] {_one_line(ev.body)}"
     return None
+
+
+def _word(field: str, value: Any) -> str:
+    if field == "tlp":
+        return f"TLP:{value}"
+    return label(value, {"status": "room_status", "severity": "severity"}[field])
 
 
 def _one_line(text: str, limit: int = 400) -> str:

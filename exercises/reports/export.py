@@ -8,14 +8,17 @@ header and footer of each page), and exercise reports say
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from html import escape
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import render_template
 
+from council.db import utcnow
 from council.errors import DomainError
+from council.labels import label
+from council.timefmt import shown, zone_note
 from exercises.reports.charts import response_chart, timeline_chart
 from exercises.reports.models import Report
 
@@ -39,9 +42,11 @@ def charts(report: Report) -> dict[str, str]:
 
 def to_markdown(report: Report, plan: list[Any], tz: str) -> str:
     mark = marking(report)
+    zone = ZoneInfo(tz)
     out = [f"**{mark}**", "", f"# {report.title}", "",
-           f"Version {report.version} · {report.status}"
-           + (f" · published {report.published_at:%Y-%m-%d}" if report.published_at else ""), ""]
+           f"Version {report.version} · {label(report.status, 'report_status')}"
+           + (f" · published {shown(report.published_at, zone)}" if report.published_at else "")
+           + f" · exported {shown(utcnow(), zone)} · times in {zone_note(zone)}", ""]
     for section in report.sections:
         out += [f"## {section.title}", "", section.body.strip() or "_(empty)_", ""]
         if section.key == "improvement_plan" and plan:
@@ -49,9 +54,10 @@ def to_markdown(report: Report, plan: list[Any], tz: str) -> str:
                     "| Start | Due | Status |", "|---|---|---|---|---|---|---|---|---|---|"]
             for ca in plan:
                 out.append(" | ".join([
-                    "", ca.code, _cell(ca.area), ca.capability, _cell(ca.action), ca.element,
-                    _cell(ca.responsible_org.name if ca.responsible_org else ""), _cell(ca.contact),
-                    str(ca.start_date or ""), str(ca.due_date or ""), ca.status, ""]).strip())
+                    "", ca.code, _cell(ca.area), label(ca.capability, "capability"), _cell(ca.action),
+                    label(ca.element, "element"), _cell(ca.responsible_org.name if ca.responsible_org else ""),
+                    _cell(ca.contact), str(ca.start_date or ""), str(ca.due_date or ""),
+                    label(ca.status, "ca_status"), ""]).strip())
             out.append("")
     out += [f"**{mark}**", ""]
     return "\n".join(out)
@@ -63,9 +69,10 @@ def _cell(text: str) -> str:
 
 def to_html(report: Report, plan: list[Any], tz: str) -> str:
     """A standalone HTML file: styles inline, nothing fetched from anywhere."""
+    zone = ZoneInfo(tz)
     return render_template("exercises/reports/export.html", report=report, plan=plan, mark=marking(report),
                            css=CSS.read_text(), charts=charts(report), colour=TLP_COLOURS.get(report.tlp, "#000"),
-                           generated=datetime.now().astimezone())
+                           generated=shown(utcnow(), zone), zone=zone_note(zone))
 
 
 def to_pdf(report: Report, plan: list[Any], tz: str) -> bytes:

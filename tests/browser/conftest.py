@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,13 +107,16 @@ def _wait_until_healthy(server: LiveServer) -> None:
     raise RuntimeError(f"the server did not answer /healthz within {START_TIMEOUT_S:.0f} s:\n{server.server_log()}")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[LiveServer]:
+@contextmanager
+def serve(base: Path, template_db: Path, prepare: Any = None) -> Iterator[LiveServer]:
+    """A server process on a copy of the migrated template database in ``base``;
+    ``prepare(app)`` fills the database first (e.g. the demo)."""
     if not CHROMIUM.exists():
         pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    base = tmp_path_factory.mktemp("live")
     shutil.copy(template_db, base / "council.db")
     seed_app = make_app(base, template_db, COUNCIL_SECRET_KEY=SECRET)
+    if prepare is not None:
+        prepare(seed_app)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COUNCIL_", "FLASK_"))}
     env.update({
@@ -139,6 +143,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> 
             process.kill()
             process.wait()
         database(seed_app).dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[LiveServer]:
+    with serve(tmp_path_factory.mktemp("live"), template_db) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -176,3 +186,24 @@ def sign_in(page: Any, live_server: LiveServer, email: str, password: str = PASS
     page.fill("#password", password)
     with page.expect_navigation():
         page.click("button[type=submit]")
+
+
+def open_page(browser: Any, live_server: LiveServer, email: str, path: str | None = None,
+              ready: str | None = "[data-conn].conn-live", viewport: dict[str, int] | None = None,
+              password: str = PASSWORD) -> Any:
+    """A fresh context signed in as ``email`` and at ``path`` (waiting for ``ready``);
+    page errors, console errors and dialogs are recorded in ``page.problems``."""
+    context = browser.new_context(viewport=viewport or {"width": 1440, "height": 900})
+    context.set_default_timeout(10_000)
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda exc: page.problems.append(f"page error: {exc}"))
+    page.on("console", lambda msg: page.problems.append(f"console {msg.type}: {msg.text}")
+            if msg.type == "error" else None)
+    sign_in(page, live_server, email, password)
+    if path:
+        page.goto(live_server.url(path))
+        if ready:
+            page.wait_for_selector(ready)
+    return page

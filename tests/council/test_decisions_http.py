@@ -336,8 +336,8 @@ def test_room_log_shows_history_and_rationale(api, signed_in, world):
     api(world["lead"]).post(f"{base(room)}/{d['id']}/close", {"rationale": "No support _left_."})
     html = signed_in("tina@telco.example").get(f"/rooms/{room.id}/decisions").get_data(as_text=True)
     assert f"#{d['id']} Rotate the keys" in html
-    assert "<strong>support</strong> <span class=\"muted small\">(changed)</span>" in html
-    assert "<strong>abstain</strong>" in html and "Recused" in html
+    assert "<strong>Support</strong> <span class=\"muted small\">(changed)</span>" in html
+    assert "<strong>Abstain</strong>" in html and "Recused" in html
     assert "<p>No support <em>left</em>.</p>" in html
     assert "Dissent" in html and "Needs <strong>testing</strong>" in html
     assert "quorum 50% of 2 organisations" in html

@@ -76,3 +76,19 @@ def test_every_markdown_field_of_a_room_is_sanitised(make):
     for html in produced:
         assert html  # something survived as text
         assert_safe(html)
+
+
+def test_plain_urls_become_links_through_the_one_sanitiser():
+    html = render_markdown("Patch notes at https://vendor.example/advisory?id=7, mirror http://mirror.test.")
+    assert '<a href="https://vendor.example/advisory?id=7" rel="noopener nofollow">' in html
+    assert '<a href="http://mirror.test" rel="noopener nofollow">http://mirror.test</a>.' in html
+
+
+def test_only_http_urls_are_linked_and_never_in_code_or_bare_indicators():
+    html = render_markdown("evil.example 198.51.100.7 hxxp://bad.example ftp://f.example javascript:alert(1)\n\n"
+                           "`https://in.code/` and\n\n    https://in.block/")
+    assert "<a " not in html
+    # A link the author wrote keeps its own text; its URL is not linked twice.
+    linked = render_markdown("[the advisory](https://a.example/x) https://a.example/x")
+    assert linked.count("<a ") == 2 and "the advisory</a>" in linked
+    assert_safe(render_markdown("https://x.example/\"><script>alert(1)</script>"))

@@ -20,6 +20,7 @@ from tests.exercises.report_helpers import (
     audit_actions,
     audit_rows,
     closed_incident,
+    drafted,
     exercise_setup,
     load,
     play_exercise,
@@ -28,6 +29,11 @@ from tests.exercises.report_helpers import (
     start,
     write,
 )
+
+
+def post_as(make, who, ex, kind, **payload):
+    event, _created = make.run(post, actor=who, room_id=ex.room_id, kind=kind, payload=payload)
+    return event
 
 
 def table(markdown: str) -> list[list[str]]:
@@ -90,7 +96,7 @@ def test_the_metrics_per_team_equal_what_was_seeded(draft):
     assert rows == {BANK: ["3", "2", "2", "1", "120 / 180", "400 / 500"],
                     TELCO: ["3", "3", "1", "0", "90 / 150", "240 / 240"]}
     assert "**Decisions taken:** 1 (1 adopted)" in metrics
-    assert ["1", DECISION_TITLE, "majority", "adopted", "Both sectors support it."] in table(metrics)
+    assert ["1", DECISION_TITLE, "Majority", "Adopted", "Both sectors support it."] in table(metrics)
     teams = {t["team"]: t for t in json.loads(draft.data)["teams"]}
     assert {k: (t["ack_median_s"], t["ack_max_s"], t["response_median_s"], t["response_max_s"], t["missed"])
             for k, t in teams.items()} == {BANK: (120.0, 180.0, 400.0, 500.0, 1), TELCO: (90.0, 150.0, 240.0, 240.0, 0)}
@@ -124,6 +130,36 @@ def test_areas_for_improvement_come_from_m_and_u_observations_and_each_suggests_
         ("The journalist call went unanswered by every team", "coordination", people.bank.id, "open", None)}
 
 
+def test_the_draft_files_each_observation_by_its_finding_not_its_rating(app, make):
+    world = exercise_setup(make, end=False)
+    people, ex = world.people, world.ex
+    for rating, finding, text in (("S", "improvement", "The bank did not brief the council"),
+                                  ("M", "strength", "The telco escalated at once despite the outage")):
+        post_as(make, people.evaluator, ex, "observation", rating=rating, finding=finding, body=text,
+                objective_id="O1", capability="detection", team_id=ex.teams[BANK])
+    make.run(runs.clock_op, actor=people.director, exercise_id=ex.id, op="end")
+    report = load(app, start(make, people.director, ex.room_id).id)
+    strengths, areas = section(report, "findings").body.split("### O2")[0].split("**Areas for improvement**")
+    assert "**Observation:** The bank did not brief the council" in areas  # rated S, filed as improvement
+    assert "did not brief" not in strengths
+    assert "The telco escalated at once despite the outage" in strengths and "escalated" not in areas  # M
+    assert "The bank did not brief the council" in {a.area for a in actions_of(app, report.id)}
+
+
+def test_the_analysis_grid_shows_each_objective_whole(app, make, people):
+    long = ("Within 45 minutes of receiving the IOC package, validate the indicators and send them to every "
+            "member-bank CSIRT at TLP:AMBER, with a sanitised TLP:GREEN subset for the other sectoral CERTs.")
+    report = drafted(app, make, people, objectives=[{"id": "O1", "text": long}], ratings=[("O1", "detection", "S")])
+    rows = table(section(report, "analysis").body)
+    assert rows[2] == [f"**O1** {long}", "S"] and "…" not in section(report, "analysis").body
+
+
+def test_without_rated_observations_the_analysis_is_one_line_and_no_grid(app, make, people):
+    report = drafted(app, make, people, objectives=[{"id": "O1", "text": "Detect"}], ratings=[("", "", "P")])
+    analysis = section(report, "analysis").body
+    assert analysis == "No observations were rated against objectives and capabilities."
+
+
 def test_the_overview_carries_the_exercise_marking_and_the_tlp(draft, people):
     overview = section(draft, "overview").body
     assert overview.startswith("**EXERCISE EXERCISE EXERCISE**")
@@ -134,9 +170,9 @@ def test_the_overview_carries_the_exercise_marking_and_the_tlp(draft, people):
         "exercise", "AMBER", "draft", 1, draft.id)
     assert draft.title == "After-action report: Cohort A drill"
     participants = {r[0]: r[2] for r in table(section(draft, "participants").body)[2:]}
-    assert participants == {"Carl Controller": "controller", "Dana Director": "director",
-                            "Eve Evaluator": "evaluator", "Olga Observer": "observer", "Paula Bank": "player",
-                            "Pete Telco": "player"}
+    assert participants == {"Carl Controller": "Controller", "Dana Director": "Director",
+                            "Eve Evaluator": "Evaluator", "Olga Observer": "Observer", "Paula Bank": "Player",
+                            "Pete Telco": "Player"}
     assert section(draft, "executive_summary").body == "" and section(draft, "improvement_plan").body == ""
     assert [s.key for s in draft.sections] == ["overview", "executive_summary", "analysis", "findings", "timeline",
                                                "metrics", "improvement_plan", "participants"]
@@ -156,11 +192,11 @@ def test_an_incident_report_drafts_from_the_closed_room(app, make, people):
     assert events == ["Room opened", "[detection] Ministry portals unreachable; 80 Gbit/s of DNS responses",
                       "Decision proposed: Engage the national scrubbing centre",
                       "Decision adopted: Engage the national scrubbing centre",
-                      "[containment] Portals back behind scrubbing", "status open → closed"]
+                      "[containment] Portals back behind scrubbing", "status Open → Closed"]
     analysis = table(section(report, "analysis").body)
-    assert any(r[1:4] == ["Engage the national scrubbing centre", "majority", "adopted"] for r in analysis)
-    assert ["Block the reflector list at the IXP", TELCO, "—", "done"] in analysis
-    assert ["Publish an advisory on open resolvers", TELCO, "—", "open"] in analysis
+    assert any(r[1:4] == ["Engage the national scrubbing centre", "Majority", "Adopted"] for r in analysis)
+    assert ["Block the reflector list at the IXP", TELCO, "—", "Done"] in analysis
+    assert ["Publish an advisory on open resolvers", TELCO, "—", "Open"] in analysis
     findings = section(report, "findings").body.split("**Areas for improvement**")[1]
     assert ("1 action item(s) were still open when the room closed: Publish an advisory on open resolvers"
             in findings)
@@ -169,7 +205,7 @@ def test_an_incident_report_drafts_from_the_closed_room(app, make, people):
     assert [(a.area, a.capability, a.responsible_org_id) for a in actions_of(app, report.id)] == [
         ("Publish an advisory on open resolvers", "coordination", people.telco.id)]
     assert {r[0]: r[2] for r in table(section(report, "participants").body)[2:]} == {
-        "Dana Director": "lead", "Paula Bank": "member"}
+        "Dana Director": "Lead", "Paula Bank": "Member"}
 
 
 # --- who starts a report, and when ------------------------------------------------------------
@@ -260,6 +296,9 @@ def test_only_authors_edit_sections_and_corrective_actions(app, make, people, dr
         **fields, "capability": "coordination", "element": "training", "due_date": "2031-01-31"})
     assert (added.area, added.element, added.responsible_org_id, str(added.due_date)) == (
         "Contact list", "training", people.bank.id, "2031-01-31")
+    worded = make.run(reports.save_action, actor=people.evaluator, report_id=draft.id, action_id=added.id,
+                      fields={**fields, "capability": "Information Sharing"})
+    assert worded.capability == "information-sharing"
     with pytest.raises(Invalid) as caught:
         make.run(reports.save_action, actor=people.director, report_id=draft.id, fields={
             "area": "", "capability": "telepathy", "element": "luck", "responsible_org_id": 99999,

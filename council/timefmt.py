@@ -1,0 +1,34 @@
+"""The platform's one way to show time (the server's half; static/js/time.js is
+the browser's): "2026-12-01 14:02" for a moment, "14:02" within a day, with
+seconds where order within a minute matters (the audit log), always in the
+zone the app shows, which each page or export names once. Exercise time is
+T+HH:MM:SS (exercises.runs.clock.format_t). Machine formats (the API's JSON)
+stay ISO 8601 in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+DATE_TIME = "%Y-%m-%d %H:%M"
+DATE_TIME_SECONDS = "%Y-%m-%d %H:%M:%S"
+TIME = "%H:%M"
+
+
+def shown(value: datetime | None, zone: ZoneInfo, fmt: str = DATE_TIME) -> str:
+    return value.astimezone(zone).strftime(fmt) if value else ""
+
+
+def zone_note(zone: ZoneInfo, at: datetime | None = None) -> str:
+    """How a page names its zone: "Asia/Karachi (UTC+05:00)"."""
+    from council.db import utcnow
+
+    offset = (at or utcnow()).astimezone(zone).strftime("%z")
+    return f"{zone.key} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def local_iso(value: datetime | None, zone: ZoneInfo) -> str:
+    """ISO 8601 with the shown zone's offset, for spreadsheets (CSV exports):
+    parseable by tools, and the same wall time the pages show."""
+    return value.astimezone(zone).isoformat(timespec="seconds") if value else ""
