@@ -17,6 +17,8 @@ from council.labels import label
 from council.rooms.models import Room
 from council.rooms.routes import add_room_extension
 from council.scheduler import add_job
+from council.work import add_work
+from exercises import work
 from exercises.models import ExerciseInject, Observation, TeamResponse
 from exercises.runs import kinds
 from exercises.runs import services as runs
@@ -100,7 +102,7 @@ def register(app: Flask) -> None:
     from exercises.api import bp as api_bp
     from exercises.openapi import add_openapi
     from exercises.reports.api import bp as reports_api_bp
-    from exercises.reports.routes import actions_bp, overdue_card
+    from exercises.reports.routes import actions_bp
     from exercises.reports.routes import bp as reports_bp
     from exercises.runs.routes import bp as exercises_bp
     from exercises.scenarios.routes import bp as scenarios_bp
@@ -115,8 +117,9 @@ def register(app: Flask) -> None:
     add_nav(app, "Scenarios", "scenarios.library", "scenarios.")
     add_nav(app, "Reports", "reports.library", "reports.")
     add_nav(app, "Corrective actions", "actions.register", "actions.")
-    add_card(app, overdue_card)
     add_card(app, exercises_card)
+    for provider in (work.reviews_waiting, work.injects_waiting, work.corrective_actions_due):
+        add_work(app, provider)
     add_room_extension(app, boot=room_boot, panel="exercises/_panel.html", script="js/exercises.js",
                        panel_first=True)
     add_job(app, "inject releases", 0.5, runs.release_due, wake=runs.next_due)

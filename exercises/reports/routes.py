@@ -88,6 +88,7 @@ def show(report_id: int) -> Any:
         mark=marking(report), threads=threads, versions=services.versions_of(db(), actor, report),
         author=services.is_author(db(), report, actor), reviewer=services.is_reviewer(report, actor),
         lead=services.is_lead_of(db(), report.room, actor), missing=services.missing_signoffs(report),
+        proposed=services.proposed_reviewers(db(), report) if report.status == "draft" else [],
         action_form=ActionForm())
 
 
@@ -283,11 +284,3 @@ def detail(action_id: int) -> Any:
     return render_template("exercises/reports/action.html", ca=ca, report=report, statuses=CA_STATUSES,
                            relations=register_svc.RELATIONS, owner=ca.responsible_org_id == actor.org_id,
                            overdue=register_svc.is_overdue(ca), action_form=ActionForm())
-
-
-def overdue_card(session: Any, user: Any) -> dict[str, Any] | None:
-    """Dashboard card: the user's organisation's overdue corrective actions."""
-    rows = register_svc.register(session, actor=user, org_id=user.org_id, overdue=True)
-    if not rows:
-        return None
-    return {"template": "exercises/reports/_overdue_card.html", "rows": rows}

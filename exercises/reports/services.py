@@ -374,6 +374,24 @@ def review(session: Session, *, actor: User, report_id: int, decision: Any, note
     return report
 
 
+def proposed_reviewers(session: Session, report: Report) -> list[User]:
+    """One reviewer for every participating organisation that must sign off: its
+    reviewer of an earlier round, else the person who took part for it (named in the
+    room), else its first active member. Authors change the list before sending."""
+    named = {r.org_id: r.user for r in report.reviewers}
+    members: dict[int, User] = {}
+    for m in sorted(report.room.members, key=lambda m: (m.role != "lead", m.user.name)):
+        if m.user.active:
+            members.setdefault(m.user.org_id, m.user)
+    out = []
+    for link in sorted(report.room.orgs, key=lambda o: o.org.name):
+        person = named.get(link.org_id) or members.get(link.org_id) or session.scalars(
+            select(User).where(User.org_id == link.org_id, User.active.is_(True)).order_by(User.name)).first()
+        if person is not None:
+            out.append(person)
+    return out
+
+
 def missing_signoffs(report: Report) -> list[str]:
     """Participating organisations without an approving reviewer."""
     approved = {r.org_id for r in report.reviewers if r.state == "approved"}

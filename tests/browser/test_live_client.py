@@ -229,3 +229,24 @@ def test_after_endex_the_controls_are_off_and_say_why(drill):
     assert controller.locator("[data-ex-upcoming] [data-release]").count() == 0
     assert not controller.locator("[data-ex-adhoc]").is_visible()
     player.locator("[data-ex-state]", has_text="Ended").wait_for()
+
+
+def test_an_s_rated_criticism_is_drafted_as_an_area_for_improvement(drill, live_server):
+    ex, pages = drill
+    controller, evaluator = pages["controller"], pages["evaluator"]
+    controller.click("[data-clock=start]")
+    evaluator.click("[data-ex-evaluator] summary")
+    evaluator.select_option("#ob-rating", "S")
+    evaluator.select_option("#ob-finding", "improvement")
+    evaluator.fill("#ob-body", "The team did not brief the council before acting")
+    evaluator.click("[data-ex-observation] button[type=submit]")
+    evaluator.locator("[data-ex-observations] li", has_text="did not brief the council").wait_for()
+    controller.once("dialog", lambda d: d.accept())
+    controller.click("[data-clock=end]")
+    controller.locator("[data-ex-state]", has_text="Ended").wait_for()
+    evaluator.goto(live_server.url("/reports/"))  # evaluators of an ended exercise may draft its report
+    evaluator.select_option("#r-room", label=f"EXERCISE · {ex.title}")
+    with evaluator.expect_navigation():
+        evaluator.click("form:has(#r-room) button[type=submit]")
+    strengths, areas = evaluator.input_value("#b-findings").split("**Areas for improvement**")
+    assert "did not brief the council" in areas and "did not brief the council" not in strengths
