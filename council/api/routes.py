@@ -1,4 +1,6 @@
-"""REST endpoints. Each one: parse, call one service, commit once, answer."""
+"""REST endpoints of the core. Each one: parse (by its declared shapes), call one
+service, commit once, answer. council/api/contract.py writes the OpenAPI document
+from the same declarations."""
 
 from __future__ import annotations
 
@@ -7,11 +9,14 @@ from typing import Any
 from flask import Blueprint, request
 
 from council.api.auth import api_user, authenticate
+from council.api.contract import READ, WRITE, endpoint
+from council.api.shapes import NOT_JSON, NotJson
 from council.auth.people import person_json, search_people
-from council.errors import DomainError, Invalid
+from council.errors import Invalid
 from council.orgs.services import list_orgs
 from council.rooms import reading, stream
 from council.rooms import services as rooms
+from council.rooms import shapes as s
 from council.rooms.audience import audiences_of
 from council.rooms.serialize import action_json, room_json, sitrep_json
 from council.text import render_markdown
@@ -22,10 +27,11 @@ bp.before_request(authenticate)
 
 
 def body() -> dict[str, Any]:
+    """The JSON object of a request without a declared shape (slices moving over to shapes)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        # 400, not 422: the request is not the API's language at all (the contract and openapi.py say so).
-        raise DomainError("Send a JSON object (Content-Type: application/json).")
+        # 400, not 422: the request is not the API's language at all.
+        raise NotJson(NOT_JSON)
     return data
 
 
@@ -34,105 +40,99 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise Invalid("Bad query parameter.", {name: "Must be a whole number."}) from None
+    if not 0 <= value < 2**63:
+        raise Invalid("Bad query parameter.", {name: "A whole number from 0 to 2^63 - 1."})
+    return value
 
 
-@bp.get("/orgs")
+@endpoint(bp, "/orgs", "GET", summary="Organisations of the council", responses={200: s.Orgs})
 def orgs() -> Any:
     return {"orgs": [{"id": o.id, "name": o.name, "tier": o.tier, "sector": o.sector, "parent_id": o.parent_id}
                      for o in list_orgs(db())]}
 
 
-@bp.get("/people")
-def people() -> Any:
-    """Search-as-you-type behind the people pickers (``room``: who may be named in it)."""
-    room_id = int_arg("room")
-    found = search_people(db(), actor=api_user(), q=request.args.get("q", ""), room_id=room_id)
+@endpoint(bp, "/people", "GET", summary="People the caller may name (search as you type)", query=s.PeopleQuery,
+          responses={200: s.People}, errors=(*READ, 422))
+def people(args: s.PeopleQuery) -> Any:
+    found = search_people(db(), actor=api_user(), q=args.q, room_id=args.room)
     return {"people": [person_json(u) for u in found]}
 
 
-@bp.post("/rooms")
-def create_room() -> Any:
-    data = body()
-    room = rooms.create_room(
-        db(), actor=api_user(), title=data.get("title"), summary=data.get("summary", ""),
-        severity=data.get("severity"), tlp=data.get("tlp"), org_ids=data.get("orgs"),
-        member_emails=data.get("members"),
-    )
+@endpoint(bp, "/rooms", "POST", summary="Open a room (the caller becomes its lead)", body=s.NewRoom,
+          responses={201: s.Room}, refusal="The room was not created.")
+def create_room(data: s.NewRoom) -> Any:
+    room = rooms.create_room(db(), actor=api_user(), title=data.title, summary=data.summary,
+                             severity=data.severity, tlp=data.tlp, org_ids=data.orgs, member_emails=data.members)
     commit()
     return room_json(room, "lead"), 201
 
 
-@bp.get("/rooms")
-def list_rooms() -> Any:
-    kind = request.args.get("kind", "incident")
-    if kind not in ("incident", "exercise", "all"):
-        raise Invalid("Bad query parameter.", {"kind": "incident, exercise or all."})
-    found = rooms.list_rooms(db(), actor=api_user(), status=request.args.get("status"),
-                             tlp=request.args.get("tlp"), mine=request.args.get("mine") in ("1", "true"),
-                             kind=None if kind == "all" else kind)
+@endpoint(bp, "/rooms", "GET", summary="Rooms visible to the caller, with their unread counts", query=s.RoomsQuery,
+          responses={200: s.Rooms}, errors=(*READ, 422))
+def list_rooms(args: s.RoomsQuery) -> Any:
+    found = rooms.list_rooms(db(), actor=api_user(), status=args.status, tlp=args.tlp, mine=args.mine,
+                             kind=None if args.kind == "all" else args.kind)
     unread = reading.unread_counts(db(), api_user(), found)
     return {"rooms": [{**room_json(r), "unread": unread.get(r.id, 0)} for r in found]}
 
 
-@bp.get("/rooms/<int:room_id>")
+@endpoint(bp, "/rooms/<int:room_id>", "GET", summary="One room", responses={200: s.Room})
 def get_room(room_id: int) -> Any:
     room, role = rooms.get_room(db(), actor=api_user(), room_id=room_id)
     return room_json(room, role)
 
 
-@bp.get("/rooms/<int:room_id>/events")
-def list_events(room_id: int) -> Any:
+@endpoint(bp, "/rooms/<int:room_id>/events", "GET", summary="Events after `since` (or before `before`), oldest first",
+          query=s.EventsQuery, responses={200: s.Events}, errors=(*READ, 422))
+def list_events(room_id: int, args: s.EventsQuery) -> Any:
     room, role = rooms.get_room(db(), actor=api_user(), room_id=room_id)
-    limit = int_arg("limit", 100)
-    if limit is None or limit < 1:  # above the page maximum is served as the maximum
-        raise Invalid("Bad query parameter.", {"limit": f"A whole number from 1 to {stream.PAGE_MAX}."})
-    events, more = stream.list_events(db(), room, since=int_arg("since"), before=int_arg("before"),
-                                      limit=limit)
+    events, more = stream.list_events(db(), room, since=args.since, before=args.before, limit=args.limit)
     audiences = audiences_of(db(), api_user(), room, role)
     return {"events": stream.serialize_page(db(), events, room, audiences), "latest_seq": room.last_seq,
             "has_more": more}
 
 
-@bp.post("/rooms/<int:room_id>/events")
-def post_event(room_id: int) -> Any:
-    data = body()
-    event, created = stream.post(db(), actor=api_user(), room_id=room_id, kind=data.get("kind"),
-                                 payload=data, client_id=data.get("client_id"))
+@endpoint(bp, "/rooms/<int:room_id>/events", "POST", body=stream.posted_shape,
+          summary="Post an event; a repeated client_id returns the first event (200)",
+          responses={201: s.Event, 200: s.Event}, refusal="The event was not accepted.")
+def post_event(room_id: int, data: Any) -> Any:
+    payload = data.given()
+    event, created = stream.post(db(), actor=api_user(), room_id=room_id, kind=payload["kind"], payload=payload,
+                                 client_id=payload.get("client_id"))
     commit()
     return stream.shown_to_poster(db(), api_user(), event), 201 if created else 200
 
 
-@bp.post("/rooms/<int:room_id>/read")
-def mark_read(room_id: int) -> Any:
-    """The caller has read the room up to ``seq`` (unread counts; never moves back)."""
-    seq = reading.mark_read(db(), actor=api_user(), room_id=room_id, seq=body().get("seq"))
+@endpoint(bp, "/rooms/<int:room_id>/read", "POST", body=s.ReadMark, responses={200: s.Read},
+          summary="The caller has read the room up to seq (unread counts; never moves back)", errors=WRITE)
+def mark_read(room_id: int, data: s.ReadMark) -> Any:
+    seq = reading.mark_read(db(), actor=api_user(), room_id=room_id, seq=data.seq)
     commit()
     return {"room": room_id, "seq": seq}
 
 
-@bp.get("/rooms/<int:room_id>/actions")
+@endpoint(bp, "/rooms/<int:room_id>/actions", "GET", summary="Action items, current state",
+          responses={200: s.Actions})
 def list_actions(room_id: int) -> Any:
     return {"actions": [action_json(a) for a in rooms.list_actions(db(), actor=api_user(), room_id=room_id)]}
 
 
-@bp.get("/rooms/<int:room_id>/sitreps")
+@endpoint(bp, "/rooms/<int:room_id>/sitreps", "GET", summary="Sitrep state per participating organisation",
+          responses={200: s.Sitreps})
 def sitreps(room_id: int) -> Any:
-    return {"orgs": [sitrep_json(s) for s in rooms.sitrep_status(db(), actor=api_user(), room_id=room_id)]}
+    return {"orgs": [sitrep_json(x) for x in rooms.sitrep_status(db(), actor=api_user(), room_id=room_id)]}
 
 
-@bp.post("/preview")
-def preview() -> Any:
-    """Markdown preview through the one sanitiser (what the room will store)."""
-    text = body().get("body", "")
-    if not isinstance(text, str):
-        raise Invalid("Bad input.", {"body": "Must be text."})
-    return {"html": render_markdown(text)}
+@endpoint(bp, "/preview", "POST", summary="Render markdown through the platform's sanitiser", body=s.Preview,
+          responses={200: s.PreviewOut}, errors=(400, 401, 422))
+def preview(data: s.Preview) -> Any:
+    return {"html": render_markdown(data.body)}
 
 
-@bp.get("/openapi.json")
+@endpoint(bp, "/openapi.json", "GET", summary="This document", public=True, responses={200: None}, errors=())
 def openapi() -> Any:
     from council.api.openapi import document
 

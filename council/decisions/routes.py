@@ -6,11 +6,13 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
+from council.api.shapes import parse_args
 from council.auth.login import current_account
 from council.db import utcnow
 from council.decisions import services
 from council.decisions.api import register_filters
 from council.decisions.export import register_rows, rows_as_csv, rows_as_json
+from council.decisions.shapes import RegisterQuery
 from council.extensions import database
 from council.orgs.services import list_orgs
 from council.web import db
@@ -21,7 +23,7 @@ bp = Blueprint("decisions", __name__)
 
 @bp.get("/decisions")
 def register() -> Any:
-    filters = register_filters()
+    filters = register_filters(parse_args(RegisterQuery, request.args, form=True))
     rows = services.register(db(), actor=current_account(), **filters)
     return render_template("council/decisions/register.html", rows=rows, orgs=list_orgs(db()),
                            args=request.args, query=request.query_string.decode())
@@ -32,7 +34,7 @@ def export(fmt: str) -> Any:
     if fmt not in ("csv", "json"):
         return render_template("error.html", status=404, title="Not found", text="Export as csv or json."), 404
     actor = current_account()
-    rows = services.register(db(), actor=actor, **register_filters())
+    rows = services.register(db(), actor=actor, **register_filters(parse_args(RegisterQuery, request.args, form=True)))
     with database().transaction() as session:
         services.record_export(session, actor=actor, fmt=fmt, count_=len(rows), filters=request.args.to_dict())
     if fmt == "csv":

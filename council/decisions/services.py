@@ -23,6 +23,7 @@ from council.auth.models import User
 from council.db import utcnow
 from council.decisions.models import DEFAULT_OPTIONS, RULES, Decision, DecisionPosition
 from council.decisions.rules import Tally, count, positions_for
+from council.decisions.shapes import DecisionPost
 from council.errors import Conflict, Forbidden, Invalid, NotFound
 from council.rooms.audience import register_restriction
 from council.rooms.kinds import ACTION_SOURCES, parse_time
@@ -299,7 +300,7 @@ def action_source(ctx: PostContext, value: Any) -> str:
     return f"decision:{decision.id}"
 
 
-register_kind(KindSpec("decision", prepare_decision))
+register_kind(KindSpec("decision", prepare_decision, DecisionPost))
 register_restriction("decision", restriction)
 ACTION_SOURCES["decision_id"] = action_source
 

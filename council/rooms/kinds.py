@@ -20,6 +20,7 @@ from council.access import is_lead, org_may_join
 from council.auth.models import User
 from council.errors import Forbidden, Invalid, NotFound
 from council.orgs.models import Organization
+from council.rooms import shapes
 from council.rooms.models import (
     ACTION_STATUSES,
     SEVERITIES,
@@ -378,9 +379,9 @@ def check_member_org(session: Any, user: User, tlp: str, org_ids: set[int]) -> N
         })
 
 
-register_kind(KindSpec("message", prepare_message))
-register_kind(KindSpec("timeline", prepare_timeline))
-register_kind(KindSpec("action", prepare_action))
-register_kind(KindSpec("sitrep", prepare_sitrep))
-register_kind(KindSpec("status", prepare_status, lead_only=True, allowed_when_closed=True))
-register_kind(KindSpec("member", prepare_member, lead_only=True))
+register_kind(KindSpec("message", prepare_message, shapes.MessagePost))
+register_kind(KindSpec("timeline", prepare_timeline, shapes.TimelinePost))
+register_kind(KindSpec("action", prepare_action, shapes.ActionPost))
+register_kind(KindSpec("sitrep", prepare_sitrep, shapes.SitrepPost))
+register_kind(KindSpec("status", prepare_status, shapes.StatusPost, lead_only=True, allowed_when_closed=True))
+register_kind(KindSpec("member", prepare_member, shapes.MemberPost, lead_only=True))

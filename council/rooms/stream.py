@@ -15,13 +15,16 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Annotated, Any, Union
 
+from pydantic import Field
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from council import realtime
 from council.access import can_write, is_lead
+from council.api.shapes import parse_data
 from council.audit.services import record
 from council.auth.models import User
 from council.db import utcnow
@@ -61,6 +64,9 @@ class Draft:
 class KindSpec:
     name: str
     prepare: Callable[[PostContext, dict[str, Any]], Draft]
+    # The fields a post of this kind may carry (council/api/shapes.py): REST and socket
+    # posts are validated with it before ``prepare`` sees them.
+    shape: type[Any]
     lead_only: bool = False
     allowed_when_closed: bool = False
     # Optional per-kind writer check (e.g. exercise roles); returns an error text or None.
@@ -68,6 +74,16 @@ class KindSpec:
 
 
 KINDS: dict[str, KindSpec] = {}
+
+
+def posted_shape() -> Any:
+    """What a post may be: one of the registered kinds' shapes, told apart by ``kind``."""
+    return _union(tuple(spec.shape for spec in KINDS.values()))
+
+
+@lru_cache(maxsize=8)
+def _union(shapes: tuple[type[Any], ...]) -> Any:
+    return Annotated[Union[shapes], Field(discriminator="kind")]  # noqa: UP007 (a runtime tuple of types)
 Serializer = Callable[[RoomEvent, Room, dict[str, Any]], dict[str, Any]]
 SERIALIZERS: list[Serializer] = []
 
@@ -193,6 +209,7 @@ def post(
     spec = KINDS.get(kind) if isinstance(kind, str) else None
     if spec is None:
         raise Invalid("The event was not accepted.", {"kind": f"Unknown kind. Use one of: {', '.join(sorted(KINDS))}."})
+    payload = parse_data(spec.shape, {**payload, "kind": kind}, "The event was not accepted.").given()
     client_id = clean_client_id(client_id)
     if client_id is not None:
         # A retry gets the first event even if the room closed (or the poster's

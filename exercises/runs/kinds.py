@@ -25,6 +25,7 @@ from council.rooms.models import Room, RoomEvent
 from council.rooms.stream import Draft, KindSpec, PostContext, register_kind
 from council.text import render_markdown
 from exercises.models import ExerciseInject, Observation, Participant, TeamResponse
+from exercises.runs import shapes
 from exercises.runs.services import exercise_for_room, role_of, t_plus
 from exercises.vocab import CAPABILITIES, CONTROLLER_ONLY, FINDING_BY_RATING, FINDINGS, RATINGS, STAFF, capability_slug
 
@@ -221,11 +222,12 @@ def staff_tiers(full: dict[str, Any]) -> list[tuple[str | None, dict[str, Any]]]
 
 
 def register() -> None:
-    register_kind(KindSpec("inject", _never, may_post=_not_postable))
-    register_kind(KindSpec("clock", _never, may_post=_not_postable))
-    register_kind(KindSpec("ack", prepare_ack, may_post=_players_only))
-    register_kind(KindSpec("response", prepare_response, may_post=_players_only))
-    register_kind(KindSpec("observation", prepare_observation, may_post=_evaluators_only, allowed_when_closed=True))
+    register_kind(KindSpec("inject", _never, shapes.InjectPost, may_post=_not_postable))
+    register_kind(KindSpec("clock", _never, shapes.ClockPost, may_post=_not_postable))
+    register_kind(KindSpec("ack", prepare_ack, shapes.AckPost, may_post=_players_only))
+    register_kind(KindSpec("response", prepare_response, shapes.ResponsePost, may_post=_players_only))
+    register_kind(KindSpec("observation", prepare_observation, shapes.ObservationPost, may_post=_evaluators_only,
+                           allowed_when_closed=True))
     register_provider(audiences)
     register_restriction("inject", inject_tiers)
     register_restriction("ack", team_tiers)
