@@ -10,9 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, redirect, request, url_for
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from council import config as config_module
 from council import timefmt, web
@@ -35,6 +39,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         instance_path=str(config.pop("INSTANCE_PATH", ROOT / "instance")),
     )
+    # Ids in paths are positive 64-bit integers: a larger number is no row (404), never an overflow.
+    app.url_map.converters["int"] = BoundedInt
+    app.json = SafeJson(app)
     overrides = {k: str(v) for k, v in config.items() if k.startswith("COUNCIL_")}
     settings = config_module.from_env(Path(app.instance_path), overrides=overrides)
     app.config.update(
@@ -49,6 +56,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from council.db import Database
 
     app.extensions["council_settings"] = settings
+    if settings.trusted_proxies:
+        # Client addresses (sign-in throttling, audit) from the proxies' headers, through
+        # exactly that many of them: a client cannot forge its way past the last proxy.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.extensions["council_db"] = Database(settings.database_url)
     CSRFProtect(app)
     login_module.init_app(app, https=settings.https)
@@ -84,6 +96,28 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for name in settings.modules:
         importlib.import_module(name).init_app(app)
     return app
+
+
+class SafeJson(DefaultJSONProvider):
+    """Request JSON nested beyond the decoder's recursion limit is malformed JSON
+    (a 400 through Flask's usual path), not a RecursionError (a 500)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deep") from None
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:…>``: an id a database can hold (1 … 2^63 - 1). Any other number names
+    nothing: 404 at once, before it reaches a query it would overflow."""
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= 2**63 - 1:
+            raise NotFound()
+        return number
 
 
 def _register_blueprints(app: Flask) -> None:

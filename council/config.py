@@ -38,6 +38,9 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     timezone: str = "Asia/Karachi"
     https: bool = False
+    # Reverse proxies in front of the app whose X-Forwarded-For / -Proto are believed
+    # (Werkzeug's ProxyFix); 0: the socket peer is the client (sign-in throttling by address).
+    trusted_proxies: int = 0
     async_mode: str = "gevent"
     modules: tuple[str, ...] = ("exercises",)
     extra: dict[str, object] = field(default_factory=dict)
@@ -110,6 +113,9 @@ def from_env(
         raise ConfigError("COUNCIL_PRESENCE_COALESCE_S must be a number of seconds") from exc
     if not 0 <= coalesce <= 5:
         raise ConfigError("COUNCIL_PRESENCE_COALESCE_S must be between 0 and 5 seconds")
+    proxies = env.get("COUNCIL_TRUSTED_PROXIES", "0").strip() or "0"
+    if not proxies.isascii() or not proxies.isdigit() or int(proxies) > 5:
+        raise ConfigError("COUNCIL_TRUSTED_PROXIES must be the number of proxies in front of the app (0 to 5)")
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),
         secret_key=env.get("COUNCIL_SECRET_KEY") or _read_or_create_secret(instance_path),
@@ -120,6 +126,7 @@ def from_env(
         allowed_origins=origins,
         timezone=tz,
         https=env.get("COUNCIL_HTTPS", "") in ("1", "true", "yes"),
+        trusted_proxies=int(proxies),
         async_mode=mode,
         modules=modules,
     )

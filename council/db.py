@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, String, Text, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -42,6 +42,28 @@ WRITE_LOCK_TIMEOUT_S = 30.0
 # clock for what it writes, so every row, event and audit entry carries the
 # time it describes; everything else reads the real clock.
 _HISTORY_CLOCK: ContextVar[datetime | None] = ContextVar("council_history_clock", default=None)
+
+
+@event.listens_for(Session, "before_flush")
+def _clean_strings(session: Session, _context: Any, _instances: Any) -> None:
+    """Every string an ORM row is written with loses NUL (PostgreSQL refuses it in
+    text) and, in short columns (names, titles), bidi controls: one rule for every
+    slice, so no form or endpoint can forget it. Event rows written by Core are
+    cleaned where they are written (rooms/stream.py)."""
+    from council.text import clean_line, clean_text
+
+    for obj in (*session.new, *session.dirty):
+        table = getattr(obj, "__table__", None)
+        if table is None:
+            continue
+        for column in table.columns:
+            if not isinstance(column.type, String):
+                continue
+            value = obj.__dict__.get(column.key)
+            if isinstance(value, str):
+                cleaned = clean_text(value) if isinstance(column.type, Text) else clean_line(value)
+                if cleaned != value:
+                    setattr(obj, column.key, cleaned)
 
 
 def utcnow() -> datetime:

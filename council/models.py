@@ -1,12 +1,13 @@
 """Imports every core table so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from council.audit.models import AuditEntry, AuditHead
-from council.auth.models import ApiToken, LoginThrottle, User
+from council.auth.models import ApiToken, LoginBucket, LoginThrottle, User
 from council.decisions.models import Decision, DecisionPosition
 from council.orgs.models import Organization
 from council.rooms.models import ActionItem, Room, RoomEvent, RoomMember, RoomOrg, RoomRead
 
 __all__ = [
-    "ActionItem", "ApiToken", "AuditEntry", "AuditHead", "Decision", "DecisionPosition", "LoginThrottle",
+    "ActionItem", "ApiToken", "AuditEntry", "AuditHead", "Decision", "DecisionPosition", "LoginBucket",
+    "LoginThrottle",
     "Organization", "Room", "RoomEvent", "RoomMember", "RoomOrg", "RoomRead", "User",
 ]

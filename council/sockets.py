@@ -254,6 +254,42 @@ def register(socketio: SocketIO, app: Flask) -> Registry:
     return reg
 
 
+INTERNAL = {"ok": False, "error": "Internal error: the request was not carried out. Try again."}
+
+
+def acked(socketio: SocketIO, name: str) -> Callable[[Callable[[Any], dict[str, Any]]], Any]:
+    """Register a client -> server event whose every call gets an answer: with or
+    without arguments, on a refusal ({"ok": false, "error", "fields"?}), with the
+    database away ({"ok": false, "unavailable": true}) or on a bug (logged) — a
+    client never waits for an ack that will not come."""
+    from council.errors import DomainError
+    from council.web import DB_UNAVAILABLE, is_db_unavailable
+
+    def wrap(fn: Callable[[Any], dict[str, Any]]) -> Any:
+        def handler(*args: Any) -> dict[str, Any]:
+            try:
+                return fn(args[0] if args else None)
+            except DomainError as err:
+                out: dict[str, Any] = {"ok": False, "error": err.message}
+                if err.fields:
+                    out["fields"] = err.fields
+                return out
+            except Exception as exc:
+                from flask import current_app
+
+                if is_db_unavailable(exc):
+                    current_app.logger.warning("socket %s refused, database unavailable", name)
+                    return {"ok": False, "error": DB_UNAVAILABLE, "unavailable": True}
+                current_app.logger.exception("socket event %s failed", name)
+                return INTERNAL
+
+        handler.__name__ = f"on_{name}"
+        socketio.on_event(name, handler)
+        return fn
+
+    return wrap
+
+
 def rate_limited(sid: str) -> bool:
     """True when this connection has spent its burst and must be refused."""
     conn = registry().get(sid)

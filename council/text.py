@@ -62,10 +62,27 @@ def _cleaner() -> bleach.Cleaner:
     )
 
 
+# Bidirectional embedding, override and isolate controls: in a name or title they
+# reorder what follows on screen ("Trojan Source"), so short fields never keep them.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_LINE = dict.fromkeys(map(ord, BIDI_CONTROLS + "\x00"), None)
+
+
+def clean_line(value: str) -> str:
+    """A name or title without NUL and bidi controls."""
+    return value.translate(_LINE)
+
+
+def clean_text(value: str) -> str:
+    """Long text (markdown, notes) without NUL, which no database stores as text."""
+    return value.replace("\x00", "")
+
+
 def render_markdown(text: str) -> str:
     """Return sanitised HTML for ``text`` (markdown). Empty text gives ''."""
     if not text or not text.strip():
         return ""
+    text = clean_text(text)
     converter = _take_converter()
     try:
         html = converter.reset().convert(text[:MAX_MARKDOWN_CHARS])

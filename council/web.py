@@ -106,17 +106,21 @@ def _wants_json() -> bool:
 def _handle_http(exc: HTTPException) -> Any:
     status = exc.code or 500
     csrf = status == 400 and "CSRF" in (exc.description or "")
+    # What the exception says about itself (405's Allow, 401's WWW-Authenticate…), never its body.
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if _wants_json():
         if csrf:
             return {"error": "Missing or stale CSRF token: send the page's token in the X-CSRFToken header, "
-                             "or use a bearer token."}, 400
-        return {"error": ERROR_TEXT.get(status, ERROR_TEXT[500])[1]}, status
+                             "or use a bearer token."}, 400, headers
+        return {"error": ERROR_TEXT.get(status, ERROR_TEXT[500])[1]}, status, headers
     if csrf:
         return error_page(400, "The form expired or was sent from elsewhere. Reload the page and try again.")
-    return error_page(status)
+    page, code = error_page(status)
+    return page, code, headers
 
 
 def _handle_domain(exc: DomainError) -> Any:
+    _drop_session()  # nothing a refused request wrote may stay pending (or break the error page)
     if _wants_json():
         body: dict[str, Any] = {"error": exc.message}
         if exc.fields:
@@ -167,9 +171,25 @@ def _handle_unexpected(exc: Exception) -> Any:
     from flask import current_app
 
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    _drop_session()  # the error page must render even when the request's session is broken
     if _wants_json():
         return {"error": "Internal error."}, 500
     return error_page(500)
+
+
+def _drop_session() -> None:
+    """Roll back and forget the request's session: a page rendered after a failed
+    write loads the signed-in user again in a fresh one."""
+    session = g.pop("db", None)
+    if session is None:
+        return
+    g.pop("_login_user", None)  # Flask-Login loads the user again, in the next session
+    realtime.discard(session)
+    try:
+        session.rollback()
+        session.close()
+    except SQLAlchemyError:
+        session.invalidate()
 
 
 

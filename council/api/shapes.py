@@ -11,12 +11,24 @@ a 400: it is not the API's language.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from council.errors import DomainError, Invalid
+from council.text import clean_line, clean_text
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -28,9 +40,23 @@ ZoneName = Annotated[str, StringConstraints(max_length=64)]
 Email = Annotated[str, StringConstraints(max_length=254)]
 
 
-def text(max_length: int, min_length: int = 0) -> Any:
-    """A text field of at most ``max_length`` characters."""
-    return Annotated[str, StringConstraints(max_length=max_length, min_length=min_length)]
+def _iso_date(value: Any) -> Any:
+    """Only YYYY-MM-DD is a date here (pydantic would also read "0" as 1970-01-01)."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError("A date (YYYY-MM-DD).")
+    return date.fromisoformat(value)
+
+
+DateText = Annotated[date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+def text(max_length: int, min_length: int = 0, *, line: bool = False) -> Any:
+    """A text field of at most ``max_length`` characters, without NUL; ``line``: a name
+    or title, without bidi controls either (council/text.py says why)."""
+    return Annotated[str, StringConstraints(max_length=max_length, min_length=min_length),
+                     AfterValidator(clean_line if line else clean_text)]
 
 
 class In(BaseModel):
@@ -77,6 +103,7 @@ def message(problem: Any) -> str:
         "float_type": "Must be a number.", "int_parsing": "Must be a whole number.",
         "bool_parsing": "true or false.", "date_from_datetime_parsing": "A date (YYYY-MM-DD).",
         "date_parsing": "A date (YYYY-MM-DD).", "datetime_parsing": "An ISO 8601 time.",
+        "value_error": str(ctx.get("error", problem["msg"])).removeprefix("Value error, "),
     }
     if kind in simple:
         return simple[kind]

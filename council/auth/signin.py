@@ -1,4 +1,9 @@
-"""Signing in and out: lockout with backoff, per account and per address.
+"""Signing in and out: lockout with backoff, per account *and* address, and per address.
+
+A person is never locked out by someone else's failures: an account's failures
+are counted per address it is tried from (LoginBucket), so guessing a victim's
+password from one place pauses only that place. Each address also has a budget
+across accounts, against one machine trying many.
 
 Every failure answers with the same message whatever the cause (unknown
 email, wrong password, locked account, locked address, deactivated), and an
@@ -16,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from council import realtime
 from council.audit.services import record
-from council.auth.models import LoginThrottle, User
+from council.auth.models import LoginBucket, LoginThrottle, User
 from council.auth.passwords import dummy_hash, verify_password
 from council.db import utcnow
 
@@ -70,9 +75,10 @@ def authenticate(session: Session, *, email: str, password: str, address: str) -
         record(session, action="auth.login_refused", actor=user, actor_label=email_key,
                details={"address": address, "reason": "address locked"})
         return SignIn(None, GENERIC_FAILURE)
-    if user is not None and _is_locked(user.locked_until, now):
+    bucket = session.get(LoginBucket, (user.id, address)) if user is not None else None
+    if bucket is not None and _is_locked(bucket.locked_until, now):
         record(session, action="auth.login_refused", actor=user, actor_label=email_key,
-               details={"address": address, "reason": "account locked"})
+               details={"address": address, "reason": "account locked from this address"})
         return SignIn(None, GENERIC_FAILURE)
 
     ok = verify_password(user.password_hash if user else dummy_hash(), password)
@@ -80,6 +86,8 @@ def authenticate(session: Session, *, email: str, password: str, address: str) -
         user.failed_logins = 0
         user.locked_until = None
         user.last_login_at = now
+        if bucket is not None:
+            session.delete(bucket)
         record(session, action="auth.login", actor=user, target_type="user", target_id=user.id,
                details={"address": address})
         return SignIn(user)
@@ -91,12 +99,17 @@ def authenticate(session: Session, *, email: str, password: str, address: str) -
         record(session, action="auth.lockout", actor_label=address, target_type="address",
                target_id=address, details={"failures": throttle.failures, "minutes": lock.seconds // 60})
     if user is not None:
-        user.failed_logins += 1
-        lock = backoff(user.failed_logins, ACCOUNT_FREE_FAILURES)
+        user.failed_logins += 1  # shown to admins; it locks nothing by itself
+        if bucket is None:
+            bucket = LoginBucket(user_id=user.id, address=address, failures=0)
+            session.add(bucket)
+        bucket.failures += 1
+        bucket.updated_at = now
+        lock = backoff(bucket.failures, ACCOUNT_FREE_FAILURES)
         if lock:
-            user.locked_until = now + lock
+            bucket.locked_until = now + lock
             record(session, action="auth.lockout", actor=user, target_type="user", target_id=user.id,
-                   details={"failures": user.failed_logins, "minutes": lock.seconds // 60})
+                   details={"failures": bucket.failures, "minutes": lock.seconds // 60, "address": address})
     reason = "inactive" if (ok and user is not None) else "bad credentials"
     record(session, action="auth.login_failed", actor=user, actor_label=email_key,
            details={"address": address, "reason": reason})

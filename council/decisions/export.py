@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 from flask import Response
 from sqlalchemy.orm import Session
 
+from council import csvfile
 from council.decisions.models import Decision
 from council.decisions.services import current_positions, dissent
 from council.rooms.models import Room
@@ -18,13 +17,6 @@ from council.rooms.stream import iso
 COLUMNS = ["decision_id", "room_id", "room", "title", "tlp", "rule", "status", "outcome", "chosen_option",
            "proposed_by", "proposed_at", "deadline", "closed_at", "positions", "dissent", "rationale",
            "supersedes"]
-
-
-def _safe(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in text cells (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def register_rows(session: Session, rows: list[tuple[Decision, Room]]) -> list[dict[str, Any]]:
@@ -45,13 +37,7 @@ def register_rows(session: Session, rows: list[tuple[Decision, Room]]) -> list[d
 
 
 def rows_as_csv(rows: list[dict[str, Any]], filename: str = "council-decisions.csv") -> Response:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _safe(v) for k, v in row.items()})
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csvfile.download(csvfile.write(COLUMNS, rows), filename)
 
 
 def rows_as_json(payload: Any, filename: str = "council-decisions.json") -> Response:

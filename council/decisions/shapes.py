@@ -3,23 +3,24 @@ sockets), the REST bodies and the register's filters, and the answers."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
 
-from council.api.shapes import ClientId, Id, In, Out, QueryArgs, TimeText, ZoneName, text
+from council.api.shapes import ClientId, DateText, Id, In, Out, QueryArgs, TimeText, ZoneName, text
 from council.decisions.models import OUTCOMES, RULES
 from council.rooms.models import TLPS
 from council.rooms.shapes import Post
 
 Rule = Literal[RULES]  # type: ignore[valid-type]
 Tlp = Literal[TLPS]  # type: ignore[valid-type]
-Title = text(300)
+Title = text(300, line=True)
 LongText = text(20_000)
 Comment = text(5000)
-Option = text(120, 1)
+Option = text(120, 1, line=True)
 Options = list[Option] | None  # type: ignore[valid-type]
+ProposalTitle = text(300, 1, line=True)
 
 
 class DecisionPost(Post):
@@ -44,7 +45,7 @@ class DecisionPost(Post):
 
 
 class Proposal(In):
-    title: text(300, 1)  # type: ignore[valid-type]
+    title: ProposalTitle
     background: LongText = ""
     options: Options = Field(None, min_length=2, max_length=8,
                              description="Default approve / reject (positions support / object / abstain)")
@@ -72,8 +73,8 @@ class RegisterQuery(QueryArgs):
     status: Literal["open", "closed"] | None = None
     outcome: Literal[OUTCOMES] | None = None  # type: ignore[valid-type]
     org: Id | None = None
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    from_: DateText | None = Field(None, alias="from")
+    to: DateText | None = None
     format: Literal["csv", "json"] | None = None
 
 

@@ -31,9 +31,10 @@ from flask_socketio import SocketIO, disconnect, join_room, leave_room
 from sqlalchemy.orm import Session
 
 from council import realtime
+from council.api.shapes import MAX_ID, parse_data
 from council.errors import DomainError, Invalid
 from council.extensions import database
-from council.rooms import stream
+from council.rooms import shapes, stream
 from council.rooms.audience import audiences_of
 from council.rooms.reading import mark_read
 from council.rooms.visibility import load_visible
@@ -41,6 +42,7 @@ from council.sockets import (
     BATCH,
     Connection,
     Registry,
+    acked,
     connection_user,
     rate_limited,
     room_channel,
@@ -61,7 +63,7 @@ def _fail(err: DomainError) -> dict[str, Any]:
 
 def _room_id(data: Any) -> int:
     value = data.get("room") if isinstance(data, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
         raise Invalid("Say which room: {\"room\": <id>}.", {"room": "A room id."})
     return value
 
@@ -115,7 +117,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
 
         socketio.start_background_task(later)
 
-    @socketio.on("join")
+    @acked(socketio, "join")
     def on_join(data: Any) -> dict[str, Any]:
         sid = request.sid  # type: ignore[attr-defined]
         if rate_limited(sid):
@@ -123,12 +125,8 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
         session = database().session(write=False)
         try:
             room_id = _room_id(data)
-            since = data.get("since")
-            if since is not None and (isinstance(since, bool) or not isinstance(since, int) or since < 0):
-                raise Invalid("Bad join.", {"since": "A sequence number (0 or more)."})
-            batched = data.get("batch", False)
-            if not isinstance(batched, bool):
-                raise Invalid("Bad join.", {"batch": "true or false."})
+            join = parse_data(shapes.Join, data, "Bad join.")
+            since, batched = join.since, join.batch
             user = connection_user(session, sid)
             if user is None:
                 disconnect()
@@ -163,7 +161,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
         send_presence(room_id)
         return answer
 
-    @socketio.on("leave")
+    @acked(socketio, "leave")
     def on_leave(data: Any) -> dict[str, Any]:
         try:
             room_id = _room_id(data)
@@ -183,7 +181,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                 send_presence(room_id)
         return {"ok": True}
 
-    @socketio.on("post")
+    @acked(socketio, "post")
     def on_post(data: Any) -> dict[str, Any]:
         sid = request.sid  # type: ignore[attr-defined]
         if rate_limited(sid):
@@ -209,7 +207,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
             disconnect()
         return answer
 
-    @socketio.on("read")
+    @acked(socketio, "read")
     def on_read(data: Any) -> dict[str, Any]:
         sid = request.sid  # type: ignore[attr-defined]
         if rate_limited(sid):

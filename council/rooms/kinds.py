@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from council import realtime
 from council.access import is_lead, org_may_join
@@ -33,7 +34,7 @@ from council.rooms.models import (
     RoomOrg,
 )
 from council.rooms.stream import Draft, KindSpec, PostContext, iso, register_kind
-from council.rooms.visibility import ancestors
+from council.rooms.visibility import ancestors, role_of
 from council.text import render_markdown
 
 BODY_MAX = 20_000
@@ -70,19 +71,39 @@ def _int(payload: dict[str, Any], name: str) -> int | None:
         raise Invalid("The event was not accepted.", {name: "Must be a number."}) from None
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+def zone_of(value: Any, name: str = "tz") -> ZoneInfo:
+    """An IANA zone by its name; anything else (paths, huge strings) is refused, never looked up."""
+    if not isinstance(value, str) or value not in _zones():
+        raise Invalid("The event was not accepted.", {name: "An IANA time zone name, e.g. Asia/Karachi."})
+    return ZoneInfo(value)
+
+
 def parse_time(value: Any, name: str, tz: Any = None) -> datetime | None:
-    """ISO 8601. A time without offset is read in ``tz`` (an IANA zone name,
-    as browsers' datetime-local fields send wall time) or else as UTC."""
+    """ISO 8601 between 1970 and 2200. A time without offset is read in ``tz`` (an IANA
+    zone name, as browsers' datetime-local fields send wall time) or else as UTC."""
     if value in (None, ""):
         return None
-    if not isinstance(value, str):
-        raise Invalid("The event was not accepted.", {name: "Must be an ISO 8601 time."})
+    bad = Invalid("The event was not accepted.", {name: "An ISO 8601 time between 1970 and 2200."})
+    if not isinstance(value, str) or len(value) > 64:
+        raise bad
+    zone = zone_of(tz) if tz not in (None, "") else UTC
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        zone = ZoneInfo(tz) if isinstance(tz, str) and tz else UTC
-    except (ValueError, ZoneInfoNotFoundError):
-        raise Invalid("The event was not accepted.", {name: "Must be an ISO 8601 time."}) from None
-    return parsed.replace(tzinfo=zone).astimezone(UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        when = parsed.replace(tzinfo=zone).astimezone(UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise bad from None
+    if not EARLIEST <= when < LATEST:
+        raise bad
+    return when
 
 
 def _choice(payload: dict[str, Any], name: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
@@ -116,7 +137,12 @@ def prepare_message(ctx: PostContext, payload: dict[str, Any]) -> Draft:
         reason = _text(payload, "reason", max_len=500)
 
         def _redact(event: RoomEvent) -> None:
+            # The redaction hides the original and every edit of it, wherever they are read.
             target.redacted_seq = event.seq
+            ctx.session.execute(update(RoomEvent).where(
+                RoomEvent.room_id == ctx.room.id, RoomEvent.kind == "message",
+                RoomEvent.data == edit_data(target.seq)).values(redacted_seq=event.seq)
+                .execution_options(synchronize_session=False))
 
         return Draft(data={"redacts": redacts, "reason": reason}, after=_redact, audit={"redacts": redacts})
     body = _text(payload, "body", required=True)
@@ -128,6 +154,11 @@ def prepare_message(ctx: PostContext, payload: dict[str, Any]) -> Draft:
 
         return Draft(body, render_markdown(body), {"edits": edits}, after=_edit, audit={"edits": edits})
     return Draft(body, render_markdown(body))
+
+
+def edit_data(seq: int) -> str:
+    """The stored data of an edit of message ``seq`` (as the stream writes it)."""
+    return json.dumps({"edits": seq}, separators=(",", ":"))
 
 
 # timeline --------------------------------------------------------------------
@@ -151,9 +182,10 @@ def _assignees(ctx: PostContext, payload: dict[str, Any]) -> dict[str, Any]:
     if "assignee_user_id" in payload:
         user_id = _int(payload, "assignee_user_id")
         if user_id is not None:
+            # Only someone who can see the room is assigned (else an id would reveal a name).
             user = ctx.session.get(User, user_id)
-            if user is None or not user.active:
-                raise Invalid("The action was not accepted.", {"assignee_user_id": "No such user."})
+            if user is None or not user.active or role_of(ctx.session, user, ctx.room) is None:
+                raise Invalid("The action was not accepted.", {"assignee_user_id": "No such person in this room."})
         out["assignee_user_id"] = user_id
     if "due_at" in payload:
         out["due_at"] = parse_time(payload.get("due_at"), "due_at", payload.get("tz"))
@@ -288,6 +320,13 @@ def prepare_status(ctx: PostContext, payload: dict[str, Any]) -> Draft:
         changes["orgs"] = [sorted(current), sorted((current | add) - remove)]
     if not changes:
         raise Invalid("The change was not accepted.", {"status": "Nothing to change."})
+    # A narrower marking or an organisation leaving narrows who may be named: those who
+    # could not be named now leave the room with this change (never a way round the marking).
+    dropped = out_of_reach(session, room, changes.get("tlp", [None, room.tlp])[1], (current | add) - remove)
+    if dropped and not [m for m in room.members if m.role == "lead" and m not in dropped]:
+        raise Invalid("The change was not accepted.", {
+            "tlp" if "tlp" in changes else "orgs_remove": "It would leave the room without a lead; name a lead "
+                                                          "who stays within the room's reach first."})
 
     for name in ("status", "severity", "tlp", "title", "decision_quorum_pct"):
         if name in changes:
@@ -300,16 +339,34 @@ def prepare_status(ctx: PostContext, payload: dict[str, Any]) -> Draft:
         room.sitrep_anchor = ctx.now if room.sitrep_cadence_min else None
     for org_id in add:
         room.orgs.append(RoomOrg(org_id=org_id))
+    removed_names = {o.org_id: o.org.name for o in room.orgs if o.org_id in remove}
     for link in [o for o in room.orgs if o.org_id in remove]:
         room.orgs.remove(link)
+    for member in dropped:
+        room.members.remove(member)
     room.updated_at = ctx.now
     session.flush()
     if {"tlp", "orgs"} & changes.keys():
         # Rights may have shrunk: sockets re-check who may still follow the room.
         realtime.recheck_room(session, room.id)
     names = {o.org_id: o.org.name for o in room.orgs}
-    data = {"changes": changes, "org_names": names}
-    return Draft(data=data, audit={"changes": list(changes)})
+    data: dict[str, Any] = {"changes": changes, "org_names": names}
+    if removed_names:
+        data["removed_org_names"] = removed_names
+    if dropped:
+        data["dropped"] = [{"user_id": m.user_id, "user": m.user.name, "org": m.user.org.name} for m in dropped]
+        data["dropped_reason"] = (f"their organisation may not be named in a TLP:{room.tlp} room "
+                                  "with these organisations")
+    return Draft(data=data, audit={"changes": list(changes), "dropped": [m.user_id for m in dropped]})
+
+
+def out_of_reach(session: Any, room: Any, tlp: str, org_ids: set[int]) -> list[RoomMember]:
+    """Named members who could not be named under ``tlp`` with ``org_ids``. Exercise rooms
+    name the exercise's people whatever their organisation (they are named-only rooms)."""
+    if room.is_exercise:
+        return []
+    return [m for m in room.members
+            if not org_may_join(m.user.org_id, ancestors(session, m.user.org_id), tlp, frozenset(org_ids))]
 
 
 def _org_ids(ctx: PostContext, value: Any, name: str) -> set[int]:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from council.api.shapes import ClientId, Count, Email, Id, In, Out, QueryArgs, Seq, TimeText, ZoneName, text
+from council.api.shapes import MAX_ID, ClientId, Count, Email, Id, In, Out, QueryArgs, Seq, TimeText, ZoneName, text
 from council.rooms.models import ACTION_STATUSES, SEVERITIES, STATUSES, TIMELINE_CATEGORIES, TLPS
 
 Tlp = Literal[TLPS]  # type: ignore[valid-type]
@@ -17,9 +17,9 @@ RoomStatus = Literal[STATUSES]  # type: ignore[valid-type]
 ActionStatus = Literal[ACTION_STATUSES]  # type: ignore[valid-type]
 Category = Literal[TIMELINE_CATEGORIES]  # type: ignore[valid-type]
 Body = text(20_000)
-RoomTitle = text(200, 1)
-Title200 = text(200)
-Title300 = text(300)
+RoomTitle = text(200, 1, line=True)
+Title200 = text(200, line=True)
+Title300 = text(300, line=True)
 Note500 = text(500)
 Note5000 = text(5000)
 SearchText = text(200, 2)
@@ -47,11 +47,19 @@ class RoomsQuery(QueryArgs):
 class EventsQuery(QueryArgs):
     since: Seq | None = None
     before: Seq | None = None
-    limit: int = Field(100, ge=1, description="Above 500 is served as 500.")
+    limit: int = Field(100, ge=1, le=MAX_ID, description="Above 500 is served as 500.")
 
 
 class ReadMark(In):
     seq: Seq
+
+
+class Join(In):
+    """Socket ``join``: the room, the last contiguous seq the client holds, batched delivery."""
+
+    room: Id
+    since: Seq | None = None
+    batch: bool = False
 
 
 class PeopleQuery(QueryArgs):
@@ -89,11 +97,14 @@ class TimelinePost(Post):
     category: Category = "other"
 
 
+# A field typed without None but defaulting to None may be left out, never sent as
+# null: null would mean "no value" where a room or item must have one.
+
 class ActionPost(Post):
     kind: Literal["action"]
     action_id: Id | None = None
-    title: Title300 | None = None
-    status: ActionStatus | None = None
+    title: Title300 = None  # type: ignore[assignment]
+    status: ActionStatus = None  # type: ignore[assignment]
     assignee_org_id: Id | None = None
     assignee_user_id: Id | None = None
     due_at: TimeText | None = None
@@ -113,13 +124,13 @@ class SitrepPost(Post):
 
 class StatusPost(Post):
     kind: Literal["status"]
-    status: RoomStatus | None = None
-    severity: Severity | None = None
-    tlp: Tlp | None = None
-    title: Title200 | None = None
-    summary: Body | None = None
-    sitrep_cadence_min: int | None = Field(None, ge=15, le=7 * 24 * 60)
-    decision_quorum_pct: int | None = Field(None, ge=1, le=100)
+    status: RoomStatus = None  # type: ignore[assignment]
+    severity: Severity = None  # type: ignore[assignment]
+    tlp: Tlp = None  # type: ignore[assignment]
+    title: Title200 = None  # type: ignore[assignment]
+    summary: Body = None  # type: ignore[assignment]
+    sitrep_cadence_min: int | None = Field(None, ge=15, le=7 * 24 * 60, description="null: no cadence")
+    decision_quorum_pct: int = Field(None, ge=1, le=100)  # type: ignore[assignment]
     orgs_add: list[Id] | None = Field(None, max_length=200)
     orgs_remove: list[Id] | None = Field(None, max_length=200)
 

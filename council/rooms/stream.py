@@ -32,6 +32,7 @@ from council.errors import Conflict, Forbidden, Invalid, NotFound
 from council.rooms.audience import audiences_of, deliveries, view_for
 from council.rooms.models import Room, RoomEvent
 from council.rooms.visibility import load_visible
+from council.text import clean_text
 
 CLIENT_ID_MAX = 64
 PAGE_MAX = 500
@@ -120,13 +121,14 @@ def serialize(event: RoomEvent, room: Room, current: tuple[str, str] | None = No
         "exercise": room.is_exercise,
     }
     out.update(json.loads(event.data))
-    if event.kind == "message" and "edits" not in out and "redacts" not in out:
-        out["edited_seq"] = event.edited_seq
-        out["redacted"] = event.redacted_seq is not None
-        if event.redacted_seq is not None:
+    if event.kind == "message":
+        if event.redacted_seq is not None:  # the original or one of its edits: text hidden
             out["body"], out["body_html"] = "", ""
-        elif current is not None:
-            out["body"], out["body_html"] = current
+        if "edits" not in out and "redacts" not in out:
+            out["edited_seq"] = event.edited_seq
+            out["redacted"] = event.redacted_seq is not None
+            if event.redacted_seq is None and current is not None:
+                out["body"], out["body_html"] = current
     for extra in SERIALIZERS:
         out = extra(event, room, out)
     return out
@@ -264,7 +266,7 @@ def append(
     room.updated_at = now
     values: dict[str, Any] = {
         "room_id": room.id, "seq": room.last_seq, "kind": kind, "author_id": actor.id if actor else None,
-        "created_at": now, "body": draft.body, "body_html": draft.body_html, "client_id": client_id,
+        "created_at": now, "body": clean_text(draft.body), "body_html": draft.body_html, "client_id": client_id,
         "data": json.dumps(draft.data, separators=(",", ":"), default=str), "edited_seq": None,
         "redacted_seq": None,
     }

@@ -117,9 +117,13 @@ def draft_exercise(session: Session, ex: Exercise, room: Room, zone: ZoneInfo) -
     chart: list[dict[str, Any]] = []
     evidence = {x.evidence_seq for x in observations if x.evidence_seq}
     events = _events(session, room, TIMELINE_KINDS)
-    if evidence:  # chat is read only where evaluators tagged it
-        events += list(session.scalars(select(RoomEvent).where(
-            RoomEvent.room_id == room.id, RoomEvent.kind == "message", RoomEvent.seq.in_(evidence))))
+    texts: dict[int, str] = {}
+    if evidence:  # chat is read only where evaluators tagged it; a redacted message never
+        tagged = list(session.scalars(select(RoomEvent).where(
+            RoomEvent.room_id == room.id, RoomEvent.kind == "message", RoomEvent.seq.in_(evidence),
+            RoomEvent.redacted_seq.is_(None))))
+        texts = _current_texts(session, room, tagged)
+        events += tagged
         events.sort(key=lambda e: e.seq)
     parsed = [(ev, json.loads(ev.data)) for ev in events]
     answers: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"ack": [], "response": []})
@@ -130,7 +134,7 @@ def draft_exercise(session: Session, ex: Exercise, room: Room, zone: ZoneInfo) -
     for ev, data in parsed:
         t = data.get("t_plus_s")
         if ev.kind == "message":
-            line: str | None = f"Evidence (#{ev.seq}): {_one_line(ev.body)}"
+            line: str | None = f"Evidence (#{ev.seq}): {_one_line(texts.get(ev.seq, ev.body))}"
         else:
             line = _timeline_line(ev, data, teams)
         if line is None:
@@ -302,6 +306,16 @@ def draft_incident(session: Session, room: Room, zone: ZoneInfo) -> Draft:
                   "timeline": timeline, "metrics": metrics, "improvement_plan": "", "participants": participants},
                  {"kind": "incident", "timeline": chart, "orgs": [
                      {"org": o.org.name, "sitreps": sitreps.get(o.org.name, 0)} for o in room.orgs]}, suggested)
+
+
+def _current_texts(session: Session, room: Room, messages: list[RoomEvent]) -> dict[int, str]:
+    """The latest text of each edited message (as the room shows it)."""
+    edits = {m.seq: m.edited_seq for m in messages if m.edited_seq is not None}
+    if not edits:
+        return {}
+    bodies = dict(session.execute(select(RoomEvent.seq, RoomEvent.body).where(
+        RoomEvent.room_id == room.id, RoomEvent.seq.in_(edits.values()))).all())
+    return {seq: bodies[edit] for seq, edit in edits.items() if edit in bodies}
 
 
 def _timeline_line(ev: RoomEvent, data: dict[str, Any], teams: dict[int, Any]) -> str | None:

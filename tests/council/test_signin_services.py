@@ -1,4 +1,4 @@
-"""council.auth.signin: lockout with backoff, per account and per address,
+"""council.auth.signin: lockout with backoff, per account and address and per address,
 one generic answer for every failure, and the audit trail of it all."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from council.audit.models import AuditEntry
-from council.auth.models import LoginThrottle, User
+from council.auth.models import LoginBucket, LoginThrottle, User
 from council.auth.signin import (
     ACCOUNT_FREE_FAILURES,
     ADDRESS_FREE_FAILURES,
@@ -35,10 +35,15 @@ def load(app, user_id: int) -> User:
         return s.get(User, user_id)
 
 
-def unlock(app, user_id: int) -> None:
+def unlock(app, user_id: int, address: str = ADDRESS) -> None:
     """Move the lock into the past instead of waiting for it."""
     with database(app).transaction() as s:
-        s.get(User, user_id).locked_until = utcnow() - timedelta(seconds=1)
+        s.get(LoginBucket, (user_id, address)).locked_until = utcnow() - timedelta(seconds=1)
+
+
+def bucket(app, user_id: int, address: str = ADDRESS) -> LoginBucket | None:
+    with database(app).session(write=False) as s:
+        return s.get(LoginBucket, (user_id, address))
 
 
 def actions(app) -> list[tuple[str, int | None, str]]:
@@ -85,25 +90,25 @@ def test_unknown_email_gets_the_same_message_and_is_recorded(app, make):
     assert (action, actor_id) == ("auth.login_failed", None)
 
 
-def test_five_failures_lock_the_account_for_one_minute_then_two_then_four(app, make):
+def test_five_failures_lock_the_account_from_that_address_for_one_minute_then_two_then_four(app, make):
     user = make.user("lock@example.org")
     for _ in range(ACCOUNT_FREE_FAILURES - 1):
         attempt(app, "lock@example.org", "wrong password here")
-    assert load(app, user.id).locked_until is None
+    assert bucket(app, user.id).locked_until is None
 
     before = utcnow()
     attempt(app, "lock@example.org", "wrong password here")
-    locked = load(app, user.id)
-    assert locked.failed_logins == 5
+    assert load(app, user.id).failed_logins == 5
+    locked = bucket(app, user.id)
     assert timedelta(seconds=55) < locked.locked_until - before <= timedelta(minutes=1, seconds=5)
     lockouts = [a for a in actions(app) if a[0] == "auth.lockout"]
-    assert lockouts == [("auth.lockout", user.id, '{"failures":5,"minutes":1}')]
+    assert lockouts == [("auth.lockout", user.id, f'{{"address":"{ADDRESS}","failures":5,"minutes":1}}')]
 
     for expected_minutes in (2, 4):
         unlock(app, user.id)
         before = utcnow()
         attempt(app, "lock@example.org", "wrong password here")
-        span = load(app, user.id).locked_until - before
+        span = bucket(app, user.id).locked_until - before
         assert timedelta(minutes=expected_minutes) - timedelta(seconds=5) < span
         assert span <= timedelta(minutes=expected_minutes, seconds=5)
 
@@ -111,12 +116,24 @@ def test_five_failures_lock_the_account_for_one_minute_then_two_then_four(app, m
 def test_backoff_is_capped_at_sixty_minutes(app, make):
     user = make.user("cap@example.org")
     with database(app).transaction() as s:
-        s.get(User, user.id).failed_logins = 20
+        s.add(LoginBucket(user_id=user.id, address=ADDRESS, failures=20))
     before = utcnow()
     attempt(app, "cap@example.org", "wrong password here")
-    span = load(app, user.id).locked_until - before
+    span = bucket(app, user.id).locked_until - before
     assert timedelta(minutes=59) < span <= timedelta(minutes=60, seconds=5)
-    assert actions(app)[-2][2] == '{"failures":21,"minutes":60}'
+    assert actions(app)[-2][2] == f'{{"address":"{ADDRESS}","failures":21,"minutes":60}}'
+
+
+def test_an_attacker_elsewhere_never_locks_the_person_out(app, make):
+    """Guessing a victim's password from one address pauses that address for that
+    account; the victim, signing in from their own address, is never refused."""
+    victim = make.user("target@example.org")
+    for _ in range(3 * ACCOUNT_FREE_FAILURES):
+        attempt(app, "target@example.org", "guessing away", address="203.0.113.66")
+    assert bucket(app, victim.id, "203.0.113.66").locked_until > utcnow()
+    assert attempt(app, "target@example.org", PASSWORD, address="198.51.100.20").user is not None
+    # The attacker's own address stays paused for that account, even with the right password.
+    assert attempt(app, "target@example.org", PASSWORD, address="203.0.113.66").user is None
 
 
 def test_locked_account_refuses_even_the_right_password_with_the_same_message(app, make):
@@ -130,7 +147,7 @@ def test_locked_account_refuses_even_the_right_password_with_the_same_message(ap
     assert actions(app)[-1][0] == "auth.login_refused"
     assert "account locked" in actions(app)[-1][2]
     # Refusals while locked do not count: the lock does not grow.
-    assert load(app, user.id).failed_logins == ACCOUNT_FREE_FAILURES
+    assert bucket(app, user.id).failures == ACCOUNT_FREE_FAILURES
 
 
 def test_lock_expires_and_success_resets_the_counter(app, make):
@@ -139,12 +156,11 @@ def test_lock_expires_and_success_resets_the_counter(app, make):
         attempt(app, "reset@example.org", "wrong password here")
     unlock(app, user.id)
     assert attempt(app, "reset@example.org", PASSWORD).user is not None
-    after = load(app, user.id)
-    assert (after.failed_logins, after.locked_until) == (0, None)
+    assert load(app, user.id).failed_logins == 0 and bucket(app, user.id) is None
     # The free allowance is whole again: four more failures lock nothing.
     for _ in range(ACCOUNT_FREE_FAILURES - 1):
         attempt(app, "reset@example.org", "wrong password here")
-    assert load(app, user.id).locked_until is None
+    assert bucket(app, user.id).locked_until is None
 
 
 def test_deactivated_user_cannot_sign_in_and_gets_the_generic_message(app, make):

@@ -103,7 +103,10 @@ export class RoomClient {
     if (ev.kind === "message" && (ev.edits || ev.redacts)) {
       const target = this.events.get(ev.edits || ev.redacts);
       if (target) {
-        if (ev.redacts) { target.redacted = true; target.body_html = ""; target.body = ""; }
+        if (ev.redacts) {
+          target.redacted = true; target.body_html = ""; target.body = "";
+          for (const e of this.events.values()) if (e.edits === target.seq) { e.body = ""; e.body_html = ""; }
+        }
         else if (!target.redacted) { target.body_html = ev.body_html; target.body = ev.body; target.edited_seq = ev.seq; }
         this.rerender(target.seq);
       }
