@@ -100,7 +100,6 @@ def register_labels() -> None:
 
 def register(app: Flask) -> None:
     from exercises.api import bp as api_bp
-    from exercises.openapi import add_openapi
     from exercises.reports.api import bp as reports_api_bp
     from exercises.reports.routes import actions_bp
     from exercises.reports.routes import bp as reports_bp
@@ -123,10 +122,6 @@ def register(app: Flask) -> None:
     add_room_extension(app, boot=room_boot, panel="exercises/_panel.html", script="js/exercises.js",
                        panel_first=True)
     add_job(app, "inject releases", 0.5, runs.release_due, wake=runs.next_due)
-    add_openapi()
-    from exercises.openapi import add_report_openapi
-
-    add_report_openapi()
     from exercises.demo import seed
 
     app.extensions.setdefault("council_demo_seeders", []).append(seed)

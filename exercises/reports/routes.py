@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from council.api.shapes import parse_args
 from council.auth.forms import ActionForm
 from council.auth.login import current_account
-from council.errors import Conflict, Invalid
+from council.errors import Conflict, Invalid, NotFound
 from council.extensions import database, settings
 from council.orgs.models import SECTORS
 from council.orgs.services import list_orgs
@@ -19,6 +20,8 @@ from exercises.reports import actions as register_svc
 from exercises.reports import services
 from exercises.reports.export import charts, marking, to_html, to_markdown, to_pdf
 from exercises.reports.models import CA_STATUSES, ELEMENTS, SECTIONS
+from exercises.reports.shapes import LibraryQuery, RegisterQuery
+from exercises.runs.shapes import form_id
 from exercises.vocab import CAPABILITIES
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -39,11 +42,8 @@ def _back(report_id: int, anchor: str = "") -> Any:
 @bp.get("/")
 def library() -> Any:
     args = request.args
-    year = args.get("year", type=int)
-    org = args.get("org", type=int)
-    found = services.library(db(), actor=current_account(), kind=args.get("type") or None,
-                             sector=args.get("sector") or None, year=year, capability=args.get("capability") or None,
-                             org_id=org, query=args.get("q", ""))
+    filters = services.library_filters(parse_args(LibraryQuery, args, form=True))
+    found = services.library(db(), actor=current_account(), **filters)
     return render_template("exercises/reports/library.html", reports=found, args=args, sectors=SECTORS,
                            capabilities=CAPABILITIES, orgs=list_orgs(db()),
                            eligible=services.eligible_rooms(db(), current_account()), action_form=ActionForm(),
@@ -65,7 +65,7 @@ def start() -> Any:
     if not _csrf_ok():
         return redirect(url_for("reports.library"))
     try:
-        report = services.start_report(db(), actor=current_account(), room_id=request.form.get("room_id", type=int),
+        report = services.start_report(db(), actor=current_account(), room_id=request.form.get("room_id", type=form_id),
                                        timezone=settings().timezone)
     except (Invalid, Conflict) as err:
         flash_errors(err)
@@ -182,10 +182,9 @@ def submit(report_id: int) -> Any:
 
 @bp.post("/<int:report_id>/comments")
 def comment(report_id: int) -> Any:
-    parent = request.form.get("parent_id", type=int)
     section = request.form.get("section", "")
     _step(report_id, services.comment, "Comment added.", section_key=section,
-          body=request.form.get("body", ""), parent_id=parent)
+          body=request.form.get("body", ""), parent_id=request.form.get("parent_id"))
     return _back(report_id, f"#section-{section}")
 
 
@@ -219,7 +218,7 @@ def revise(report_id: int) -> Any:
 def compare(report_id: int) -> Any:
     actor = current_account()
     new = services.get_report(db(), actor, report_id)
-    other = request.args.get("with", type=int) or new.previous_id
+    other = _version_id(request.args.get("with")) or new.previous_id
     if other is None:
         return _back(report_id)
     old = services.get_report(db(), actor, other)
@@ -227,6 +226,16 @@ def compare(report_id: int) -> Any:
         raise Invalid("Compare versions of the same report.")
     return render_template("exercises/reports/compare.html", old=old, new=new, diff=services.compare(old, new),
                            mark=marking(new))
+
+
+def _version_id(raw: str | None) -> int | None:
+    """``?with=``: absent, or the id of a version (anything else is no such report)."""
+    if not raw:
+        return None
+    try:
+        return form_id(raw)
+    except ValueError:
+        raise NotFound("No such report.") from None
 
 
 @bp.get("/<int:report_id>/export.<fmt>")
@@ -253,9 +262,9 @@ def export(report_id: int, fmt: str) -> Any:
 @actions_bp.get("/")
 def register() -> Any:
     args = request.args
-    rows = register_svc.register(db(), actor=current_account(), org_id=args.get("org", type=int),
-                                 status=args.get("status") or None, overdue=args.get("overdue") == "1",
-                                 capability=args.get("capability") or None)
+    filters = parse_args(RegisterQuery, args, form=True)
+    rows = register_svc.register(db(), actor=current_account(), org_id=filters.org, status=filters.status,
+                                 overdue=filters.overdue, capability=filters.capability)
     return render_template("exercises/reports/actions.html", rows=rows, args=args, orgs=list_orgs(db()),
                            statuses=CA_STATUSES, capabilities=CAPABILITIES, overdue=register_svc.is_overdue)
 
@@ -268,9 +277,9 @@ def detail(action_id: int) -> Any:
         try:
             if request.form.get("form") == "link":
                 register_svc.link(db(), actor=actor, action_id=ca.id, relation=request.form.get("relation"),
-                                  scenario_id=request.form.get("scenario_id", type=int),
+                                  scenario_id=request.form.get("scenario_id", type=form_id),
                                   msel_id=request.form.get("msel_id", ""),
-                                  room_id=request.form.get("room_id", type=int), note=request.form.get("note", ""))
+                                  room_id=request.form.get("room_id", type=form_id), note=request.form.get("note", ""))
             else:
                 register_svc.update_status(db(), actor=actor, action_id=ca.id, status=request.form.get("status"),
                                            note=request.form.get("note", ""))

@@ -48,6 +48,8 @@ from exercises.reports.models import (
     ReportReviewer,
     ReportSection,
 )
+from exercises.reports.shapes import LibraryQuery
+from exercises.runs.shapes import form_id, is_id
 from exercises.vocab import CAPABILITIES, capability_slug
 
 
@@ -93,8 +95,19 @@ def is_reviewer(report: Report, user: User) -> bool:
 def can_read(session: Session, user: User, report: Report) -> bool:
     if report.status == "published":
         facts = replace(facts_of(report.room), tlp=report.tlp, named_only=False)
-        return can_see(viewer_of(session, user), facts)
+        return can_see(viewer_of(session, user), facts) and not _reveals_a_run_played(session, user, report)
     return is_author(session, report, user) or is_reviewer(report, user)
+
+
+def _reveals_a_run_played(session: Session, user: User, report: Report) -> bool:
+    """An earlier run's report holds the scenario's injects: while the reader plays or
+    observes a run of the same scenario, it is not theirs to read (after ENDEX it is)."""
+    if report.exercise_id is None:
+        return False
+    from exercises.scenarios.services import played_families
+
+    exercise = session.get(Exercise, report.exercise_id)
+    return exercise is not None and exercise.scenario.family_id in played_families(session, user)
 
 
 def get_report(session: Session, actor: User, report_id: int) -> Report:
@@ -142,7 +155,7 @@ def eligible_rooms(session: Session, actor: User) -> list[Room]:
 
 
 def start_report(session: Session, *, actor: User, room_id: Any, timezone: str) -> Report:
-    room = session.get(Room, room_id) if isinstance(room_id, int) else None
+    room = session.get(Room, room_id) if is_id(room_id) else None
     if room is None or not any(m.user_id == actor.id for m in room.members):
         raise NotFound("No such room.")
     ex = _exercise(session, room) if room.is_exercise else None
@@ -248,8 +261,11 @@ def save_action(session: Session, *, actor: User, report_id: int, fields: dict[s
     element = fields.get("element") or "planning"
     if element not in ELEMENTS:
         errors["element"] = f"One of: {', '.join(ELEMENTS)}."
-    org_id = fields.get("responsible_org_id")
-    if org_id not in (None, "") and session.get(Organization, int(org_id) if str(org_id).isdigit() else -1) is None:
+    try:
+        org_id = _given_id(fields.get("responsible_org_id"))
+    except ValueError:
+        org_id, errors["responsible_org_id"] = None, "No such organisation."
+    if org_id is not None and session.get(Organization, org_id) is None:
         errors["responsible_org_id"] = "No such organisation."
     status = fields.get("status") or "open"
     if status not in CA_STATUSES:
@@ -268,13 +284,25 @@ def save_action(session: Session, *, actor: User, report_id: int, fields: dict[s
             raise NotFound("No such corrective action in this report.")
         ca = found
     ca.area, ca.action, ca.capability, ca.element = area, action, capability or "", element
-    ca.responsible_org_id = int(org_id) if org_id not in (None, "") else None
+    ca.responsible_org_id = org_id
     ca.contact = str(fields.get("contact") or "")[:200]
     ca.start_date, ca.due_date, ca.status = start, due, status
     session.flush()
     record(session, action="report.action_save", actor=actor, target_type="report", target_id=report.id,
            room_id=report.room_id, details={"action_id": ca.id, "new": action_id is None})
     return ca
+
+
+def _given_id(value: Any) -> int | None:
+    """An optional id as a page's form (text) or a body (a number) gives it: None
+    when empty; ValueError when it cannot be an id ("²", 30 digits, a list)."""
+    if value in (None, ""):
+        return None
+    if is_id(value):
+        return int(value)
+    if isinstance(value, str):
+        return form_id(value)
+    raise ValueError("not an id")
 
 
 def delete_action(session: Session, *, actor: User, report_id: int, action_id: int) -> None:
@@ -307,12 +335,13 @@ def submit(session: Session, *, actor: User, report_id: int, reviewer_emails: An
         raise Conflict("Only a draft is sent for review.")
     if not isinstance(reviewer_emails, list) or not reviewer_emails:
         raise Invalid("Not sent for review.", {"reviewers": "Name at least one reviewer (emails)."})
-    users = []
+    found: dict[int, User] = {}  # a person named twice (or in two spellings of their email) reviews once
     for email in reviewer_emails:
         user = find_user(session, str(email))
         if user is None or not user.active:
             raise Invalid("Not sent for review.", {"reviewers": f"No active user with email {email!r}."})
-        users.append(user)
+        found.setdefault(user.id, user)
+    users = list(found.values())
     keep = {r.user_id: r for r in report.reviewers}
     report.reviewers = [keep.get(u.id) or ReportReviewer(user_id=u.id, org_id=u.org_id) for u in users]
     for reviewer in report.reviewers:
@@ -333,11 +362,14 @@ def comment(session: Session, *, actor: User, report_id: int, section_key: Any, 
         raise Invalid("The comment was not saved.", {"section": "No such section."})
     if not isinstance(body, str) or not body.strip() or len(body) > 20_000:
         raise Invalid("The comment was not saved.", {"body": "Write the comment."})
-    if parent_id not in (None, ""):
-        parent = session.get(ReportComment, parent_id if isinstance(parent_id, int) else -1)
-        if parent is None or parent.report_id != report.id:
-            raise Invalid("The comment was not saved.", {"parent_id": "No such comment on this report."})
-    row = ReportComment(report_id=report.id, section_key=section_key, parent_id=parent_id or None,
+    try:
+        parent_id = _given_id(parent_id)
+        parent = session.get(ReportComment, parent_id) if parent_id is not None else None
+        if parent_id is not None and (parent is None or parent.report_id != report.id):
+            raise ValueError("not a comment of this report")
+    except ValueError:
+        raise Invalid("The comment was not saved.", {"parent_id": "No such comment on this report."}) from None
+    row = ReportComment(report_id=report.id, section_key=section_key, parent_id=parent_id,
                         author_id=actor.id, body=body.strip(), body_html=render_markdown(body.strip()))
     row.author = actor
     session.add(row)
@@ -469,6 +501,12 @@ def compare(old: Report, new: Report) -> list[dict[str, Any]]:
 
 
 # --- the reviewers' library -------------------------------------------------------------
+
+def library_filters(args: LibraryQuery) -> dict[str, Any]:
+    """The library's filters (page and REST alike) as ``library`` takes them."""
+    return {"kind": args.type, "sector": args.sector, "year": args.year, "capability": args.capability,
+            "org_id": args.org, "query": args.q}
+
 
 def library(
     session: Session, *, actor: User, kind: str | None = None, sector: str | None = None, year: int | None = None,

@@ -15,6 +15,7 @@ from council.orgs.services import list_orgs
 from council.rooms.models import TLPS
 from council.web import commit, db, flash_errors
 from exercises.runs import services as runs
+from exercises.runs.shapes import form_id
 from exercises.scenarios import services as scenarios
 
 bp = Blueprint("exercises", __name__, url_prefix="/exercises")
@@ -44,7 +45,7 @@ def index() -> Any:
 def _values(form: MultiDict[str, str]) -> dict[str, Any]:
     """The fields of the creation form, as typed (shown again on the page)."""
     return {"scenario_id": form.get("scenario_id", type=int), "title": form.get("title", ""),
-            "orgs": [int(o) for o in form.getlist("orgs") if o.isdigit()],
+            "orgs": form.getlist("orgs", type=form_id),
             "controllers": form.get("controllers", ""), "evaluators": form.get("evaluators", ""),
             "observers": form.get("observers", ""), "players": form.get("players", ""),
             "speed": form.get("speed", type=float) or 0, "tlp": form.get("tlp", "AMBER")}
@@ -89,7 +90,8 @@ def new() -> Any:
                 flash_errors(err)
                 db().rollback()
     return render_template("exercises/runs/new.html", scenarios=scenarios.list_scenarios(db(), latest_only=False),
-                           orgs=list_orgs(db()), values=values, plan=plan, tlps=TLPS, action_form=ActionForm())
+                           orgs=list_orgs(db()), values=values, plan=plan, tlps=TLPS, action_form=ActionForm(),
+                           hidden=scenarios.played_families(db(), current_account()))
 
 
 @bp.get("/<int:exercise_id>")

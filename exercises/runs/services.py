@@ -26,11 +26,13 @@ from council.orgs.models import Organization
 from council.rooms.models import TLPS, Room
 from council.rooms.services import create_room, name_members
 from council.rooms.stream import Draft, append
-from council.text import render_markdown
+from council.text import clean_line, render_markdown
 from exercises.models import Exercise, ExerciseInject, Participant, Scenario, Team
 from exercises.runs.clock import Clock, ClockError, apply
+from exercises.runs.shapes import is_id
 from exercises.runs.teams import ProposedTeam, addressed, propose_teams, unknown_recipients, users_by_email
 from exercises.scenarios import msel
+from exercises.scenarios.services import require_msel_reader
 from exercises.vocab import CONTROLLER_ONLY, STAFF
 
 ROOM_ROLES = {"director": "lead", "controller": "member", "evaluator": "observer", "player": "member",
@@ -108,9 +110,14 @@ def plan_exercise(
     """Check a request for a run and work out its teams, writing nothing: the
     creation page shows the teams for confirmation, then creates with the same plan."""
     errors: dict[str, str] = {}
-    scenario = session.get(Scenario, scenario_id) if isinstance(scenario_id, int) else None
+    scenario = session.get(Scenario, scenario_id) if is_id(scenario_id) else None
     if scenario is None:
         errors["scenario_id"] = "No such scenario."
+    else:
+        require_msel_reader(session, actor, scenario)  # a player's own run would show them the MSEL
+    problem = _team_names_problem(players)
+    if problem:
+        errors["players"] = problem
     if not isinstance(title, str) or not title.strip() or len(title) > 200:
         errors["title"] = "A title of at most 200 characters."
     if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 1 <= speed <= 60:
@@ -127,9 +134,6 @@ def plan_exercise(
     if errors:
         raise Invalid("The exercise was not created.", errors)
     assert scenario is not None
-    from exercises.scenarios.services import require_msel_reader
-
-    require_msel_reader(session, actor, scenario)  # before saying whom the MSEL addresses
     missing = unknown_recipients([i.recipients for i in scenario.injects], teams)
     if missing:
         raise Invalid("The exercise was not created.", {"teams": (
@@ -139,9 +143,21 @@ def plan_exercise(
                         speed=float(speed), tlp=str(tlp))
 
 
+def _team_names_problem(players: Any) -> str | None:
+    """Team names the database would refuse: too long, or equal to another once
+    cleaned as every stored name is (council/db.py drops NUL and bidi controls)."""
+    if not isinstance(players, dict):
+        return None
+    names = [clean_line(n).strip() for n in players if isinstance(n, str)]
+    if any(len(n) > 200 for n in names):
+        return "Team names of at most 200 characters."
+    twice = sorted({n for n in names if names.count(n) > 1})
+    return f"Two teams are named {twice[0]!r}." if twice else None
+
+
 def _orgs(session: Session, org_ids: Any, errors: dict[str, str]) -> list[Organization]:
     """The participating organisations, in the order given."""
-    if not isinstance(org_ids, list) or not org_ids or not all(isinstance(i, int) for i in org_ids):
+    if not isinstance(org_ids, list) or not org_ids or not all(is_id(i) for i in org_ids):
         errors["orgs"] = "A list of participating organisation ids."
         return []
     found = {o.id: o for o in session.scalars(select(Organization).where(Organization.id.in_(org_ids)))}

@@ -15,28 +15,51 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from council import csvfile
 from council.rooms.models import TLPS
+from council.text import clean_line, clean_text
+from exercises.models import ScenarioInject
 from exercises.vocab import CAPABILITIES, DELIVERIES, INJECT_TYPES, MSEL_HEADERS, RELEASES, capability_slug
 
 MAX_ROWS = 2000
 MAX_FIELD = 20_000
-_T_PLUS = re.compile(r"^T\+(\d{1,3}):([0-5]\d)$")
-_HH_MM = re.compile(r"^(\d{1,3}):([0-5]\d)$")
-_PARTS = re.compile(r"^(?:D\+(\d+))?\s*(?:H\+(\d+))?\s*(?:M\+(\d+))?$")
+MAX_COLUMNS = 100  # the MSEL's own columns and custom ones
+MAX_COLUMN_NAME = 100
+MAX_OFFSET_DAYS = 366
+MAX_OFFSET_S = MAX_OFFSET_DAYS * 86_400  # a year and a day: no tabletop runs longer, and no number overflows
+# [0-9], not \d: other scripts' digits ("٣", "²") are not MSEL numbers.
+_T_PLUS = re.compile(r"^T\+([0-9]+):([0-5][0-9])$")
+_HH_MM = re.compile(r"^([0-9]+):([0-5][0-9])$")
+_PARTS = re.compile(r"^(?:D\+([0-9]+))?\s*(?:H\+([0-9]+))?\s*(?:M\+([0-9]+))?$")
+_PRIORITY = re.compile(r"^[1-5]$")
+FORMS = "use T+HH:MM, HH:MM or D+1 H+2 M+30"
+
+
+def _bounded(parts: list[tuple[str, int]]) -> int:
+    """Seconds of (digits, seconds per unit) parts, refused beyond MAX_OFFSET_S before
+    any arithmetic on a number no exercise needs."""
+    total = 0
+    for digits, unit in parts:
+        if len(digits) > 9:  # more than a year in any unit, and int() of it is not free
+            raise ValueError(f"at most {MAX_OFFSET_DAYS} days (D+{MAX_OFFSET_DAYS})")
+        total += int(digits) * unit
+    if total > MAX_OFFSET_S:
+        raise ValueError(f"at most {MAX_OFFSET_DAYS} days (D+{MAX_OFFSET_DAYS})")
+    return total
 
 
 def parse_offset(text: str) -> int:
-    """Seconds from STARTEX. Accepts ``T+HH:MM``, ``HH:MM`` and ``D+1 H+2 M+30``."""
+    """Seconds from STARTEX. Accepts ``T+HH:MM``, ``HH:MM`` (any number of hours)
+    and ``D+1 H+2 M+30``, up to MAX_OFFSET_DAYS; the export writes ``T+HH:MM``."""
     value = (text or "").strip().upper()
     for pattern in (_T_PLUS, _HH_MM):
         match = pattern.match(value)
         if match:
-            return int(match.group(1)) * 3600 + int(match.group(2)) * 60
+            return _bounded([(match.group(1), 3600), (match.group(2), 60)])
     match = _PARTS.match(value)
     if value and match and any(match.groups()):
-        days, hours, minutes = (int(g) if g else 0 for g in match.groups())
-        return days * 86400 + hours * 3600 + minutes * 60
-    raise ValueError("use T+HH:MM, HH:MM or D+1 H+2 M+30")
+        return _bounded([(g, unit) for g, unit in zip(match.groups(), (86_400, 3600, 60), strict=True) if g])
+    raise ValueError(FORMS)
 
 
 def format_offset(seconds: int) -> str:
@@ -46,6 +69,14 @@ def format_offset(seconds: int) -> str:
 
 # MSEL column -> model attribute (two names differ: "from" and "to" are Python keywords' neighbours).
 ATTR = {"from": "sender", "to": "recipients", "offset": "offset_s"}
+# Free text (Text columns) kept as written (markdown may begin with an indent or a tab); other columns trimmed.
+VERBATIM = frozenset({"message", "expected_action", "notes"})
+# Columns checked against a vocabulary (their own message says what is allowed).
+VOCABULARY = frozenset({"type", "delivery", "release", "capability", "priority", "tlp"})
+# The longest text each other column's database field holds: longer is a row error, not a failed write.
+LENGTHS: dict[str, int] = {
+    column: length for column in MSEL_HEADERS if column not in VOCABULARY
+    and (length := getattr(ScenarioInject.__table__.c[ATTR.get(column, column)].type, "length", None))}
 
 
 @dataclass
@@ -70,14 +101,15 @@ def _check_row(raw: dict[str, str], row: int, errors: list[RowError]) -> dict[st
 
     out: dict[str, Any] = {}
     for column in MSEL_HEADERS:
-        value = (raw.get(column) or "").strip()
-        if len(value) > MAX_FIELD:
-            err(column, f"longer than {MAX_FIELD} characters")
+        # Cleaned as the database row will be (council/db.py), so that two ids equal once stored repeat here.
+        value = raw.get(column) or ""
+        value = clean_text(value) if column in VERBATIM else clean_line(value).strip()
+        limit = LENGTHS.get(column, MAX_FIELD)
+        if len(value) > limit:
+            err(column, f"at most {limit} characters")
         out[column] = value
     if not out["msel_id"]:
         err("msel_id", "required")
-    elif len(out["msel_id"]) > 32:
-        err("msel_id", "at most 32 characters")
     try:
         out["offset"] = parse_offset(out["offset"])
     except ValueError as exc:
@@ -103,7 +135,7 @@ def _check_row(raw: dict[str, str], row: int, errors: list[RowError]) -> dict[st
         if slug is None:
             err("capability", f"{out['capability']!r}: use one of {', '.join(CAPABILITIES)} (or their names)")
         out["capability"] = slug or out["capability"]
-    if out["priority"] and not (out["priority"].isdigit() and 1 <= int(out["priority"]) <= 5):
+    if out["priority"] and not _PRIORITY.match(out["priority"]):
         err("priority", "a number from 1 to 5")
     out["tlp"] = out["tlp"].upper()
     if out["tlp"].startswith("TLP:"):
@@ -155,21 +187,31 @@ def parse_rows(rows: list[dict[str, str]], first_row: int = 2, numbers: list[int
 
 
 def parse_csv(text: str) -> Parsed:
-    """Read a MSEL CSV (UTF-8, a BOM allowed); headers are matched exactly."""
+    """Read a MSEL CSV (UTF-8, a BOM allowed); headers are matched exactly. Cells
+    the export guarded against spreadsheets (a leading apostrophe before ``=``,
+    ``+``, ``-``, ``@``, tab or CR) are read back as they were written."""
     text = text.lstrip("\ufeff")
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    headers = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:  # e.g. a header cell beyond the csv module's field limit
+        return Parsed(errors=[RowError(1, "", f"not valid CSV: {exc}")])
+    headers = [csvfile.restore(h.strip()) or "" for h in fieldnames]
     reader.fieldnames = headers
     missing = [h for h in ("msel_id", "offset", "title") if h not in headers]
     if missing:
         return Parsed(errors=[RowError(1, h, "required column is missing") for h in missing])
+    if len(headers) > MAX_COLUMNS or any(len(h) > MAX_COLUMN_NAME for h in headers):
+        return Parsed(errors=[RowError(1, "", f"at most {MAX_COLUMNS} columns, "
+                                              f"named in at most {MAX_COLUMN_NAME} characters")])
     duplicates = {h for h in headers if headers.count(h) > 1}
     if duplicates:
         return Parsed(errors=[RowError(1, h, "column appears twice") for h in sorted(duplicates)])
     rows, lines = [], []
     try:
         for record in reader:
-            rows.append(dict(record))
+            cells = {k: v for k, v in record.items() if k is not None and v is not None}  # None: cells past the header
+            rows.append({k: v or "" for k, v in csvfile.restored_row(cells).items()})
             # The line a record starts on: blank lines are skipped between records
             # and a quoted field may span lines, so counting records is not enough.
             lines.append(reader.line_num - sum(str(v).count("\n") for v in record.values() if v))
@@ -187,13 +229,18 @@ def inject_row(inject: Any) -> dict[str, str]:
 
 
 def to_csv(injects: list[Any]) -> str:
+    """The MSEL as CSV, safe to open in a spreadsheet (council/csvfile.py), custom
+    columns' names included: ``parse_csv`` reads back exactly what was stored."""
     rows = [inject_row(i) for i in injects]
     extra = sorted({k for r in rows for k in r} - set(MSEL_HEADERS))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[*MSEL_HEADERS, *extra], lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    guarded = csvfile.neutralise
+    return csvfile.write([guarded(h) for h in (*MSEL_HEADERS, *extra)],
+                         ({guarded(k): v for k, v in row.items()} for row in rows))
+
+
+def csv_name(scenario: Any) -> str:
+    """The download's file name: which scenario, which version."""
+    return f"msel-{scenario.id}-v{scenario.version}.csv"
 
 
 def model_fields(parsed: dict[str, Any]) -> dict[str, Any]:

@@ -6,15 +6,19 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 
+from council import csvfile
+from council.api.shapes import NotJson, parse_args, parse_json
 from council.auth.forms import ActionForm
 from council.auth.login import current_account
 from council.errors import Invalid
 from council.orgs.models import SECTORS
 from council.web import commit, db, flash_errors
+from exercises.models import Scenario
 from exercises.scenarios import msel
 from exercises.scenarios import services as scenarios
+from exercises.scenarios.shapes import ScenarioDoc, ScenariosQuery
 from exercises.vocab import CAPABILITIES, DELIVERIES, DIFFICULTIES, INJECT_TYPES, MSEL_HEADERS, RATINGS
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
@@ -52,11 +56,13 @@ def _context(**extra: Any) -> dict[str, Any]:
 
 @bp.get("/")
 def library() -> Any:
-    sector, capability = request.args.get("sector") or None, request.args.get("capability") or None
-    found = scenarios.list_scenarios(db(), sector=sector, capability=capability)
+    """The library; scenarios the viewer plays in a run of show their title only (until ENDEX)."""
+    args = parse_args(ScenariosQuery, request.args, form=True)
+    found = scenarios.list_scenarios(db(), sector=args.sector, capability=args.capability)
+    hidden = scenarios.played_families(db(), current_account())
     runs = {s.id: len(scenarios.runs_of(db(), s)) for s in found}
     return render_template("exercises/scenarios/library.html", **_context(
-        scenarios=found, runs=runs, sector=sector, capability=capability))
+        scenarios=found, runs=runs, hidden=hidden, sector=args.sector, capability=args.capability))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -78,37 +84,44 @@ def new() -> Any:
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_file() -> Any:
+    """Import an MSEL CSV or a scenario JSON file. A refusal writes nothing and shows
+    the page again with every reason (bad rows with their row and column)."""
     rows: list[dict[str, Any]] = []
+    status = 200
     if request.method == "POST" and _csrf_ok():
-        upload = request.files.get("file")
-        raw = upload.read() if upload else b""
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            flash("The file must be UTF-8.", "error")
-            text = ""
-        try:
-            if text and ((upload and upload.filename) or "").lower().endswith(".json"):
-                scenario = scenarios.import_json(db(), actor=current_account(), doc=json.loads(text))
-            elif text:
-                scenario = scenarios.import_csv(db(), actor=current_account(),
-                                                title=request.form.get("title", "").strip() or "Imported MSEL",
-                                                text=text)
-            else:
-                raise Invalid("Choose a file to import.")
+            scenario = _import_upload(request.files.get("file"), request.form.get("title", ""))
         except scenarios.MselInvalid as err:
-            db().rollback()
             flash(err.message, "error")
-            rows = err.rows
-        except (Invalid, ValueError) as err:
-            db().rollback()
-            flash(getattr(err, "message", None) or f"Not valid JSON: {err}", "error")
+            rows, status = err.rows, 422
+        except Invalid as err:
+            flash_errors(err)
+            status = 422
+        except NotJson:
+            flash("The file is not valid JSON (or is nested too deeply): export a scenario as JSON "
+                  "and import that file.", "error")
+            status = 400
         else:
             commit()
             flash(f"Imported {len(scenario.injects)} injects.", "success")
             return redirect(url_for("scenarios.show", scenario_id=scenario.id))
-    return render_template("exercises/scenarios/import.html", **_context(rows=rows, headers=MSEL_HEADERS)), \
-        422 if rows else 200
+        db().rollback()
+    return render_template("exercises/scenarios/import.html", **_context(rows=rows, headers=MSEL_HEADERS)), status
+
+
+def _import_upload(upload: FileStorage | None, title: str) -> Scenario:
+    """A .json file is a scenario export (parsed by its shape); anything else an MSEL CSV."""
+    raw = upload.read() if upload else b""
+    if not raw:
+        raise Invalid("Choose a file to import.", {"file": "Required."})
+    try:
+        text = raw.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        raise Invalid("The file must be UTF-8.", {"file": "Not UTF-8."}) from None
+    if ((upload and upload.filename) or "").lower().endswith(".json"):
+        doc = parse_json(ScenarioDoc, text, "The scenario was not imported.")
+        return scenarios.import_json(db(), actor=current_account(), doc=doc)
+    return scenarios.import_csv(db(), actor=current_account(), title=title.strip() or "Imported MSEL", text=text)
 
 
 @bp.get("/<int:scenario_id>")
@@ -116,17 +129,19 @@ def show(scenario_id: int) -> Any:
     scenario = scenarios.get_scenario(db(), scenario_id)
     from exercises.runs.figures import headline
 
+    if scenarios.playing(db(), current_account(), scenario):  # title and summary only, not even counts
+        return render_template("exercises/scenarios/show.html", **_context(
+            scenario=scenario, playing=True, hidden_reason=scenarios.MSEL_HIDDEN))
     runs = [(ex, headline(db(), ex)) for ex in scenarios.runs_of(db(), scenario)]
     return render_template("exercises/scenarios/show.html", **_context(
         scenario=scenario, versions=scenarios.versions_of(db(), scenario), runs=runs,
-        can_edit=scenario.author_id == current_account().id or current_account().is_admin,
-        playing=scenarios.playing(db(), current_account(), scenario)))
+        can_edit=scenarios.can_edit(current_account(), scenario), playing=False))
 
 
 @bp.route("/<int:scenario_id>/edit", methods=["GET", "POST"])
 def edit(scenario_id: int) -> Any:
     scenario = scenarios.get_scenario(db(), scenario_id)
-    scenarios.require_editor(current_account(), scenario)
+    scenarios.require_editor(db(), current_account(), scenario)
     values = {"title": scenario.title, "summary": scenario.summary, "sectors": json.loads(scenario.sectors),
               "threat": scenario.threat, "difficulty": scenario.difficulty, "duration_min": scenario.duration_min,
               "objectives": json.loads(scenario.objectives), "capabilities": json.loads(scenario.capabilities)}
@@ -147,7 +162,7 @@ def edit(scenario_id: int) -> Any:
 @bp.get("/<int:scenario_id>/injects")
 def injects(scenario_id: int) -> Any:
     scenario = scenarios.get_scenario(db(), scenario_id)
-    scenarios.require_editor(current_account(), scenario)
+    scenarios.require_editor(db(), current_account(), scenario)
     return render_template("exercises/scenarios/injects.html", **_context(scenario=scenario))
 
 
@@ -222,8 +237,7 @@ def duplicate(scenario_id: int) -> Any:
 def download_csv(scenario_id: int) -> Any:
     scenario = scenarios.get_scenario(db(), scenario_id)
     scenarios.require_msel_reader(db(), current_account(), scenario)
-    return Response(msel.to_csv(scenario.injects), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="msel-{scenario.id}-v{scenario.version}.csv"'})
+    return csvfile.download(msel.to_csv(scenario.injects), msel.csv_name(scenario))
 
 
 @bp.get("/<int:scenario_id>/scenario.json")

@@ -1,7 +1,9 @@
 """The scenario library: create, import/export, edit, version, duplicate.
 
 Anyone signed in may read the library and write scenarios; a scenario is
-edited by its author or a platform admin. Every change is audited.
+edited by its author or a platform admin. Whoever plays or observes a run of
+a scenario sees only its title and summary until ENDEX (``playing``). Every
+change is audited.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from council.api.shapes import parse_data
 from council.audit.services import record
 from council.auth.models import User
 from council.db import utcnow
 from council.errors import Forbidden, Invalid, NotFound
-from council.orgs.models import SECTORS
 from council.text import render_markdown
-from exercises.models import Exercise, Scenario, ScenarioInject
+from exercises.models import Exercise, Participant, Scenario, ScenarioInject
 from exercises.scenarios import msel
-from exercises.vocab import CAPABILITIES, DIFFICULTIES, MSEL_HEADERS, capability_slug
+from exercises.scenarios.shapes import ScenarioDoc, ScenarioFields
+from exercises.vocab import MSEL_HEADERS, capability_slug
 
 
 class MselInvalid(Invalid):
@@ -38,31 +41,45 @@ def get_scenario(session: Session, scenario_id: int) -> Scenario:
     return scenario
 
 
+MSEL_HIDDEN = ("You take part in a run of this scenario as a player or observer: until ENDEX you see its "
+               "title and summary only; its injects stay with the controllers.")
+
+
+def played_families(session: Session, actor: User) -> set[int]:
+    """Scenario families in whose unfinished runs (planned, running, paused) the actor
+    plays or observes. Taking part decides, not rights: a platform admin or the
+    scenario's author who plays sees no more than any other player."""
+    rows = session.scalars(
+        select(Scenario.family_id).join(Exercise, Exercise.scenario_id == Scenario.id)
+        .join(Participant, Participant.exercise_id == Exercise.id)
+        .where(Participant.user_id == actor.id, Participant.role.in_(("player", "observer")),
+               Exercise.state.in_(("planned", "running", "paused"))).distinct())
+    return {family for family in rows if family is not None}
+
+
 def playing(session: Session, actor: User, scenario: Scenario) -> bool:
-    """Is the actor a player or observer in a run of this scenario that has not ended?
+    """Must the actor not read this scenario's injects (titles, messages, offsets, count)?
 
-    They must not read the MSEL's controller-only fields (expected actions,
-    notes) in the library, nor start a run of their own to read them there.
+    They play or observe a run of it that has not ended: the library, the
+    scenario page, REST and the downloads show them its title and summary only,
+    and they may not copy it, version it or start a run of their own to read it.
     """
-    if scenario.author_id == actor.id or actor.is_admin:
-        return False
-    from exercises.models import Participant
-
-    return session.scalar(
-        select(Participant.user_id).join(Exercise, Exercise.id == Participant.exercise_id)
-        .join(Scenario, Scenario.id == Exercise.scenario_id)
-        .where(Scenario.family_id == scenario.family_id, Participant.user_id == actor.id,
-               Participant.role.in_(("player", "observer")),
-               Exercise.state.in_(("planned", "running", "paused"))).limit(1)) is not None
+    return scenario.family_id in played_families(session, actor)
 
 
 def require_msel_reader(session: Session, actor: User, scenario: Scenario) -> None:
     if playing(session, actor, scenario):
-        raise Forbidden("You play in a run of this scenario: its MSEL stays with the controllers until ENDEX.")
+        raise Forbidden(MSEL_HIDDEN)
 
 
-def require_editor(actor: User, scenario: Scenario) -> None:
-    if scenario.author_id != actor.id and not actor.is_admin:
+def can_edit(actor: User, scenario: Scenario) -> bool:
+    return scenario.author_id == actor.id or actor.is_admin
+
+
+def require_editor(session: Session, actor: User, scenario: Scenario) -> None:
+    """The author or a platform admin changes a scenario — unless they play in a run of it."""
+    require_msel_reader(session, actor, scenario)
+    if not can_edit(actor, scenario):
         raise Forbidden("Only the scenario's author or a platform admin may change it.")
 
 
@@ -94,51 +111,22 @@ def runs_of(session: Session, scenario: Scenario) -> list[Exercise]:
 
 
 def _meta(fields: dict[str, Any]) -> dict[str, Any]:
-    """Validate scenario metadata (title, summary, sectors, threat, difficulty,
-    duration, objectives, capabilities); only these names are read."""
+    """Scenario metadata as stored: the shape checks each field's type and bounds
+    (only its names are read), then the rules a type cannot say."""
+    meta = parse_data(ScenarioFields, fields, "The scenario was not saved.")
     errors: dict[str, str] = {}
-    title = fields.get("title")
-    if not isinstance(title, str) or not title.strip() or len(title) > 200:
+    if not meta.title.strip():
         errors["title"] = "A title of at most 200 characters."
-    summary = fields.get("summary") or ""
-    if not isinstance(summary, str) or len(summary) > 20_000:
-        errors["summary"] = "Text of at most 20,000 characters."
-    sectors = fields.get("sectors") or []
-    if not isinstance(sectors, list) or not set(sectors) <= set(SECTORS):
-        errors["sectors"] = f"A list of: {', '.join(SECTORS)}."
-    capabilities = _capability_slugs(fields.get("capabilities") or [])
-    if capabilities is None:
-        errors["capabilities"] = f"A list of: {', '.join(CAPABILITIES)} (or their names)."
-    difficulty = fields.get("difficulty") or "intermediate"
-    if difficulty not in DIFFICULTIES:
-        errors["difficulty"] = f"One of: {', '.join(DIFFICULTIES)}."
-    duration = fields.get("duration_min", 120)
-    if isinstance(duration, bool) or not isinstance(duration, int) or not 15 <= duration <= 7 * 24 * 60:
-        errors["duration_min"] = "Minutes, from 15 to a week."
-    objectives = fields.get("objectives") or []
-    ok = isinstance(objectives, list) and all(
-        isinstance(o, dict) and isinstance(o.get("id"), str) and o["id"].strip() and isinstance(o.get("text"), str)
-        for o in objectives)
-    if not ok or len({o["id"] for o in objectives}) != len(objectives):
+    ids = [o.id.strip() for o in meta.objectives]
+    if not all(ids) or len(set(ids)) != len(ids):
         errors["objectives"] = 'A list of {"id", "text"} with distinct ids.'
-    threat = fields.get("threat") or ""
-    if not isinstance(threat, str) or len(threat) > 200:
-        errors["threat"] = "At most 200 characters."
     if errors:
         raise Invalid("The scenario was not saved.", errors)
-    return {"title": title.strip(), "summary": summary, "summary_html": render_markdown(summary),
-            "sectors": json.dumps(sectors), "capabilities": json.dumps(capabilities), "difficulty": difficulty,
-            "duration_min": duration, "threat": threat.strip(),
-            "objectives": json.dumps([{"id": o["id"].strip(), "text": o["text"].strip()} for o in objectives])}
-
-
-def _capability_slugs(capabilities: Any) -> list[str] | None:
-    """Capabilities as written (slugs or names, any spelling) -> their slugs, each
-    once, in order; None if any is not a capability."""
-    if not isinstance(capabilities, list):
-        return None
-    slugs = [capability_slug(c) for c in capabilities]
-    return None if None in slugs else list(dict.fromkeys(slug for slug in slugs if slug))
+    return {"title": meta.title.strip(), "summary": meta.summary, "summary_html": render_markdown(meta.summary),
+            "sectors": json.dumps(list(dict.fromkeys(meta.sectors))),
+            "capabilities": json.dumps(list(dict.fromkeys(meta.capabilities))), "difficulty": meta.difficulty,
+            "duration_min": meta.duration_min, "threat": meta.threat.strip(),
+            "objectives": json.dumps([{"id": o.id.strip(), "text": o.text.strip()} for o in meta.objectives])}
 
 
 def _injects(parsed: list[dict[str, Any]]) -> list[ScenarioInject]:
@@ -184,13 +172,14 @@ def export_json(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def import_json(session: Session, *, actor: User, doc: Any) -> Scenario:
-    if not isinstance(doc, dict):
-        raise Invalid("Send a scenario as a JSON object.")
-    injects = doc.get("injects") or []
-    if not isinstance(injects, list) or not all(isinstance(i, dict) for i in injects):
-        raise Invalid("The scenario was not imported.", {"injects": "A list of MSEL rows."})
-    scenario = create_scenario(session, actor=actor, fields=doc, injects=injects)
+def import_json(session: Session, *, actor: User, doc: ScenarioDoc | dict[str, Any]) -> Scenario:
+    """A scenario from its JSON export (REST, the import page, the demo library):
+    a wrong-typed field is refused by name, never replaced by a default."""
+    shape = doc if isinstance(doc, ScenarioDoc) else parse_data(ScenarioDoc, doc, "The scenario was not imported.")
+    fields = shape.given()
+    fields.pop("version", None)  # an import starts a new scenario at version 1
+    injects = fields.pop("injects", [])
+    scenario = create_scenario(session, actor=actor, fields=fields, injects=injects)
     record(session, action="scenario.import", actor=actor, target_type="scenario", target_id=scenario.id,
            details={"format": "json", "injects": len(injects)})
     return scenario
@@ -198,7 +187,7 @@ def import_json(session: Session, *, actor: User, doc: Any) -> Scenario:
 
 def update_scenario(session: Session, *, actor: User, scenario_id: int, fields: dict[str, Any]) -> Scenario:
     scenario = get_scenario(session, scenario_id)
-    require_editor(actor, scenario)
+    require_editor(session, actor, scenario)
     for key, value in _meta(fields).items():
         setattr(scenario, key, value)
     scenario.updated_at = utcnow()
@@ -223,7 +212,7 @@ _INJECT_COLUMNS = [msel.ATTR.get(c, c) for c in MSEL_HEADERS] + ["custom"]
 def new_version(session: Session, *, actor: User, scenario_id: int) -> Scenario:
     """The next version of a scenario, starting as a copy of this one."""
     scenario = get_scenario(session, scenario_id)
-    require_editor(actor, scenario)
+    require_editor(session, actor, scenario)
     latest = max(s.version for s in versions_of(session, scenario))
     copy = _copy(scenario, actor=actor, family_id=scenario.family_id, version=latest + 1, title=scenario.title)
     session.add(copy)
@@ -250,7 +239,7 @@ def save_inject(session: Session, *, actor: User, scenario_id: int, row: dict[st
                 inject_id: int | None = None) -> ScenarioInject:
     """Add or edit one inject (MSEL column names); the whole MSEL is re-checked."""
     scenario = get_scenario(session, scenario_id)
-    require_editor(actor, scenario)
+    require_editor(session, actor, scenario)
     others = [msel.inject_row(i) for i in scenario.injects if i.id != inject_id]
     parsed = msel.parse_rows([*others, {k: str(v) for k, v in row.items()}])
     errors = [e for e in parsed.errors if e.row == len(others) + 2]
@@ -279,7 +268,7 @@ def save_inject(session: Session, *, actor: User, scenario_id: int, row: dict[st
 
 def delete_inject(session: Session, *, actor: User, scenario_id: int, inject_id: int) -> None:
     scenario = get_scenario(session, scenario_id)
-    require_editor(actor, scenario)
+    require_editor(session, actor, scenario)
     inject = session.get(ScenarioInject, inject_id)
     if inject is None or inject.scenario_id != scenario.id:
         raise NotFound("No such inject in this scenario.")

@@ -6,7 +6,6 @@ committed transaction emitted is in ``get_received()`` when the call returns.
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from types import SimpleNamespace
@@ -17,70 +16,9 @@ from council import sockets as sockets_module
 from council.actors import SYSTEM
 from council.auth.services import set_active
 from council.auth.tokens import revoke_token
-from council.extensions import socketio
 from council.sockets import BURST, RATE_PER_S, registry
 from tests.conftest import csrf, login
 from tests.factories import PASSWORD
-
-_ids = itertools.count(1)
-
-
-def cid() -> str:
-    return f"client-{next(_ids)}"
-
-
-class Sock:
-    """A socket test client with a mailbox: messages are drained once and kept by name."""
-
-    def __init__(self, raw):
-        self.raw = raw
-
-    def join(self, room_id, **extra):
-        return self.raw.emit("join", {"room": room_id, **extra}, callback=True)
-
-    def leave(self, room_id):
-        return self.raw.emit("leave", {"room": room_id}, callback=True)
-
-    def post(self, room_id, kind="message", client_id=None, **fields):
-        payload = {"room": room_id, "kind": kind, **fields}
-        payload["client_id"] = client_id if client_id is not None else cid()
-        return self.raw.emit("post", payload, callback=True)
-
-    def inbox(self) -> dict[str, list]:
-        out: dict[str, list] = {}
-        for message in self.raw.get_received():
-            out.setdefault(message["name"], []).append(message["args"][0])
-        return out
-
-    def events(self, room_id=None) -> list[dict]:
-        """Drain the mailbox; the `event` messages (of one room, if given)."""
-        return [e for e in self.inbox().get("event", []) if room_id is None or e["room"] == room_id]
-
-    def drain(self) -> None:
-        self.raw.get_received()
-
-    @property
-    def connected(self) -> bool:
-        return self.raw.is_connected()
-
-
-@pytest.fixture
-def connect(app, make):
-    opened = []
-
-    def _connect(user=None, *, token=None, **kwargs):
-        if user is not None and token is None and "flask_test_client" not in kwargs:
-            token = make.api_token(user, "socket")[1]
-        if token is not None:
-            kwargs["auth"] = {"token": token}
-        raw = socketio(app).test_client(app, **kwargs)
-        opened.append(raw)
-        return Sock(raw)
-
-    yield _connect
-    for raw in opened:
-        if raw.is_connected():
-            raw.disconnect()
 
 
 @pytest.fixture

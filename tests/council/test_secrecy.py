@@ -15,7 +15,6 @@ from council.extensions import database
 from council.rooms.services import get_room
 from tests.conftest import login
 from tests.council.test_rooms_api import Api
-from tests.council.test_rooms_sockets import Sock, connect  # noqa: F401 (fixture)
 from tests.factories import PASSWORD
 
 

@@ -174,7 +174,9 @@ def test_unknown_columns_are_kept_as_custom_fields(make, people):
     assert json.loads(second.custom) == {}
     exported = msel.to_csv(scenario.injects).splitlines()
     assert exported[0] == ",".join([*MSEL_HEADERS, "injector_phone", "venue"])
-    assert exported[1].endswith(",+49 30 1234,Room B")
+    assert exported[1].endswith(",'+49 30 1234,Room B")  # guarded: a spreadsheet would compute "+49 …"
+    again = msel.parse_csv(msel.to_csv(scenario.injects)).injects
+    assert [i["custom"] for i in again] == [{"injector_phone": "+49 30 1234", "venue": "Room B"}, {}]
 
 
 # --- round trips -------------------------------------------------------------------------------
