@@ -154,6 +154,9 @@ def _register_blueprints(app: Flask) -> None:
     from council.rooms.routes import add_room_extension
 
     add_room_extension(app, boot=room_boot, panel="council/decisions/_panel.html", script="js/decisions.js")
+    from council import reporting
+
+    reporting.init_app(app)
 
     @app.get("/healthz", endpoint="health")
     def health() -> dict[str, str]:
@@ -185,6 +188,7 @@ def _register_templates(app: Flask, timezone: str) -> None:
         return timefmt.shown(value, zone, fmt)
 
     app.add_template_filter(label, "label")
+    app.add_template_filter(timefmt.tplus, "tplus")
     app.extensions["council_nav"] = []
     app.extensions["council_dashboard_cards"] = []
 

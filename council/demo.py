@@ -70,6 +70,9 @@ def seed(session: Session, history: Iterable[Seeder] = ()) -> list[tuple[str, st
     ``history``: the slices' seeders of past records, run between the people and today."""
     with history_clock(demo_epoch()):
         seed_people(session)
+        from council.reporting.demo import seed_regimes
+
+        seed_regimes(session)
     for seeder in history:
         seeder(session)
     seed_rooms(session)
@@ -116,10 +119,13 @@ def _org_id(session: Session, name: str) -> int:
 def seed_rooms(session: Session) -> None:
     """Two live incident rooms with a believable first hours of coordination,
     each step written at the time it happened this morning."""
+    from council.reporting import demo as reporting
     from council.rooms.services import create_room
     from council.rooms.stream import post
 
     now = utcnow()
+    with history_clock(now - timedelta(hours=20)):
+        reporting.overdue_telecom(session, _user(session, "noc@crescent.example"), now)
     title = "Ransomware on a payment switch operator"
     if not _room_exists(session, title):
         duty, bank = _user(session, "duty@ncert.example"), _user(session, "lead@bankcert.example")
@@ -163,6 +169,7 @@ def seed_rooms(session: Session) -> None:
             (m, lambda a=actor, k=kind, p=payload: post(session, actor=a, room_id=room.id, kind=k, payload=p))
             for m, actor, kind, payload in steps]
         timed += _room_decisions(session, room.id, duty, bank, indus, now)
+        timed += reporting.ransomware_steps(session, room.id, indus, bank, now)
         for minutes_ago, step in sorted(timed, key=lambda t: -t[0]):
             with history_clock(now - timedelta(minutes=minutes_ago)):
                 step()

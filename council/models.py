@@ -4,10 +4,29 @@ from council.audit.models import AuditEntry, AuditHead
 from council.auth.models import ApiToken, LoginBucket, LoginThrottle, User
 from council.decisions.models import Decision, DecisionPosition
 from council.orgs.models import Organization
+from council.reporting.models import Incident, IncidentCounter, IncidentRead, IncidentRegime, IncidentStage, Regime
 from council.rooms.models import ActionItem, Room, RoomEvent, RoomMember, RoomOrg, RoomRead
 
 __all__ = [
-    "ActionItem", "ApiToken", "AuditEntry", "AuditHead", "Decision", "DecisionPosition", "LoginBucket",
+    "ActionItem",
+    "ApiToken",
+    "AuditEntry",
+    "AuditHead",
+    "Decision",
+    "DecisionPosition",
+    "Incident",
+    "IncidentCounter",
+    "IncidentRead",
+    "IncidentRegime",
+    "IncidentStage",
+    "LoginBucket",
     "LoginThrottle",
-    "Organization", "Room", "RoomEvent", "RoomMember", "RoomOrg", "RoomRead", "User",
+    "Organization",
+    "Regime",
+    "Room",
+    "RoomEvent",
+    "RoomMember",
+    "RoomOrg",
+    "RoomRead",
+    "User",
 ]

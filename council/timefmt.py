@@ -32,3 +32,9 @@ def local_iso(value: datetime | None, zone: ZoneInfo) -> str:
     """ISO 8601 with the shown zone's offset, for spreadsheets (CSV exports):
     parseable by tools, and the same wall time the pages show."""
     return value.astimezone(zone).isoformat(timespec="seconds") if value else ""
+
+
+def tplus(seconds: float) -> str:
+    """Exercise time as drills write it: T+HH:MM:SS (hours grow past 99 for long clocks)."""
+    seconds = int(seconds)
+    return f"T+{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

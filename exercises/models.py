@@ -39,6 +39,8 @@ class InjectFields:
     depends_on: Mapped[str] = mapped_column(String(32), default="")
     priority: Mapped[str] = mapped_column(String(8), default="")
     tlp: Mapped[str] = mapped_column(String(16), default="")
+    # "" or "yes" or a taxonomy "class/type": releasing starts a test incident per team reached.
+    incident: Mapped[str] = mapped_column(String(80), default="", server_default="")
     custom: Mapped[str] = mapped_column(Text, default="{}")  # unknown CSV columns, kept
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -14,12 +15,13 @@ from council.app import add_nav
 from council.auth.models import User
 from council.dashboard import add_card
 from council.labels import label
+from council.reporting.clocks import DrillClock, register_clock
 from council.rooms.models import Room
 from council.rooms.routes import add_room_extension
 from council.scheduler import add_job
 from council.work import add_work
 from exercises import work
-from exercises.models import ExerciseInject, Observation, TeamResponse
+from exercises.models import Exercise, ExerciseInject, Observation, TeamResponse
 from exercises.runs import kinds
 from exercises.runs import services as runs
 from exercises.vocab import CAPABILITIES, DIFFICULTIES, INJECT_TYPES, RATINGS, STAFF
@@ -98,6 +100,26 @@ def register_labels() -> None:
                                    "response": "Response", "observation": "Observation"})
 
 
+def drill_clock(session: Session, room_id: int) -> DrillClock | None:
+    """The exercise clock of an exercise room, for reporting's test incidents."""
+    ex = runs.exercise_for_room(session, room_id)
+    if ex is None:
+        return None
+    clock = runs.clock_of(ex)
+
+    def wall_at(t: float) -> datetime | None:
+        """When the running clock shows (or showed) ``t``: a past deadline keeps its own time."""
+        if clock.state != "running" or clock.wall is None:
+            return None
+        return clock.wall + timedelta(seconds=(t - clock.t_s) / clock.speed)
+
+    return DrillClock(t_plus=clock.t_plus, wall_at=wall_at, state=ex.state)
+
+
+def running_drill_rooms(session: Session) -> set[int]:
+    return set(session.scalars(select(Exercise.room_id).where(Exercise.state == "running")))
+
+
 def register(app: Flask) -> None:
     from exercises.api import bp as api_bp
     from exercises.reports.api import bp as reports_api_bp
@@ -108,6 +130,7 @@ def register(app: Flask) -> None:
 
     kinds.register()
     register_labels()
+    register_clock(drill_clock, running_drill_rooms)
     for bp in (scenarios_bp, exercises_bp, reports_bp, actions_bp, api_bp, reports_api_bp):
         app.register_blueprint(bp)
     app.extensions["csrf"].exempt(api_bp)

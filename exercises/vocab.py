@@ -54,6 +54,9 @@ FINDINGS: dict[str, str] = {"strength": "Strength", "improvement": "Area for imp
 FINDING_BY_RATING: dict[str, str] = {"P": "strength", "S": "strength", "M": "improvement", "U": "improvement"}
 STATES = ("planned", "running", "paused", "ended", "stopped")
 MSEL_HEADERS = ("msel_id", "offset", "type", "delivery", "from", "to", "title", "message", "expected_action",
-                "objectives", "capability", "controller", "notes", "release", "depends_on", "priority", "tlp")
+                "objectives", "capability", "controller", "notes", "release", "depends_on", "priority", "tlp",
+                "incident")
+# MSEL "incident": releasing the inject starts a test incident for each team it reaches
+# ("yes", or a taxonomy "class/type"), reported up the tiers on the exercise clock.
 # Fields players and observers never receive.
 CONTROLLER_ONLY = ("expected_action", "notes", "controller")

@@ -22,6 +22,7 @@ from council.access import not_looser
 from council.decisions.models import Decision
 from council.labels import label
 from council.orgs.models import TIERS
+from council.reporting.queries import drill_incidents
 from council.rooms.models import ActionItem, Room, RoomEvent
 from council.timefmt import TIME, shown, zone_note
 from exercises.models import Exercise, ExerciseInject, Observation
@@ -160,8 +161,8 @@ def draft_exercise(session: Session, ex: Exercise, room: Room, zone: ZoneInfo) -
     closed = [d for d in decisions if d.status == "closed"]
     metrics = ("\n".join(metric_rows) + f"\n\n**Decisions taken:** {len(closed)} "
                f"({sum(d.outcome == 'adopted' for d in closed)} adopted). "
-               "Times are wall-clock seconds from an inject's release.\n\n### Decisions\n\n"
-               + _decision_lines(decisions))
+               "Times are wall-clock seconds from an inject's release.\n\n### Reporting up the tiers\n\n"
+               + _reporting_lines(session, ex, room) + "\n\n### Decisions\n\n" + _decision_lines(decisions))
 
     people = ["| Name | Organisation | Role | Team |", "|---|---|---|---|"]
     for p in sorted(ex.people, key=lambda p: (p.role, p.user.name)):
@@ -176,6 +177,31 @@ def draft_exercise(session: Session, ex: Exercise, room: Room, zone: ZoneInfo) -
     return Draft({"overview": overview, "executive_summary": "", "analysis": analysis, "findings": findings,
                   "timeline": timeline, "metrics": metrics, "improvement_plan": "", "participants": participants},
                  data, suggested)
+
+
+def _reporting_lines(session: Session, ex: Exercise, room: Room) -> str:
+    """Each team's test incident stages: deadline and submission in exercise time, and
+    whether the stage was in on time, late, or never (the chain was rehearsed or not)."""
+    incidents = drill_incidents(session, room.id)
+    if not incidents:
+        return "No inject started a test incident."
+    teams = {t.org_id: t.name for t in ex.teams if t.org_id is not None}
+    rows = ["| Team | Incident | Stage | Deadline | Submitted | Result | Review |", "|---|---|---|---|---|---|---|"]
+    for incident in incidents:
+        for stage in incident.stages:
+            submitted = stage.first_submitted_at is not None
+            result = ("late" if stage.late else "on time") if submitted else (
+                "not submitted (overdue)" if stage.overdue_at else "not submitted")
+            review = label(stage.status, "stage_status") if stage.status in ("accepted", "revision") else "—"
+            first_t = stage.first_submitted_t
+            rows.append(
+                f"| {cell(teams.get(incident.reporter_org_id, incident.reporter_org.name))} | "
+                f"{cell(incident.ref)} {cell(incident.title)} | {cell(stage.regime.title)}: {cell(stage.title)} "
+                f"({stage.hours:g} h) | {format_t(stage.due_t) if stage.due_t is not None else '—'} | "
+                f"{format_t(first_t) if first_t is not None else '—'} | {result} | {review} |")
+    on_time = sum(1 for i in incidents for s in i.stages if s.first_submitted_at is not None and not s.late)
+    total = sum(len(i.stages) for i in incidents)
+    return "\n".join(rows) + f"\n\n**Stages in on time:** {on_time} of {total}. Deadlines count in exercise time."
 
 
 def _analysis(objectives: list[dict[str, str]], capabilities: list[str], observations: list[Observation]) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from council.timefmt import tplus
+
 TRANSITIONS = {
     "start": ("planned",),
     "pause": ("running",),
@@ -61,6 +63,4 @@ def apply(clock: Clock, op: str, now: datetime) -> Clock:
     return replace(clock, state="ended" if op == "end" else "stopped", t_s=t, wall=None)
 
 
-def format_t(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"T+{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+format_t = tplus  # one spelling of exercise time, shared with reporting's drill clocks

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,11 +19,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from council.access import not_looser
 from council.audit.services import record
 from council.auth.models import User
 from council.db import utcnow
 from council.errors import Conflict, Forbidden, Invalid, NotFound
 from council.orgs.models import Organization
+from council.reporting.services import DRILL_IDS, file_incident
 from council.rooms.models import TLPS, Room
 from council.rooms.services import create_room, name_members
 from council.rooms.stream import Draft, append
@@ -34,6 +37,8 @@ from exercises.runs.teams import ProposedTeam, addressed, propose_teams, unknown
 from exercises.scenarios import msel
 from exercises.scenarios.services import require_msel_reader
 from exercises.vocab import CONTROLLER_ONLY, STAFF
+
+log = logging.getLogger(__name__)
 
 ROOM_ROLES = {"director": "lead", "controller": "member", "evaluator": "observer", "player": "member",
               "observer": "observer"}
@@ -216,7 +221,7 @@ def resolve_recipients(recipients: str, teams: list[Team]) -> list[int]:
 
 _COLUMNS = [msel.ATTR.get(c, c) for c in (
     "msel_id", "offset", "type", "delivery", "from", "to", "title", "message", "expected_action", "objectives",
-    "capability", "controller", "notes", "release", "depends_on", "priority", "tlp")] + ["custom"]
+    "capability", "controller", "notes", "release", "depends_on", "priority", "tlp", "incident")] + ["custom"]
 
 
 # --- clock ----------------------------------------------------------------------------
@@ -287,7 +292,40 @@ def _release(session: Session, ex: Exercise, inject: ExerciseInject, actor: User
         audit={"exercise_id": ex.id, "msel_id": inject.msel_id, "by": "controller" if actor else "schedule"}),
         now=now)
     inject.released_t_s, inject.released_seq = t, event.seq
+    if inject.incident:
+        start_test_incidents(session, ex, inject, room, now, t)
     return True
+
+
+def start_test_incidents(session: Session, ex: Exercise, inject: ExerciseInject, room: Room, now: datetime,
+                         t: float) -> None:
+    """An inject marked ``incident``: each team it reaches (with an organisation and a
+    player of it) now has a test incident to report up the tiers, on this drill's clock,
+    marked as the stricter of the inject and the room. Filed for the team's first player
+    of that organisation: the players then submit its stages themselves."""
+    classification = None
+    if "/" in inject.incident:
+        class_key, _, type_key = inject.incident.partition("/")
+        classification = {"class": class_key, "type": type_key}
+    tlp = inject.tlp if inject.tlp and not_looser(inject.tlp, room.tlp) else room.tlp
+    teams = {team.id: team for team in ex.teams}
+    for team_id in json.loads(inject.team_ids):
+        team = teams.get(team_id)
+        if team is None or team.org_id is None:
+            continue
+        player = next((user for p in ex.people if p.role == "player" and p.team_id == team_id
+                       and (user := session.get(User, p.user_id)) is not None and user.org_id == team.org_id), None)
+        if player is None:
+            continue
+        try:
+            with session.begin_nested():  # a team no regime applies to gets no incident; the release stands
+                file_incident(session, actor=player, title=inject.title, type="test", tlp=tlp,
+                              detected_at=now.isoformat(), description=inject.message,
+                              classification=classification, room_id=room.id, clock_room_id=room.id,
+                              detected_t=t, client_id=f"{DRILL_IDS}{ex.id}:{inject.msel_id}:{team_id}", now=now)
+        except Invalid as err:
+            log.warning("exercise %s inject %s: no test incident for team %s: %s", ex.id, inject.msel_id,
+                        team.name, err.fields)
 
 
 def _inject(session: Session, ex: Exercise, msel_id: str) -> ExerciseInject:

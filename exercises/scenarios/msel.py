@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from council import csvfile
+from council.reporting.taxonomy import classes
 from council.rooms.models import TLPS
 from council.text import clean_line, clean_text
 from exercises.models import ScenarioInject
@@ -72,7 +73,7 @@ ATTR = {"from": "sender", "to": "recipients", "offset": "offset_s"}
 # Free text (Text columns) kept as written (markdown may begin with an indent or a tab); other columns trimmed.
 VERBATIM = frozenset({"message", "expected_action", "notes"})
 # Columns checked against a vocabulary (their own message says what is allowed).
-VOCABULARY = frozenset({"type", "delivery", "release", "capability", "priority", "tlp"})
+VOCABULARY = frozenset({"type", "delivery", "release", "capability", "priority", "tlp", "incident"})
 # The longest text each other column's database field holds: longer is a row error, not a failed write.
 LENGTHS: dict[str, int] = {
     column: length for column in MSEL_HEADERS if column not in VOCABULARY
@@ -142,8 +143,22 @@ def _check_row(raw: dict[str, str], row: int, errors: list[RowError]) -> dict[st
         out["tlp"] = out["tlp"][4:]
     if out["tlp"] and out["tlp"] not in TLPS:
         err("tlp", f"use one of {', '.join(TLPS)}")
+    out["incident"] = _incident(out["incident"], err)
     out["custom"] = {k: v for k, v in raw.items() if k not in MSEL_HEADERS and k is not None and v}
     return out
+
+
+def _incident(value: str, err: Any) -> str:
+    """"" (no incident), "yes", or a class/type of the reporting taxonomy."""
+    value = value.strip().lower()
+    if value in ("", "no"):
+        return ""
+    if value == "yes":
+        return value
+    class_key, _, type_key = value.partition("/")
+    if type_key not in classes().get(class_key, {}):
+        err("incident", f"{value!r}: yes, or a class/type of the taxonomy such as malicious-code/infected-system")
+    return value
 
 
 def _check_links(injects: list[tuple[int, dict[str, Any]]], errors: list[RowError]) -> None:

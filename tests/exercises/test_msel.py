@@ -199,7 +199,7 @@ def test_csv_export_import_export_gives_identical_text(make, people):
     # Normalised on the way in: offsets, case, TLP prefix, "all".
     lines = exported.split("\r\n")
     assert lines[1].startswith("1,T+00:00,information,email,SOC lead,all,Ransom note,")
-    assert lines[1].endswith(",auto,,1,AMBER,HQ")
+    assert lines[1].endswith(",auto,,1,AMBER,,HQ")  # incident column empty
     assert ',"Line one\nLine two, with a comma",' in exported
     assert '"Says ""now"", in quotes"' in exported
 
