@@ -43,7 +43,52 @@ class Settings:
     trusted_proxies: int = 0
     async_mode: str = "gevent"
     modules: tuple[str, ...] = ("exercises",)
+    # Outgoing mail (None: notifications stay in the app) and the address links in mail point to.
+    mail: MailSettings | None = None
+    base_url: str = "http://127.0.0.1:5000"
+    # Mail bodies carry content only up to this marking; above it, a pointer to the platform.
+    mail_max_tlp: str = "GREEN"
     extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The SMTP server notifications are sent through (COUNCIL_SMTP_*)."""
+
+    host: str
+    port: int
+    security: str  # "starttls" | "tls" | "none"
+    user: str
+    password: str = field(repr=False)
+    sender: str
+    timeout_s: float = 10.0
+
+
+MAIL_SECURITY = ("starttls", "tls", "none")
+MAIL_TLPS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
+
+
+def mail_from_env(env: dict[str, str]) -> MailSettings | None:
+    """COUNCIL_SMTP_HOST unset: no mail. Otherwise every part is checked at start-up."""
+    host = env.get("COUNCIL_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    security = env.get("COUNCIL_SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+    if security not in MAIL_SECURITY:
+        raise ConfigError(f"COUNCIL_SMTP_SECURITY must be one of {', '.join(MAIL_SECURITY)}")
+    default_port = {"starttls": "587", "tls": "465", "none": "25"}[security]
+    port = env.get("COUNCIL_SMTP_PORT", default_port).strip() or default_port
+    if not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError("COUNCIL_SMTP_PORT must be a port number")
+    sender = env.get("COUNCIL_MAIL_FROM", "").strip()
+    if "@" not in sender:
+        raise ConfigError("COUNCIL_MAIL_FROM must be the address mail is sent from (COUNCIL_SMTP_HOST is set)")
+    user = env.get("COUNCIL_SMTP_USER", "").strip()
+    password = env.get("COUNCIL_SMTP_PASSWORD", "")
+    if user and not password:
+        raise ConfigError("COUNCIL_SMTP_PASSWORD must be set with COUNCIL_SMTP_USER")
+    return MailSettings(host=host, port=int(port), security=security, user=user, password=password,
+                        sender=sender)
 
 
 def _read_or_create_secret(instance_path: Path) -> str:
@@ -116,6 +161,12 @@ def from_env(
     proxies = env.get("COUNCIL_TRUSTED_PROXIES", "0").strip() or "0"
     if not proxies.isascii() or not proxies.isdigit() or int(proxies) > 5:
         raise ConfigError("COUNCIL_TRUSTED_PROXIES must be the number of proxies in front of the app (0 to 5)")
+    base_url = (env.get("COUNCIL_BASE_URL", "").strip() or "http://127.0.0.1:5000").rstrip("/")
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError("COUNCIL_BASE_URL must be the platform's address, http(s)://…")
+    max_tlp = env.get("COUNCIL_MAIL_MAX_TLP", "GREEN").strip().upper() or "GREEN"
+    if max_tlp not in MAIL_TLPS:
+        raise ConfigError(f"COUNCIL_MAIL_MAX_TLP must be one of {', '.join(MAIL_TLPS)}")
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),
         secret_key=env.get("COUNCIL_SECRET_KEY") or _read_or_create_secret(instance_path),
@@ -129,6 +180,9 @@ def from_env(
         trusted_proxies=int(proxies),
         async_mode=mode,
         modules=modules,
+        mail=mail_from_env(env),
+        base_url=base_url,
+        mail_max_tlp=max_tlp,
     )
 
 

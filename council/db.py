@@ -127,6 +127,8 @@ class Database:
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
         # Where committed sessions hand their queued realtime events (set by the app).
         self.sender: Callable[[Any], None] | None = None
+        # Whether mail is configured: the notification service writes outbox rows only then.
+        self.mail_on = False
         # Chat posts and other small room writes share transactions under load (groupcommit.py).
         self.grouped = GroupCommit(self)
 
@@ -173,6 +175,7 @@ class Database:
     def session(self, *, write: bool) -> Session:
         session = (self._write if write else self._read)()
         session.info["council_sender"] = self.sender
+        session.info["council_mail_on"] = self.mail_on
         return session
 
     @contextmanager

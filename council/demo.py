@@ -163,7 +163,9 @@ def seed_rooms(session: Session) -> None:
                 "next_steps": "Rebuild settlement hosts from golden images.",
                 "requests": "National CERT to coordinate with the telecom CERT on C2 blocking."}),
             (60, duty, "message", {"body": "Next council call at the top of the hour. "
-                                           "Sector CERTs: sitrep before then."}),
+                                           "Sector CERTs: sitrep before then. @sana.qureshi please bring "
+                                           "the banks' authorisation figures; @telecom-sector-cert the C2 "
+                                           "blocking status."}),
         ]
         timed: list[tuple[int, Callable[[], Any]]] = [
             (m, lambda a=actor, k=kind, p=payload: post(session, actor=a, room_id=room.id, kind=k, payload=p))

@@ -3,6 +3,7 @@
 from council.audit.models import AuditEntry, AuditHead
 from council.auth.models import ApiToken, LoginBucket, LoginThrottle, User
 from council.decisions.models import Decision, DecisionPosition
+from council.notifications.models import MailOutbox, Notification, NotificationPref
 from council.orgs.models import Organization
 from council.reporting.models import Incident, IncidentCounter, IncidentRead, IncidentRegime, IncidentStage, Regime
 from council.rooms.models import ActionItem, Room, RoomEvent, RoomMember, RoomOrg, RoomRead
@@ -21,6 +22,9 @@ __all__ = [
     "IncidentStage",
     "LoginBucket",
     "LoginThrottle",
+    "MailOutbox",
+    "Notification",
+    "NotificationPref",
     "Organization",
     "Regime",
     "Room",

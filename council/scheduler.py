@@ -43,6 +43,20 @@ def add_job(app: Flask, name: str, every_s: float, run: Callable[[Session], Any]
     app.extensions.setdefault("council_jobs", []).append(Job(name, every_s, run, wake))
 
 
+@dataclass
+class Worker:
+    """Slow work between short transactions of its own (SMTP): it runs in its own
+    background task, so a mail server that hangs never holds up inject releases."""
+
+    name: str
+    every_s: float
+    run: Callable[[Flask], Any]
+
+
+def add_worker(app: Flask, name: str, every_s: float, run: Callable[[Flask], Any]) -> None:
+    app.extensions.setdefault("council_workers", []).append(Worker(name, every_s, run))
+
+
 def run_due(app: Flask, now: float | None = None) -> float:
     """Run every job whose time has come (one pass; tests call this directly).
 
@@ -81,3 +95,21 @@ def start(app: Flask) -> None:
             io.sleep(run_due(app))
 
     io.start_background_task(loop)
+    for worker in app.extensions.get("council_workers", []):
+        io.start_background_task(_work, app, io, worker)
+
+
+def _work(app: Flask, io: Any, worker: Worker) -> None:
+    log.info("worker started: %s", worker.name)
+    while True:
+        try:
+            with app.app_context():
+                worker.run(app)
+        except Exception as exc:  # the worker keeps going; the next pass tries again
+            from council.web import is_db_unavailable
+
+            if is_db_unavailable(exc):
+                log.warning("worker %s skipped: database unavailable", worker.name)
+            else:
+                log.exception("worker %s failed", worker.name)
+        io.sleep(worker.every_s)

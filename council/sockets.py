@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_login import current_user
-from flask_socketio import SocketIO
+from flask_socketio import SocketIO, join_room
 from sqlalchemy.orm import Session
 
 from council.auth.models import User
@@ -240,6 +240,8 @@ def register(socketio: SocketIO, app: Flask) -> Registry:
         reg.add(Connection(request.sid, user.id, user.session_version, token_id,  # type: ignore[attr-defined]
                            name=user.name, org_id=user.org_id, org=user.org.name))
         reg.cluster.ensure_started()
+        # The person's own channel (notifications): joined here, never on a client's word.
+        join_room(f"user:{user.id}")
         return True
 
     @socketio.on("disconnect")

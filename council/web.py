@@ -202,3 +202,17 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(kind, _handle_db_unavailable)
     if not app.testing:
         app.register_error_handler(Exception, _handle_unexpected)
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None: never a redirect to another
+    host (no scheme or host, no "//", no backslash, no control characters or spaces,
+    which browsers drop or read as separators)."""
+    from urllib.parse import urlsplit
+
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target

@@ -145,6 +145,11 @@ def register(app: Flask) -> None:
     add_room_extension(app, boot=room_boot, panel="exercises/_panel.html", script="js/exercises.js",
                        panel_first=True)
     add_job(app, "inject releases", 0.5, runs.release_due, wake=runs.next_due)
+    from council.notifications.subjects import register_subject
+    from exercises import notices
+
+    register_subject("report", notices.sees_report)
+    add_job(app, "corrective actions overdue", 3600.0, notices.corrective_overdue)
     from exercises.demo import seed
 
     app.extensions.setdefault("council_demo_seeders", []).append(seed)

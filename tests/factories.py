@@ -31,12 +31,13 @@ class Factory:
         return org
 
     def user(self, email: str | None = None, org: Organization | None = None, role: str = "member",
-             name: str | None = None, password: str = PASSWORD) -> User:
+             name: str | None = None, password: str = PASSWORD, org_admin: bool = False) -> User:
         org = org or self.org()
         n = next(_seq)
         with database(self.app).transaction() as s:
             user = create_user(s, actor=SYSTEM, email=email or f"user{n}@example.org",
-                               name=name or f"User {n}", org_id=org.id, role=role, password=password)
+                               name=name or f"User {n}", org_id=org.id, role=role, password=password,
+                               org_admin=org_admin)
             user.org  # noqa: B018 - load before the session closes
         return user
 

@@ -37,7 +37,7 @@ def create():  # type: ignore[no-untyped-def]
             user = services.create_user(
                 db(), actor=actor, email=form.email.data or "", name=form.name.data or "",
                 org_id=form.org_id.data or 0, role=form.role.data or "member",
-                password=form.password.data or "",
+                password=form.password.data or "", org_admin=bool(form.org_admin.data),
             )
         except Invalid as err:
             flash_errors(err)
@@ -62,7 +62,8 @@ def edit(user_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             services.update_user(db(), actor=actor, user_id=user.id, name=form.name.data or "",
-                                 org_id=form.org_id.data or 0, role=form.role.data or "member")
+                                 org_id=form.org_id.data or 0, role=form.role.data or "member",
+                                 org_admin=bool(form.org_admin.data))
         except Invalid as err:
             flash_errors(err)
             db().rollback()
@@ -74,6 +75,7 @@ def edit(user_id: int):  # type: ignore[no-untyped-def]
         flash_form_errors(form)
     else:
         form.name.data, form.org_id.data, form.role.data = user.name, user.org_id, user.role
+        form.org_admin.data = user.org_admin
     return render_template("council/users/edit.html", user=user, form=form,
                            reset_form=ResetPasswordForm(), action_form=ActionForm())
 

@@ -31,6 +31,7 @@ class UserForm(FlaskForm):
     name = StringField("Display name", validators=[DataRequired(), Length(max=200)])
     org_id = SelectField("Organisation", coerce=int)
     role = SelectField("Platform role", choices=[("member", "Member"), ("admin", "Platform admin")])
+    org_admin = BooleanField("Organisation admin (overdue acknowledgements escalate to them)")
     password = PasswordField("Initial password", validators=[Length(max=1024)])
 
 
@@ -43,3 +44,4 @@ class OrgForm(FlaskForm):
     tier = SelectField("Tier")
     sector = SelectField("Sector")
     parent_id = SelectField("Parent organisation", coerce=int)
+    short_name = StringField("Short name (for @mentions)", validators=[Length(max=40)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from council.db import Base, utcnow
@@ -21,8 +21,12 @@ class User(Base):
     # Stored lower-cased, so the unique index is case-insensitive on every engine.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # What others type after "@" to mention this person (council/names.py makes it).
+    handle: Mapped[str] = mapped_column(String(40), unique=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     role: Mapped[str] = mapped_column(String(10), default="member")
+    # An organisation admin answers for their organisation: overdue acknowledgements escalate to them.
+    org_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     failed_logins: Mapped[int] = mapped_column(default=0)

@@ -22,7 +22,7 @@ from council.rooms.visibility import ancestors, load_visible
 LIMIT = 20
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -32,7 +32,7 @@ def search_people(session: Session, *, actor: User, q: Any, room_id: int | None 
     """Active people matching ``q`` (name or email) whom ``actor`` may name."""
     if not isinstance(q, str) or len(q.strip()) < 2 or len(q) > 200:
         raise Invalid("Type at least two characters.", {"q": "Two to 200 characters of a name or email."})
-    pattern = _like(q.strip().lower())
+    pattern = like_pattern(q.strip().lower())
     stmt = (select(User).where(User.active.is_(True),
                                or_(func.lower(User.name).like(pattern, escape="\\"),
                                    User.email.like(pattern, escape="\\")))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -11,19 +9,14 @@ from council.auth import services, signin, tokens
 from council.auth.forms import ActionForm, ChangePasswordForm, LoginForm, TokenForm
 from council.auth.login import SessionUser, current_account, stamp_session
 from council.errors import Invalid
-from council.web import client_address, commit, db, flash_errors
+from council.web import client_address, commit, db, flash_errors, local_path
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: never bounce a fresh sign-in to another host."""
-    if not target:
-        return url_for("main.dashboard")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("main.dashboard")
-    return target
+    return local_path(target) or url_for("main.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from council.auth.models import ROLES, User
 from council.auth.passwords import hash_password, policy_problems, verify_password
 from council.auth.signin import end_sessions
 from council.errors import Forbidden, Invalid, NotFound
+from council.names import person_handle
 from council.orgs.models import Organization
 from council.orgs.services import require_admin
 
@@ -62,8 +63,15 @@ def _check_fields(
     return errors
 
 
+def _handle_taken(session: Session, handle: str) -> bool:
+    """People and organisations share one namespace: "@x" names one of them, never both."""
+    return (session.scalar(select(User.id).where(User.handle == handle)) is not None
+            or session.scalar(select(Organization.id).where(Organization.short_name == handle)) is not None)
+
+
 def create_user(
-    session: Session, *, actor: Any, email: str, name: str, org_id: int, role: str, password: str
+    session: Session, *, actor: Any, email: str, name: str, org_id: int, role: str, password: str,
+    org_admin: bool = False,
 ) -> User:
     require_admin(actor)
     email = normalize_email(email)
@@ -73,17 +81,20 @@ def create_user(
         errors["password"] = " ".join(problems)
     if errors:
         raise Invalid("The user could not be created.", errors)
-    user = User(email=email, name=name.strip(), org_id=org_id, role=role,
+    user = User(email=email, name=name.strip(), org_id=org_id, role=role, org_admin=org_admin,
+                handle=person_handle(name, email, lambda h: _handle_taken(session, h)),
                 password_hash=hash_password(password))
     session.add(user)
     session.flush()
     record(session, action="user.create", actor=actor, target_type="user", target_id=user.id,
-           details={"email": email, "org_id": org_id, "role": role})
+           details={"email": email, "org_id": org_id, "role": role, "handle": user.handle,
+                    "org_admin": org_admin})
     return user
 
 
 def update_user(
-    session: Session, *, actor: Any, user_id: int, name: str, org_id: int, role: str
+    session: Session, *, actor: Any, user_id: int, name: str, org_id: int, role: str,
+    org_admin: bool | None = None,
 ) -> User:
     require_admin(actor)
     user = get_user(session, user_id)
@@ -92,8 +103,10 @@ def update_user(
         errors["role"] = "You cannot change your own platform role."
     if errors:
         raise Invalid("The user could not be saved.", errors)
-    before = {"name": user.name, "org_id": user.org_id, "role": user.role}
+    before = {"name": user.name, "org_id": user.org_id, "role": user.role, "org_admin": user.org_admin}
     user.name, user.org_id, user.role = name.strip(), org_id, role
+    if org_admin is not None:
+        user.org_admin = bool(org_admin)
     changed = {k: [v, getattr(user, k)] for k, v in before.items() if v != getattr(user, k)}
     if changed:
         record(session, action="user.update", actor=actor, target_type="user", target_id=user.id,

@@ -43,6 +43,8 @@ class Organization(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # "@short-name" mentions the organisation (council/names.py makes it from the name).
+    short_name: Mapped[str] = mapped_column(String(40), unique=True)
     tier: Mapped[str] = mapped_column(String(20))
     sector: Mapped[str | None] = mapped_column(String(40))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)

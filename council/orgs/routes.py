@@ -64,7 +64,7 @@ def edit(org_id: int):  # type: ignore[no-untyped-def]
             services.update_org(
                 db(), actor=actor, org_id=org.id, name=form.name.data or "",
                 tier=form.tier.data or "", sector=form.sector.data or None,
-                parent_id=form.parent_id.data or None,
+                parent_id=form.parent_id.data or None, short_name=form.short_name.data or org.short_name,
             )
         except Invalid as err:
             flash_errors(err)
@@ -79,4 +79,5 @@ def edit(org_id: int):  # type: ignore[no-untyped-def]
     if not form.is_submitted():
         form.name.data, form.tier.data = org.name, org.tier
         form.sector.data, form.parent_id.data = org.sector or "", org.parent_id or 0
+        form.short_name.data = org.short_name
     return render_template("council/orgs/edit.html", org=org, form=form)

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from council.audit.services import record
 from council.errors import Forbidden, Invalid, NotFound
+from council.names import org_short_name
+from council.names import valid as valid_handle
 from council.orgs.models import SECTORS, TIERS, Organization
 
 
@@ -69,6 +71,16 @@ def _validate(
     return errors
 
 
+def _short_name_taken(session: Session, short_name: str, org_id: int | None = None) -> bool:
+    """Taken by another organisation, or by a person's handle (one "@" namespace)."""
+    from council.auth.models import User
+
+    found = session.scalar(select(Organization.id).where(Organization.short_name == short_name))
+    if found is not None and found != org_id:
+        return True
+    return session.scalar(select(User.id).where(User.handle == short_name)) is not None
+
+
 def create_org(
     session: Session, *, actor: Any, name: str, tier: str, sector: str | None = None,
     parent_id: int | None = None,
@@ -78,7 +90,8 @@ def create_org(
     errors = _validate(session, name=name, tier=tier, sector=sector, parent_id=parent_id)
     if errors:
         raise Invalid("The organisation could not be saved.", errors)
-    org = Organization(name=name.strip(), tier=tier, sector=sector, parent_id=parent_id)
+    org = Organization(name=name.strip(), tier=tier, sector=sector, parent_id=parent_id,
+                       short_name=org_short_name(name, lambda n: _short_name_taken(session, n)))
     session.add(org)
     session.flush()
     record(session, action="org.create", actor=actor, target_type="org", target_id=org.id,
@@ -88,17 +101,28 @@ def create_org(
 
 def update_org(
     session: Session, *, actor: Any, org_id: int, name: str, tier: str,
-    sector: str | None = None, parent_id: int | None = None,
+    sector: str | None = None, parent_id: int | None = None, short_name: str | None = None,
 ) -> Organization:
     require_admin(actor)
     org = get_org(session, org_id)
     sector = sector or None
     errors = _validate(session, name=name, tier=tier, sector=sector, parent_id=parent_id, org_id=org.id)
+    if short_name is not None:
+        short_name = short_name.strip().lower()
+        if not valid_handle(short_name):
+            errors["short_name"] = ("Letters a-z, digits, '.', '-' or '_', starting and ending with a letter "
+                                    "or digit, at most 40.")
+        elif _short_name_taken(session, short_name, org.id):
+            errors["short_name"] = "Another organisation or a person already answers to this name."
     if errors:
         raise Invalid("The organisation could not be saved.", errors)
-    before = {"name": org.name, "tier": org.tier, "sector": org.sector, "parent_id": org.parent_id}
+    before = {"name": org.name, "tier": org.tier, "sector": org.sector, "parent_id": org.parent_id,
+              "short_name": org.short_name}
     org.name, org.tier, org.sector, org.parent_id = name.strip(), tier, sector, parent_id
-    after = {"name": org.name, "tier": org.tier, "sector": org.sector, "parent_id": org.parent_id}
+    if short_name is not None:
+        org.short_name = short_name
+    after = {"name": org.name, "tier": org.tier, "sector": org.sector, "parent_id": org.parent_id,
+             "short_name": org.short_name}
     changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changed:
         record(session, action="org.update", actor=actor, target_type="org", target_id=org.id,

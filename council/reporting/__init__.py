@@ -8,7 +8,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from council import labels
     from council.app import add_nav
-    from council.reporting import kind, services, work
+    from council.notifications.subjects import register_subject
+    from council.reporting import kind, notices, services, work
     from council.reporting.api import bp as api_bp
     from council.reporting.routes import bp as pages_bp
     from council.reporting.routes import room_boot
@@ -23,6 +24,8 @@ def init_app(app: Flask) -> None:
     add_nav(app, "Incidents", "reporting.index", "reporting.")
     add_room_extension(app, boot=room_boot, script="js/reporting.js")
     add_job(app, "incident deadlines", 15.0, services.sweep_overdue)
+    add_job(app, "incident reminders", 60.0, notices.stages_due_soon)
+    register_subject("incident", notices.sees_incident)
     add_work(app, work.stages_owed)
     add_work(app, work.reviews_owed)
     labels.register("notification_type", {"incident": "Incident", "near-miss": "Near miss", "threat": "Threat",

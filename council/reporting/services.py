@@ -362,7 +362,11 @@ def incidents_of_room(session: Session, user: User, room_id: int) -> list[tuple[
 
 def announce(session: Session, incident: Incident, actor: User | None, op: str, *,
              stage: IncidentStage | None = None, **extra: Any) -> None:
-    """When a room is linked: the change as an ``incident`` event (state, never content)."""
+    """Tell the people concerned (notices.py) and, when a room is linked, the change
+    as an ``incident`` event (state, never content)."""
+    from council.reporting.notices import tell
+
+    tell(session, incident, actor, op, stage, extra.get("decision"))
     if incident.room_id is None:
         return
     from council.rooms.stream import Draft, append

@@ -87,6 +87,15 @@ def _union(shapes: tuple[type[Any], ...]) -> Any:
     return Annotated[Union[shapes], Field(discriminator="kind")]  # noqa: UP007 (a runtime tuple of types)
 Serializer = Callable[[RoomEvent, Room, dict[str, Any]], dict[str, Any]]
 SERIALIZERS: list[Serializer] = []
+# Told of every appended event in its transaction (the notification service's
+# room triggers): (session, room, event as broadcast in full, actor).
+Listener = Callable[[Session, Room, dict[str, Any], "User | None"], None]
+APPENDED: list[Listener] = []
+
+
+def on_append(listener: Listener) -> None:
+    if listener not in APPENDED:
+        APPENDED.append(listener)
 
 
 def register_kind(spec: KindSpec) -> None:
@@ -288,6 +297,8 @@ def append(
     event._council_broadcast = full  # type: ignore[attr-defined]
     for channel, payload in deliveries(full):
         realtime.emit(session, "event", payload, to=channel)
+    for listener in APPENDED:
+        listener(session, room, full, actor)
     return event
 
 

@@ -37,6 +37,7 @@ from council.rooms.models import TLPS, Room
 from council.rooms.visibility import facts_of, viewer_of
 from council.text import render_markdown
 from exercises.models import Exercise
+from exercises.notices import signoff_requested
 from exercises.reports.draft import draft_exercise, draft_incident
 from exercises.reports.models import (
     CA_STATUSES,
@@ -347,6 +348,7 @@ def submit(session: Session, *, actor: User, report_id: int, reviewer_emails: An
     for reviewer in report.reviewers:
         reviewer.state, reviewer.decided_at, reviewer.note = "pending", None, ""
     report.status, report.submitted_at = "review", utcnow()
+    signoff_requested(session, report, actor, users)
     record(session, action="report.submit", actor=actor, target_type="report", target_id=report.id,
            room_id=report.room_id, details={"reviewers": [u.email for u in users]})
     return report

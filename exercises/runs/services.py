@@ -31,6 +31,7 @@ from council.rooms.services import create_room, name_members
 from council.rooms.stream import Draft, append
 from council.text import clean_line, render_markdown
 from exercises.models import Exercise, ExerciseInject, Participant, Scenario, Team
+from exercises.notices import inject_released
 from exercises.runs.clock import Clock, ClockError, apply
 from exercises.runs.shapes import is_id
 from exercises.runs.teams import ProposedTeam, addressed, propose_teams, unknown_recipients, users_by_email
@@ -292,6 +293,7 @@ def _release(session: Session, ex: Exercise, inject: ExerciseInject, actor: User
         audit={"exercise_id": ex.id, "msel_id": inject.msel_id, "by": "controller" if actor else "schedule"}),
         now=now)
     inject.released_t_s, inject.released_seq = t, event.seq
+    inject_released(session, ex, inject, room.tlp, event.seq, event.id)
     if inject.incident:
         start_test_incidents(session, ex, inject, room, now, t)
     return True

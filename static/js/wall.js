@@ -3,7 +3,7 @@
 // next inject and the progress over the MSEL timeline; everyone sees a clear
 // PAUSED banner while the clock is held. It follows the exercise room's
 // clock events live and computes T+ from the server's anchor, as the room does.
-import { io } from "../vendor/socket.io.esm.min.js";
+import { socket as sharedSocket, onConnect } from "./socket.js";
 import { $, el } from "./dom.js";
 import { api } from "./api.js";
 import { tPlus, countdown } from "./time.js";
@@ -88,8 +88,8 @@ function apply(ev) {
 }
 
 const conn = $("[data-wall-conn]");
-const socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
-socket.on("connect", () => {
+const socket = sharedSocket();
+onConnect(socket, () => {
   socket.timeout(10000).emit("join", { room: ex.room_id, since: lastSeq, batch: true }, (err, ack) => {
     if (err || !ack || !ack.ok) { conn.textContent = (ack && ack.error) || "Reconnecting…"; conn.className = "conn conn-down"; return; }
     ack.events.forEach(apply);

@@ -366,3 +366,31 @@ def test_the_rest_shapes_of_the_register(app, api, w, retest):
     assert api.post(w.isac_user, f"/corrective-actions/{w.amber_action}/status",
                     json={"status": "done", "note": "Not visible to me at all"}).status_code == 404
     assert api.get(w.isac_user, "/corrective-actions/99999").status_code == 404
+
+
+# --- what people are told ------------------------------------------------------------------------
+
+
+def _told(app, user, kind):
+    from council.notifications.models import Notification
+
+    return read(app, lambda s: [n.title for n in s.scalars(select(Notification).where(
+        Notification.user_id == user.id, Notification.kind == kind).order_by(Notification.id))])
+
+
+def test_reviewers_are_asked_to_sign_off(app, w):
+    asked = _told(app, w.telco_user, "review_requested")
+    assert any(t.startswith("Sign-off asked of you: ") for t in asked)
+    assert _told(app, w.isac_user, "review_requested") == []
+
+
+def test_overdue_corrective_actions_are_told_to_the_responsible_organisation_once(app, make, w):
+    from exercises.notices import corrective_overdue
+
+    make.run(corrective_overdue)
+    make.run(corrective_overdue)
+    gov = _told(app, w.gov_colleague, "corrective_overdue")
+    assert len(gov) == 1 and "overdue since" in gov[0]  # the published report's; never the draft's
+    telco = _told(app, w.telco_user, "corrective_overdue")
+    assert len(telco) == 1  # the AMBER report's action; the one due in 40 days is not overdue
+    assert _told(app, w.isac_user, "corrective_overdue") == []

@@ -9,7 +9,7 @@
 // Extensions (decisions, exercises) are modules the page imports before the
 // client starts; each gets this object in install() and registers its
 // renderers and listeners there, so nothing depends on script order.
-import { io } from "../../vendor/socket.io.esm.min.js";
+import { socket as sharedSocket, onConnect } from "../socket.js";
 import { $, el } from "../dom.js";
 import { api } from "../api.js";
 import { authorLine, renderCore, renderGeneric } from "./feed.js";
@@ -211,9 +211,9 @@ export class RoomClient {
   setConn(state, text) { this.conn.className = "conn conn-" + state; this.conn.textContent = text; }
 
   connect() {
-    const socket = this.socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
+    const socket = this.socket = sharedSocket();
     window.__roomSocket = socket;  // a handle for operators' consoles and the browser tests, used by no module
-    socket.on("connect", () => {
+    onConnect(socket, () => {
       this.setConn("connecting", "Joining…");
       // batch: what one transaction wrote arrives as one "events" list (busy rooms).
       socket.timeout(10000).emit("join", { room: this._room.id, since: this.shown, batch: true }, (err, ack) => {

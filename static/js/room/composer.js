@@ -6,6 +6,7 @@
 // the box with the reason (or, if the box holds a new draft, stays in the
 // feed marked "not sent" with Retry and Edit).
 import { $, el, bdi } from "../dom.js";
+import { attachMentions } from "./mentions.js";
 
 function newClientId() {
   if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -27,6 +28,7 @@ export class Composer {
     this.editing = null;
     room.composer = this;
     this.wire();
+    attachMentions(this.text, () => this.room._room.id);
   }
 
   wire() {
