@@ -75,6 +75,9 @@ def seed(session: Session, history: Iterable[Seeder] = ()) -> list[tuple[str, st
         seed_regimes(session)
     for seeder in history:
         seeder(session)
+    from council.advisories.demo import seed_advisories
+
+    seed_advisories(session)
     seed_rooms(session)
     return [(email, what) for email, _n, _o, _r, what in USERS]
 

@@ -1,5 +1,14 @@
 """Imports every core table so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from council.advisories.models import (
+    Advisory,
+    AdvisoryAudience,
+    AdvisoryCounter,
+    AdvisoryDelivery,
+    AdvisoryHelp,
+    AdvisoryPerson,
+    AdvisoryVersion,
+)
 from council.audit.models import AuditEntry, AuditHead
 from council.auth.models import ApiToken, LoginBucket, LoginThrottle, User
 from council.decisions.models import Decision, DecisionPosition
@@ -10,6 +19,13 @@ from council.rooms.models import ActionItem, Room, RoomEvent, RoomMember, RoomOr
 
 __all__ = [
     "ActionItem",
+    "Advisory",
+    "AdvisoryAudience",
+    "AdvisoryCounter",
+    "AdvisoryDelivery",
+    "AdvisoryHelp",
+    "AdvisoryPerson",
+    "AdvisoryVersion",
     "ApiToken",
     "AuditEntry",
     "AuditHead",
