@@ -126,14 +126,16 @@ def _mentions(session: Session, room: Room, full: dict[str, Any], actor: User | 
         return
     who = actor.name if actor else "The platform"
     body = plain(html)
+    # An edit that keeps a mention does not ring again; one that adds a person rings them.
+    message = f"{room.id}:{full.get('edits') or full['seq']}"
     people = [u for u in found.people if _sees_event(session, u, room, full)]
-    notify(session, _note(room, full, "mention", f"{who} mentioned you in {room.title}", body=body),
-           people, actor=actor)
+    notify(session, _note(room, full, "mention", f"{who} mentioned you in {room.title}", body=body,
+                          dedupe=f"mention:{message}"), people, actor=actor)
     for org in found.orgs[:ORG_MENTIONS]:  # a message never rings more than a few organisations
         members = [u for u in members_of(session, [org.id]) if u not in found.people
                    and _sees_event(session, u, room, full)]
         notify(session, _note(room, full, "mention_org", f"{who} mentioned {org.name} in {room.title}",
-                              body=body), members, actor=actor)
+                              body=body, dedupe=f"mention:{message}"), members, actor=actor)
 
 
 def _action(session: Session, room: Room, full: dict[str, Any], actor: User | None) -> None:

@@ -491,3 +491,10 @@ def test_a_person_and_an_organisation_never_share_a_name(make):
     org = make.org("Ops")
     person = make.user("someone@x.example", name="Ops")
     assert org.short_name == "ops" and person.handle != "ops"
+
+
+def test_editing_a_message_rings_only_the_people_it_adds(app, make, people):
+    room = make.room(people.lead, tlp="GREEN")
+    first = make.event(people.lead, room, body="@sana.banker have a look")
+    make.event(people.lead, room, kind="message", edits=first.seq, body="@sana.banker @omar.banker have a look")
+    assert [n.user_id for n in notes(app, kind="mention")] == [people.banker.id, people.banker2.id]
