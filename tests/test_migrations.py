@@ -67,3 +67,49 @@ def test_existing_observations_are_filed_as_their_rating_suggests(tmp_path):
     finally:
         engine.dispose()
     assert rows == [("P", "strength"), ("S", "strength"), ("M", "improvement"), ("U", "improvement")]
+
+
+def fill_people_before_0011(url: str) -> None:
+    """People and organisations as an older platform holds them, with names that
+    collide once made into handles and a name in another script."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for n, name in enumerate(("National CERT", "Ops", "Ops Centre"), start=1):
+                conn.exec_driver_sql(
+                    "INSERT INTO organizations (id, name, tier, created_at) VALUES "
+                    f"({n}, '{name}', 'sectoral', '2026-11-30 10:00:00')")
+            for n, (name, email) in enumerate((("Sana Qureshi", "sana@a.example"), ("Sana Qureshi", "sq@b.example"),
+                                                ("عائشہ صدیقی", "ayesha@c.example"), ("Ops", "ops@d.example")),
+                                               start=1):
+                conn.exec_driver_sql(
+                    "INSERT INTO users (id, email, name, org_id, role, active, password_hash, failed_logins, "
+                    f"session_version, created_at) VALUES ({n}, '{email}', '{name}', 1, 'member', true, 'x', 0, 1, "
+                    "'2026-11-30 10:00:00')")
+    finally:
+        engine.dispose()
+
+
+def people_after_0011(url: str) -> tuple[list[tuple], list[tuple]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            users = conn.exec_driver_sql("SELECT id, handle, org_admin FROM users ORDER BY id").all()
+            orgs = conn.exec_driver_sql("SELECT id, short_name FROM organizations ORDER BY id").all()
+    finally:
+        engine.dispose()
+    return [tuple(u) for u in users], [tuple(o) for o in orgs]
+
+
+EXPECTED_USERS = [(1, "sana.qureshi", False), (2, "sana.qureshi-2", False), (3, "ayesha", False), (4, "ops", False)]
+EXPECTED_ORGS = [(1, "national-cert"), (2, "ops"), (3, "ops-centre")]
+
+
+def test_existing_people_get_handles_and_organisations_short_names(tmp_path):
+    """0011 on a database holding people: every person gets a unique handle (from the
+    name, or the e-mail for a name in another script) and every organisation a short name."""
+    url = f"sqlite:///{tmp_path / 'people.db'}"
+    upgrade(url, "0010")
+    fill_people_before_0011(url)
+    upgrade(url)
+    assert people_after_0011(url) == (EXPECTED_USERS, EXPECTED_ORGS)

@@ -29,3 +29,23 @@ def test_upgrade_head_on_an_empty_postgresql_database_matches_the_models(pg_url:
     assert set(Base.metadata.tables) <= tables
     assert head == [(1, 0, "0" * 64, 0)]
     assert current_revision(pg_url) == ScriptDirectory.from_config(alembic_config(pg_url)).get_current_head()
+
+
+def test_the_migrations_upgrade_a_postgresql_database_holding_people():
+    """0011's backfill on PostgreSQL, from a database at 0010 holding people and organisations."""
+    import secrets
+
+    from council.migrate import upgrade
+    from tests.scale.conftest import _admin_exec, database_url
+    from tests.test_migrations import EXPECTED_ORGS, EXPECTED_USERS, fill_people_before_0011, people_after_0011
+
+    name = f"council_test_{secrets.token_hex(6)}"
+    _admin_exec(f'CREATE DATABASE "{name}"')
+    try:
+        url = database_url(name)
+        upgrade(url, "0010")
+        fill_people_before_0011(url)
+        upgrade(url)
+        assert people_after_0011(url) == (EXPECTED_USERS, EXPECTED_ORGS)
+    finally:
+        _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
