@@ -58,9 +58,22 @@ class PreferencesOut(Out):
     mail: bool
 
 
+class MentionPerson(Out):
+    id: int
+    handle: str
+    name: str
+    org: str
+
+
+class MentionOrg(Out):
+    id: int
+    handle: str
+    name: str
+
+
 class Mentionable(Out):
-    people: list[dict[str, str | int]]
-    orgs: list[dict[str, str | int]]
+    people: list[MentionPerson]
+    orgs: list[MentionOrg]
 
 
 class MentionQuery(QueryArgs):
