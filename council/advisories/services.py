@@ -36,6 +36,7 @@ from council.advisories.models import (
 from council.advisories.visibility import Sight, load_advisory
 from council.audit.services import record
 from council.auth.models import User
+from council.counters import next_number
 from council.db import utcnow
 from council.errors import Conflict, Forbidden, Invalid, NotFound
 from council.text import clean_line, clean_text, render_markdown
@@ -45,20 +46,7 @@ CONTENT = ("title", "tlp", "severity", "body", "actions", "cves", "products", "a
 
 
 def _next_ref(session: Session, year: int) -> str:
-    """The year's next reference, under the counter row's lock (SQLite: its one writer)."""
-    if session.get_bind().dialect.name == "sqlite":
-        counter = session.get(AdvisoryCounter, year)
-        if counter is None:
-            counter = AdvisoryCounter(year=year, last=0)
-            session.add(counter)
-    else:
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        session.execute(pg_insert(AdvisoryCounter).values(year=year, last=0).on_conflict_do_nothing())
-        counter = session.scalars(select(AdvisoryCounter).where(AdvisoryCounter.year == year)
-                                  .with_for_update().execution_options(populate_existing=True)).one()
-    counter.last += 1
-    return f"ADV-{year}-{counter.last:04d}"
+    return f"ADV-{year}-{next_number(session, AdvisoryCounter, year):04d}"
 
 
 def _list(value: Any, field: str, errors: dict[str, str], *, cve: bool = False) -> list[str]:

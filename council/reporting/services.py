@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from council.audit.services import record
 from council.auth.models import User
+from council.counters import next_number
 from council.db import utcnow
 from council.errors import Conflict, Forbidden, Invalid, NotFound
 from council.orgs.models import Organization
@@ -63,21 +64,7 @@ def chain_of(session: Session, org: Organization) -> tuple[Organization, Organiz
 # --- filing ------------------------------------------------------------------------------------
 
 def _next_ref(session: Session, year: int) -> str:
-    """The year's next reference, under the counter row's lock (SQLite: its one writer)."""
-    if session.get_bind().dialect.name == "sqlite":
-        counter = session.get(IncidentCounter, year)
-        if counter is None:
-            counter = IncidentCounter(year=year, last=0)
-            session.add(counter)
-    else:
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        # Two first filings of a year may race to create the row: one insert wins, both then lock it.
-        session.execute(pg_insert(IncidentCounter).values(year=year, last=0).on_conflict_do_nothing())
-        counter = session.scalars(select(IncidentCounter).where(IncidentCounter.year == year)
-                                  .with_for_update().execution_options(populate_existing=True)).one()
-    counter.last += 1
-    return f"INC-{year}-{counter.last:04d}"
+    return f"INC-{year}-{next_number(session, IncidentCounter, year):04d}"
 
 
 def file_incident(
