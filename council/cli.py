@@ -21,7 +21,7 @@ from council import realtime
 from council.actors import SYSTEM
 from council.errors import DomainError
 from council.extensions import database, settings
-from council.orgs.models import SECTORS, TIERS
+from council.orgs.models import KINDS, SECTORS, TIERS
 
 cli = AppGroup("council", help="Administer the CERT Council platform.")
 
@@ -60,10 +60,12 @@ def init_command() -> None:
 
 @cli.command("create-org")
 @click.argument("name")
-@click.option("--tier", required=True, help=f"One of: {', '.join(TIERS)}.")
+@click.option("--tier", default=None, help=f"A CERT's tier, one of: {', '.join(TIERS)}.")
+@click.option("--kind", default="cert", show_default=True,
+              help=f"One of: {', '.join(KINDS)}; a body that is not a CERT has no tier.")
 @click.option("--sector", default=None, help=f"One of: {', '.join(SECTORS)}.")
 @click.option("--parent", default=None, help="Name of the parent organisation.")
-def create_org_command(name: str, tier: str, sector: str | None, parent: str | None) -> None:
+def create_org_command(name: str, tier: str | None, kind: str, sector: str | None, parent: str | None) -> None:
     """Create an organisation."""
     from council.orgs.services import create_org, find_org_by_name
 
@@ -76,7 +78,7 @@ def create_org_command(name: str, tier: str, sector: str | None, parent: str | N
                 return
             parent_id = parent_org.id
         org = create_org(session, actor=SYSTEM, name=name, tier=tier, sector=sector,
-                         parent_id=parent_id)
+                         parent_id=parent_id, kind=kind)
     click.echo(f"Created organisation {org.name} (id {org.id}, {org.tier_label}).")
 
 

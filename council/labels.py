@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from council.orgs.models import SECTORS, TIERS
+from council.orgs.models import KINDS, SECTORS, TIERS
 
 LABELS: dict[str, dict[str, str]] = {
     "room_status": {"open": "Open", "monitoring": "Monitoring", "closed": "Closed"},
@@ -30,6 +30,7 @@ LABELS: dict[str, dict[str, str]] = {
                  "reject": "Reject"},
     "platform_role": {"admin": "Platform admin", "member": "Member"},
     "tier": dict(TIERS),
+    "org_kind": dict(KINDS),
     "sector": dict(SECTORS),
     "event_kind": {
         "message": "Message", "timeline": "Timeline", "action": "Action", "sitrep": "Sitrep", "status": "Status",

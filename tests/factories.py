@@ -23,11 +23,13 @@ class Factory:
     def __init__(self, app: Flask) -> None:
         self.app = app
 
-    def org(self, name: str | None = None, tier: str = "sectoral", sector: str | None = None,
-            parent: Organization | None = None) -> Organization:
+    def org(self, name: str | None = None, tier: str | None = "sectoral", sector: str | None = None,
+            parent: Organization | None = None, kind: str = "cert") -> Organization:
+        """A CERT of ``tier``, or (``kind`` other than cert) a body without a tier."""
         with database(self.app).transaction() as s:
-            org = create_org(s, actor=SYSTEM, name=name or f"Org {next(_seq)}", tier=tier,
-                             sector=sector, parent_id=parent.id if parent else None)
+            org = create_org(s, actor=SYSTEM, name=name or f"Org {next(_seq)}",
+                             tier=tier if kind == "cert" else None, sector=sector,
+                             parent_id=parent.id if parent else None, kind=kind)
         return org
 
     def user(self, email: str | None = None, org: Organization | None = None, role: str = "member",

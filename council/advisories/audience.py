@@ -23,7 +23,7 @@ from council.errors import Forbidden, Invalid
 from council.orgs.models import SECTORS, TIERS, Organization
 from council.orgs.services import child_org_ids
 
-PUBLISHING_TIERS = ("national", "sectoral")
+PUBLISHING_TIERS = ("national", "sectoral", "provincial")
 KEYS = ("all", "tiers", "sectors", "orgs", "people")
 
 
@@ -40,7 +40,7 @@ def may_publish(user: User) -> bool:
 
 def require_publisher(user: User) -> None:
     if not may_publish(user):
-        raise Forbidden("Only the national CERT and sectoral CERTs publish advisories.")
+        raise Forbidden("Only the national CERT and sectoral and provincial CERTs publish advisories.")
 
 
 def reach_of(session: Session, org: Organization) -> set[int] | None:

@@ -30,7 +30,7 @@ class AudienceIn(In):
     (a sectoral CERT: within its own tree); a RED advisory names people instead."""
 
     all: bool | None = None
-    tiers: list[Tier] | None = Field(None, max_length=3)
+    tiers: list[Tier] | None = Field(None, max_length=4)
     sectors: list[Sector] | None = Field(None, max_length=20)
     orgs: list[Id] | None = Field(None, max_length=2000)
     people: list[Id] | None = Field(None, max_length=500, description="User ids (RED only)")

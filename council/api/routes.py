@@ -50,7 +50,8 @@ def int_arg(name: str, default: int | None = None) -> int | None:
 
 @endpoint(bp, "/orgs", "GET", summary="Organisations of the council", responses={200: s.Orgs})
 def orgs() -> Any:
-    return {"orgs": [{"id": o.id, "name": o.name, "tier": o.tier, "sector": o.sector, "parent_id": o.parent_id}
+    return {"orgs": [{"id": o.id, "name": o.name, "kind": o.kind, "tier": o.tier, "sector": o.sector,
+                      "parent_id": o.parent_id}
                      for o in list_orgs(db())]}
 
 

@@ -41,6 +41,7 @@ class ResetPasswordForm(FlaskForm):
 
 class OrgForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    kind = SelectField("Kind", default="cert")
     tier = SelectField("Tier")
     sector = SelectField("Sector")
     parent_id = SelectField("Parent organisation", coerce=int)

@@ -8,7 +8,7 @@ from council.auth.forms import OrgForm
 from council.auth.login import current_account
 from council.errors import Invalid
 from council.orgs import services
-from council.orgs.models import SECTORS, TIERS
+from council.orgs.models import KINDS, SECTORS, TIERS
 from council.web import commit, db, flash_errors, flash_form_errors
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/orgs")
@@ -16,7 +16,8 @@ bp = Blueprint("orgs", __name__, url_prefix="/admin/orgs")
 
 def _form(org_id: int | None = None) -> OrgForm:
     form = OrgForm()
-    form.tier.choices = list(TIERS.items())
+    form.kind.choices = list(KINDS.items())
+    form.tier.choices = [("", "— not a CERT —"), *TIERS.items()]
     form.sector.choices = [("", "— none —"), *SECTORS.items()]
     form.parent_id.choices = [(0, "— none —")] + [
         (o.id, o.name) for o in services.list_orgs(db()) if o.id != org_id
@@ -39,8 +40,9 @@ def create():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             org = services.create_org(
-                db(), actor=actor, name=form.name.data or "", tier=form.tier.data or "",
+                db(), actor=actor, name=form.name.data or "", tier=form.tier.data or None,
                 sector=form.sector.data or None, parent_id=form.parent_id.data or None,
+                kind=form.kind.data or "cert",
             )
         except Invalid as err:
             flash_errors(err)
@@ -63,7 +65,7 @@ def edit(org_id: int):  # type: ignore[no-untyped-def]
         try:
             services.update_org(
                 db(), actor=actor, org_id=org.id, name=form.name.data or "",
-                tier=form.tier.data or "", sector=form.sector.data or None,
+                tier=form.tier.data or None, sector=form.sector.data or None, kind=form.kind.data or None,
                 parent_id=form.parent_id.data or None, short_name=form.short_name.data or org.short_name,
             )
         except Invalid as err:
@@ -77,7 +79,7 @@ def edit(org_id: int):  # type: ignore[no-untyped-def]
         flash_form_errors(form)
         return render_template("council/orgs/edit.html", org=org, form=form), 422
     if not form.is_submitted():
-        form.name.data, form.tier.data = org.name, org.tier
+        form.name.data, form.tier.data, form.kind.data = org.name, org.tier or "", org.kind
         form.sector.data, form.parent_id.data = org.sector or "", org.parent_id or 0
         form.short_name.data = org.short_name
     return render_template("council/orgs/edit.html", org=org, form=form)

@@ -11,7 +11,7 @@ from council.audit.services import record
 from council.errors import Forbidden, Invalid, NotFound
 from council.names import org_short_name
 from council.names import valid as valid_handle
-from council.orgs.models import SECTORS, TIERS, Organization
+from council.orgs.models import KINDS, SECTORS, TIERS, Organization
 
 
 def require_admin(actor: Any) -> None:
@@ -38,8 +38,8 @@ def find_org_by_name(session: Session, name: str) -> Organization | None:
 
 
 def _validate(
-    session: Session, *, name: str, tier: str, sector: str | None, parent_id: int | None,
-    org_id: int | None = None,
+    session: Session, *, name: str, tier: str | None, sector: str | None, parent_id: int | None,
+    org_id: int | None = None, kind: str = "cert",
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
     name = name.strip()
@@ -51,8 +51,12 @@ def _validate(
         other = find_org_by_name(session, name)
         if other is not None and other.id != org_id:
             errors["name"] = f"An organisation named {name!r} already exists."
-    if tier not in TIERS:
-        errors["tier"] = f"Tier must be one of: {', '.join(TIERS)}."
+    if kind not in KINDS:
+        errors["kind"] = f"Kind must be one of: {', '.join(KINDS)}."
+    elif kind == "cert" and tier not in TIERS:
+        errors["tier"] = f"Tier must be one of: {', '.join(TIERS)} (a CERT has a tier)."
+    elif kind != "cert" and tier:
+        errors["tier"] = "Only a CERT has a tier; leave it empty for a ministry, regulator or other body."
     if sector and sector not in SECTORS:
         errors["sector"] = f"Sector must be one of: {', '.join(SECTORS)}."
     if parent_id is not None:
@@ -82,31 +86,33 @@ def _short_name_taken(session: Session, short_name: str, org_id: int | None = No
 
 
 def create_org(
-    session: Session, *, actor: Any, name: str, tier: str, sector: str | None = None,
-    parent_id: int | None = None,
+    session: Session, *, actor: Any, name: str, tier: str | None, sector: str | None = None,
+    parent_id: int | None = None, kind: str = "cert",
 ) -> Organization:
     require_admin(actor)
-    sector = sector or None
-    errors = _validate(session, name=name, tier=tier, sector=sector, parent_id=parent_id)
+    sector, tier = sector or None, tier or None
+    errors = _validate(session, name=name, tier=tier, sector=sector, parent_id=parent_id, kind=kind)
     if errors:
         raise Invalid("The organisation could not be saved.", errors)
-    org = Organization(name=name.strip(), tier=tier, sector=sector, parent_id=parent_id,
+    org = Organization(name=name.strip(), kind=kind, tier=tier, sector=sector, parent_id=parent_id,
                        short_name=org_short_name(name, lambda n: _short_name_taken(session, n)))
     session.add(org)
     session.flush()
     record(session, action="org.create", actor=actor, target_type="org", target_id=org.id,
-           details={"name": org.name, "tier": tier, "sector": sector, "parent_id": parent_id})
+           details={"name": org.name, "kind": kind, "tier": tier, "sector": sector, "parent_id": parent_id})
     return org
 
 
 def update_org(
-    session: Session, *, actor: Any, org_id: int, name: str, tier: str,
+    session: Session, *, actor: Any, org_id: int, name: str, tier: str | None,
     sector: str | None = None, parent_id: int | None = None, short_name: str | None = None,
+    kind: str | None = None,
 ) -> Organization:
     require_admin(actor)
     org = get_org(session, org_id)
-    sector = sector or None
-    errors = _validate(session, name=name, tier=tier, sector=sector, parent_id=parent_id, org_id=org.id)
+    sector, tier, kind = sector or None, tier or None, kind or org.kind
+    errors = _validate(session, name=name, tier=tier, sector=sector, parent_id=parent_id, org_id=org.id,
+                       kind=kind)
     if short_name is not None:
         short_name = short_name.strip().lower()
         if not valid_handle(short_name):
@@ -116,13 +122,13 @@ def update_org(
             errors["short_name"] = "Another organisation or a person already answers to this name."
     if errors:
         raise Invalid("The organisation could not be saved.", errors)
-    before = {"name": org.name, "tier": org.tier, "sector": org.sector, "parent_id": org.parent_id,
-              "short_name": org.short_name}
-    org.name, org.tier, org.sector, org.parent_id = name.strip(), tier, sector, parent_id
+    before = {"name": org.name, "kind": org.kind, "tier": org.tier, "sector": org.sector,
+              "parent_id": org.parent_id, "short_name": org.short_name}
+    org.name, org.kind, org.tier, org.sector, org.parent_id = name.strip(), kind, tier, sector, parent_id
     if short_name is not None:
         org.short_name = short_name
-    after = {"name": org.name, "tier": org.tier, "sector": org.sector, "parent_id": org.parent_id,
-             "short_name": org.short_name}
+    after = {"name": org.name, "kind": org.kind, "tier": org.tier, "sector": org.sector,
+             "parent_id": org.parent_id, "short_name": org.short_name}
     changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changed:
         record(session, action="org.update", actor=actor, target_type="org", target_id=org.id,

@@ -20,7 +20,7 @@ SEVERITIES = ("low", "medium", "high", "critical")
 STATUSES = ("open", "monitoring", "closed")
 TLPS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 ROOM_ROLES = ("lead", "member", "observer")
-KINDS = ("incident", "exercise")
+KINDS = ("incident", "exercise", "meeting")
 TIMELINE_CATEGORIES = (
     "detection", "analysis", "containment", "eradication", "recovery", "communication", "other",
 )

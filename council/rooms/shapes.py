@@ -41,7 +41,7 @@ class RoomsQuery(QueryArgs):
     status: Literal["open", "monitoring", "closed", "active"] | None = None
     tlp: Tlp | None = None
     mine: bool = False
-    kind: Literal["incident", "exercise", "all"] = "incident"
+    kind: Literal["incident", "exercise", "meeting", "all"] = "incident"
 
 
 class EventsQuery(QueryArgs):
@@ -148,7 +148,7 @@ class MemberPost(Post):
 class OrgRef(Out):
     id: int
     name: str
-    tier: str
+    tier: str | None
 
 
 class MemberRef(Out):
@@ -166,7 +166,7 @@ class PersonRef(Out):
 
 class Room(Out):
     id: int
-    kind: Literal["incident", "exercise"]
+    kind: Literal["incident", "exercise", "meeting"]
     exercise: bool
     title: str
     summary: str
@@ -273,7 +273,8 @@ class People(Out):
 class OrgOut(Out):
     id: int
     name: str
-    tier: Literal["national", "sectoral", "organizational"]
+    kind: Literal["cert", "ministry", "regulator", "academia", "industry", "civil-society", "other"]
+    tier: Literal["national", "sectoral", "provincial", "organizational"] | None
     sector: str | None
     parent_id: int | None
 

@@ -51,6 +51,9 @@ def _orgs_by_tier(room: Room) -> str:
         names = sorted(o.org.name for o in room.orgs if o.org.tier == tier)
         if names:
             lines.append(f"- **{tier_label}s:** {', '.join(names)}")
+    others = sorted(o.org.name for o in room.orgs if o.org.tier is None)
+    if others:
+        lines.append(f"- **Other bodies:** {', '.join(others)}")
     return "\n".join(lines)
 
 

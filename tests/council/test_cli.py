@@ -71,7 +71,7 @@ def test_create_org_with_a_parent(app, cli):
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
-    (["Bad CERT", "--tier", "galactic"], "Tier must be one of: national, sectoral, organizational"),
+    (["Bad CERT", "--tier", "galactic"], "Tier must be one of: national, sectoral, provincial, organizational"),
     (["Bad CERT", "--tier", "sectoral", "--sector", "crypto"], "Sector must be one of"),
     (["Bad CERT", "--tier", "sectoral", "--parent", "Nowhere"], "no organisation named 'Nowhere'"),
     (["   ", "--tier", "sectoral"], "Name is required."),

@@ -81,8 +81,8 @@ def test_orgs_lists_every_organisation_with_its_fields(api, world):
     orgs = {o["name"]: o for o in response.get_json()["orgs"]}
     assert set(orgs) == {"National CERT", "Energy ISAC", "Telecom CERT"}
     for org in orgs.values():
-        assert set(org) == {"id", "name", "tier", "sector", "parent_id"}
-    assert orgs["Energy ISAC"] == {"id": world.sector.id, "name": "Energy ISAC", "tier": "sectoral",
+        assert set(org) == {"id", "name", "kind", "tier", "sector", "parent_id"}
+    assert orgs["Energy ISAC"] == {"id": world.sector.id, "name": "Energy ISAC", "kind": "cert", "tier": "sectoral",
                                    "sector": "energy", "parent_id": world.national.id}
     assert orgs["National CERT"]["parent_id"] is None
     assert orgs["National CERT"]["tier"] == "national"
