@@ -154,11 +154,15 @@ def _register_blueprints(app: Flask) -> None:
     from council.rooms.routes import add_room_extension
 
     add_room_extension(app, boot=room_boot, panel="council/decisions/_panel.html", script="js/decisions.js")
-    from council import advisories, notifications, reporting
+    from council import advisories, directory, notifications, reporting
 
     notifications.init_app(app)
     reporting.init_app(app)
     advisories.init_app(app)
+    directory.init_app(app)
+    from council import governance
+
+    governance.init_app(app)
 
     @app.get("/healthz", endpoint="health")
     def health() -> dict[str, str]:

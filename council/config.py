@@ -48,6 +48,9 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     # Mail bodies carry content only up to this marking; above it, a pointer to the platform.
     mail_max_tlp: str = "GREEN"
+    # A crisis level set provisionally by the chair must be ratified by a council decision
+    # within this many hours, else it is flagged overdue (COUNCIL_CRISIS_RATIFY_HOURS).
+    crisis_ratify_hours: int = 24
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -167,6 +170,9 @@ def from_env(
     max_tlp = env.get("COUNCIL_MAIL_MAX_TLP", "GREEN").strip().upper() or "GREEN"
     if max_tlp not in MAIL_TLPS:
         raise ConfigError(f"COUNCIL_MAIL_MAX_TLP must be one of {', '.join(MAIL_TLPS)}")
+    ratify = env.get("COUNCIL_CRISIS_RATIFY_HOURS", "24").strip() or "24"
+    if not ratify.isascii() or not ratify.isdigit() or not 1 <= int(ratify) <= 720:
+        raise ConfigError("COUNCIL_CRISIS_RATIFY_HOURS must be a number of hours from 1 to 720")
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),
         secret_key=env.get("COUNCIL_SECRET_KEY") or _read_or_create_secret(instance_path),
@@ -183,6 +189,7 @@ def from_env(
         mail=mail_from_env(env),
         base_url=base_url,
         mail_max_tlp=max_tlp,
+        crisis_ratify_hours=int(ratify),
     )
 
 

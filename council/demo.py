@@ -21,6 +21,7 @@ from council.actors import SYSTEM
 from council.auth.models import User
 from council.auth.services import create_user, find_user
 from council.db import history_clock, utcnow
+from council.orgs.models import Organization
 from council.orgs.services import create_org, find_org_by_name
 
 DEMO_PASSWORD = "council-demo-2026"
@@ -38,6 +39,20 @@ ORGS: list[tuple[str, str, str | None, str | None]] = [
     ("Indus Bank CSIRT", "organizational", "banking-finance", "Banking Sector CERT"),
     ("Crescent Telecom CSIRT", "organizational", "telecom", "Telecom Sector CERT"),
     ("Northern Grid CSIRT", "organizational", "energy", "Energy Sector CERT"),
+    ("Punjab CERT", "provincial", "government", "National CERT"),
+]
+
+# Bodies seated on the council that are not CERTs: (name, kind).
+BODIES: list[tuple[str, str]] = [
+    ("Ministry of IT & Telecom", "ministry"),
+    ("Ministry of Defence", "ministry"),
+    ("Ministry of Foreign Affairs", "ministry"),
+    ("Ministry of Interior", "ministry"),
+    ("National Security Division", "ministry"),
+    ("Pakistan Telecommunication Authority", "regulator"),
+    ("Software Industry Association", "industry"),
+    ("University Cyber Security Centre", "academia"),
+    ("Digital Rights Forum", "civil-society"),
 ]
 
 # (email, name, org, role, what the login shows off) — README.md lists the same.
@@ -60,6 +75,25 @@ USERS: list[tuple[str, str, str, str, str]] = [
     ("csirt@indusbank.example", "Fatima Raza", "Indus Bank CSIRT", "member", "Indus Bank CSIRT (under banking)"),
     ("noc@crescent.example", "Usman Tariq", "Crescent Telecom CSIRT", "member", "Crescent Telecom CSIRT"),
     ("soc@northerngrid.example", "Maryam Khan", "Northern Grid CSIRT", "member", "Northern Grid CSIRT"),
+    ("chair@moitt.example", "Khalid Mehmood", "Ministry of IT & Telecom", "member",
+     "chair of the CERT Council (Federal Secretary IT)"),
+    ("dg@ncert.example", "Haider Ali", "National CERT", "member",
+     "secretary of the council (Director General, National CERT)"),
+    ("council@mod.example", "Asad Mir", "Ministry of Defence", "member", "council seat, Ministry of Defence"),
+    ("council@mofa.example", "Rabia Anwar", "Ministry of Foreign Affairs", "member",
+     "council seat, Ministry of Foreign Affairs"),
+    ("council@interior.example", "Faisal Butt", "Ministry of Interior", "member", "council seat, Ministry of Interior"),
+    ("council@nsd.example", "Saima Noor", "National Security Division", "member",
+     "council seat, National Security Division"),
+    ("council@pta.example", "Nadia Karim", "Pakistan Telecommunication Authority", "member",
+     "council seat, the telecom regulator"),
+    ("cert@punjab.example", "Ahmed Raza", "Punjab CERT", "member", "Punjab CERT (provincial), council seat"),
+    ("council@softwareindustry.example", "Sara Baig", "Software Industry Association", "member",
+     "one-year council seat, industry"),
+    ("council@university.example", "Tahir Hassan", "University Cyber Security Centre", "member",
+     "one-year council seat, academia"),
+    ("council@digitalrights.example", "Mehreen Aziz", "Digital Rights Forum", "member",
+     "one-year council seat, civil society"),
 ]
 
 Seeder = Callable[[Session], Any]
@@ -73,12 +107,23 @@ def seed(session: Session, history: Iterable[Seeder] = ()) -> list[tuple[str, st
         from council.reporting.demo import seed_regimes
 
         seed_regimes(session)
+        from council.governance.demo import seed_council
+
+        seed_council(session)
     for seeder in history:
         seeder(session)
     from council.advisories.demo import seed_advisories
 
     seed_advisories(session)
+    from council.governance.demo import seed_extraordinary_meeting
+
+    seed_extraordinary_meeting(session)
     seed_rooms(session)
+    from council.directory import demo as directory
+
+    # Team records, rosters and a communication check: written just after this morning's rooms.
+    directory.seed(session, {o.name: o for o in session.scalars(select(Organization))},
+                   {u.email: u for u in session.scalars(select(User))}, utcnow())
     return [(email, what) for email, _n, _o, _r, what in USERS]
 
 
@@ -92,6 +137,9 @@ def seed_people(session: Session) -> None:
             parent_org = find_org_by_name(session, parent) if parent else None
             create_org(session, actor=SYSTEM, name=name, tier=tier, sector=sector,
                        parent_id=parent_org.id if parent_org else None)
+    for name, kind in BODIES:
+        if find_org_by_name(session, name) is None:
+            create_org(session, actor=SYSTEM, name=name, tier=None, kind=kind)
     for email, name, org_name, role, _what in USERS:
         if find_user(session, email) is None:
             org = find_org_by_name(session, org_name)

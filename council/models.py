@@ -12,6 +12,8 @@ from council.advisories.models import (
 from council.audit.models import AuditEntry, AuditHead
 from council.auth.models import ApiToken, LoginBucket, LoginThrottle, User
 from council.decisions.models import Decision, DecisionPosition
+from council.directory.models import CommsCheck, CommsCheckOrg, DutyShift, TeamRecord
+from council.governance.models import Seat, SeatRepresentative
 from council.notifications.models import MailOutbox, Notification, NotificationPref
 from council.orgs.models import Organization
 from council.reporting.models import Incident, IncidentCounter, IncidentRead, IncidentRegime, IncidentStage, Regime
@@ -29,8 +31,11 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "AuditHead",
+    "CommsCheck",
+    "CommsCheckOrg",
     "Decision",
     "DecisionPosition",
+    "DutyShift",
     "Incident",
     "IncidentCounter",
     "IncidentRead",
@@ -48,5 +53,8 @@ __all__ = [
     "RoomMember",
     "RoomOrg",
     "RoomRead",
+    "Seat",
+    "SeatRepresentative",
+    "TeamRecord",
     "User",
 ]

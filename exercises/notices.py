@@ -31,6 +31,14 @@ def sees_report(session: Session, user: User, report_id: int) -> str | None:
     return report.tlp
 
 
+def sees_corrective(session: Session, user: User, action_id: int) -> str | None:
+    """A corrective action is seen by those who may read its report (the council links them in agendas)."""
+    from exercises.reports.models import CorrectiveAction
+
+    action = session.get(CorrectiveAction, action_id)
+    return None if action is None else sees_report(session, user, action.report_id)
+
+
 def inject_released(session: Session, ex: Exercise, inject: ExerciseInject, room_tlp: str, seq: int,
                     event_id: int) -> None:
     teams = set(json.loads(inject.team_ids or "[]"))

@@ -149,6 +149,12 @@ def register(app: Flask) -> None:
     from exercises import notices
 
     register_subject("report", notices.sees_report)
+    register_subject("corrective", notices.sees_corrective)
+    from council.governance.crisis import EXERCISE_CONTROLLERS
+    from exercises.runs.services import controls_exercise
+
+    if controls_exercise not in EXERCISE_CONTROLLERS:
+        EXERCISE_CONTROLLERS.append(controls_exercise)
     add_job(app, "corrective actions overdue", 3600.0, notices.corrective_overdue)
     from exercises.demo import seed
 

@@ -113,3 +113,71 @@ def test_existing_people_get_handles_and_organisations_short_names(tmp_path):
     fill_people_before_0011(url)
     upgrade(url)
     assert people_after_0011(url) == (EXPECTED_USERS, EXPECTED_ORGS)
+
+
+def fill_council_before_0013(url: str) -> None:
+    """Organisations, a room and a decision as the platform held them before bodies that are
+    not CERTs, meeting rooms and decision types."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for n, (name, tier) in enumerate((("National CERT", "national"), ("Banking CERT", "sectoral"),
+                                              ("Indus Bank CSIRT", "organizational")), start=1):
+                conn.exec_driver_sql(
+                    "INSERT INTO organizations (id, name, short_name, tier, created_at) VALUES "
+                    f"({n}, '{name}', 'org-{n}', '{tier}', '2026-11-30 10:00:00')")
+            conn.exec_driver_sql(
+                "INSERT INTO users (id, email, handle, name, org_id, role, active, org_admin, password_hash, "
+                "failed_logins, session_version, created_at) VALUES (1, 'a@b.example', 'a', 'A', 1, 'member', "
+                "true, false, 'x', 0, 1, '2026-11-30 10:00:00')")
+            conn.exec_driver_sql(
+                "INSERT INTO rooms (id, kind, title, summary, summary_html, severity, status, tlp, created_by_id, "
+                "created_at, updated_at, last_seq, decision_quorum_pct) VALUES (1, 'incident', 'R', '', '', "
+                "'high', 'open', 'AMBER', 1, '2026-11-30 10:00:00', '2026-11-30 10:00:00', 0, 50)")
+            conn.exec_driver_sql(
+                "INSERT INTO decisions (id, room_id, title, background, background_html, options, rule, tlp, "
+                "status, proposed_by_id, proposed_at, proposed_seq, rationale, rationale_html, tally) VALUES "
+                "(1, 1, 'D', '', '', '[\"approve\",\"reject\"]', 'majority', 'AMBER', 'open', 1, "
+                "'2026-11-30 10:00:00', 1, '', '', '{}')")
+    finally:
+        engine.dispose()
+
+
+def council_after_0013(url: str) -> tuple[list[tuple], list[tuple], list[tuple], bool]:
+    from sqlalchemy.exc import IntegrityError
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            orgs = [tuple(r) for r in conn.exec_driver_sql("SELECT id, kind, tier FROM organizations ORDER BY id")]
+            decisions = [tuple(r) for r in conn.exec_driver_sql("SELECT id, type, level FROM decisions")]
+            levels = [tuple(r) for r in conn.exec_driver_sql(
+                "SELECT level, name, requires_room, sitrep_cadence_min FROM crisis_levels ORDER BY level")]
+        refused = False
+        try:
+            with engine.begin() as conn:  # a ministry with a tier breaks the kind_tier check
+                conn.exec_driver_sql("INSERT INTO organizations (id, name, short_name, kind, tier, created_at) "
+                                     "VALUES (9, 'MoD', 'mod', 'ministry', 'sectoral', '2026-11-30 10:00:00')")
+        except IntegrityError:
+            refused = True
+    finally:
+        engine.dispose()
+    return orgs, decisions, levels, refused
+
+
+EXPECTED_COUNCIL = (
+    [(1, "cert", "national"), (2, "cert", "sectoral"), (3, "cert", "organizational")],
+    [(1, "operational", None)],
+    [(0, "Normal", False, None), (1, "Elevated", False, None), (2, "High", True, 720), (3, "Severe", True, 240),
+     (4, "Critical", True, 120)],
+    True,
+)
+
+
+def test_existing_organisations_become_certs_and_decisions_operational(tmp_path):
+    """0013–0015 on a database holding organisations, a room and a decision."""
+    url = f"sqlite:///{tmp_path / 'council.db'}"
+    upgrade(url, "0012")
+    fill_council_before_0013(url)
+    upgrade(url)
+    assert council_after_0013(url) == EXPECTED_COUNCIL

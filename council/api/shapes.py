@@ -46,7 +46,10 @@ def _iso_date(value: Any) -> Any:
         return value
     if not isinstance(value, str) or len(value) != 10:
         raise ValueError("A date (YYYY-MM-DD).")
-    return date.fromisoformat(value)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("A date (YYYY-MM-DD) that exists.") from None
 
 
 DateText = Annotated[date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]

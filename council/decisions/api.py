@@ -77,7 +77,7 @@ def register_filters(args: s.RegisterQuery) -> dict[str, Any]:
         return None if value is None else datetime.combine(value, time(), tzinfo=UTC)
 
     return {"status": args.status, "outcome": args.outcome, "org_id": args.org, "date_from": day(args.from_),
-            "date_to": day(args.to)}
+            "date_to": day(args.to), "type_": args.type, "public": args.public}
 
 
 @endpoint(bp, "/decisions", "GET", query=s.RegisterQuery, responses={200: s.Decisions},

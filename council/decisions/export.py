@@ -14,9 +14,9 @@ from council.decisions.services import current_positions, dissent
 from council.rooms.models import Room
 from council.rooms.stream import iso
 
-COLUMNS = ["decision_id", "room_id", "room", "title", "tlp", "rule", "status", "outcome", "chosen_option",
-           "proposed_by", "proposed_at", "deadline", "closed_at", "positions", "dissent", "rationale",
-           "supersedes"]
+COLUMNS = ["decision_id", "room_id", "room", "type", "title", "addressee", "level", "tlp", "rule", "status",
+           "outcome", "chosen_option", "proposed_by", "proposed_at", "deadline", "closed_at", "positions",
+           "dissent", "rationale", "supersedes", "follow_up"]
 
 
 def register_rows(session: Session, rows: list[tuple[Decision, Room]]) -> list[dict[str, Any]]:
@@ -32,8 +32,23 @@ def register_rows(session: Session, rows: list[tuple[Decision, Room]]) -> list[d
             "proposed_at": iso(decision.proposed_at), "deadline": iso(decision.deadline) or "",
             "closed_at": iso(decision.closed_at) or "", "positions": positions, "dissent": objecting,
             "rationale": decision.rationale, "supersedes": decision.supersedes_id or "",
+            "type": decision.type, "addressee": decision.addressee or "",
+            "level": "" if decision.level is None else decision.level,
+            "follow_up": _follow_up(session, decision),
         })
     return out
+
+
+def _follow_up(session: Session, decision: Decision) -> str:
+    from council.decisions.services import JSON_EXTRAS
+
+    extra: dict[str, Any] = {}
+    for add in JSON_EXTRAS:
+        extra.update(add(session, decision))
+    follow = extra.get("follow_up")
+    if not follow:
+        return ""
+    return " · ".join(str(v) for v in (follow.get("status"), follow.get("decided_by"), follow.get("decided_on")) if v)
 
 
 def rows_as_csv(rows: list[dict[str, Any]], filename: str = "council-decisions.csv") -> Response:

@@ -18,6 +18,10 @@ from council.db import Base, utcnow
 from council.orgs.models import Organization
 
 RULES = ("chair", "majority", "two-thirds", "consensus")
+# operational: today's decisions between organisations in a room; the others are the
+# council's own acts (council/governance/): a recommendation has an addressee, advice
+# goes to CERTs, a crisis-level decision sets the national (or an exercise's) level.
+TYPES = ("operational", "recommendation", "advice", "crisis-level")
 OUTCOMES = ("adopted", "rejected", "no_quorum")
 DEFAULT_OPTIONS = ("approve", "reject")
 
@@ -28,6 +32,7 @@ class Decision(Base):
         CheckConstraint("rule IN ('chair', 'majority', 'two-thirds', 'consensus')", name="rule"),
         CheckConstraint("status IN ('open', 'closed')", name="status"),
         CheckConstraint("outcome IS NULL OR outcome IN ('adopted', 'rejected', 'no_quorum')", name="outcome"),
+        CheckConstraint("type IN ('operational', 'recommendation', 'advice', 'crisis-level')", name="type"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +49,12 @@ class Decision(Base):
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
     proposed_seq: Mapped[int] = mapped_column(default=0)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), index=True)
+    type: Mapped[str] = mapped_column(String(16), default="operational", server_default="operational", index=True)
+    addressee: Mapped[str | None] = mapped_column(String(200))  # recommendation: to whom
+    addressee_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    level: Mapped[int | None]  # crisis-level: the level it sets
+    # What adopting it does beyond itself, e.g. "minutes:4" (adopts those minutes).
+    subject: Mapped[str | None] = mapped_column(String(40))
     # Set once, at close:
     outcome: Mapped[str | None] = mapped_column(String(12))
     chosen_option: Mapped[str | None] = mapped_column(String(200))

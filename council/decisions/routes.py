@@ -25,8 +25,13 @@ bp = Blueprint("decisions", __name__)
 def register() -> Any:
     filters = register_filters(parse_args(RegisterQuery, request.args, form=True))
     rows = services.register(db(), actor=current_account(), **filters)
+    follow_ups: dict[int, Any] = {}
+    for decision, _room in rows:
+        for extra in services.JSON_EXTRAS:
+            if (found := extra(db(), decision).get("follow_up")) is not None:
+                follow_ups[decision.id] = found
     return render_template("council/decisions/register.html", rows=rows, orgs=list_orgs(db()),
-                           args=request.args, query=request.query_string.decode())
+                           args=request.args, query=request.query_string.decode(), follow_ups=follow_ups)
 
 
 @bp.get("/decisions/export.<fmt>")

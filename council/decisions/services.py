@@ -10,18 +10,19 @@ may see the decision's TLP marking. REST and socket posts both land in
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from council.access import can_see, is_lead, not_looser
 from council.audit.services import record
 from council.auth.models import User
 from council.db import utcnow
-from council.decisions.models import DEFAULT_OPTIONS, RULES, Decision, DecisionPosition
+from council.decisions.models import DEFAULT_OPTIONS, RULES, TYPES, Decision, DecisionPosition
 from council.decisions.rules import Tally, count, positions_for
 from council.decisions.shapes import DecisionPost
 from council.errors import Conflict, Forbidden, Invalid, NotFound
@@ -33,6 +34,35 @@ from council.rooms.visibility import facts_of, load_visible, viewer_of, visible_
 from council.text import render_markdown
 
 OPTION_MAX, OPTIONS_MAX = 120, 8
+
+
+# --- what other slices plug in (the council's governance) ------------------------------
+
+@dataclass(frozen=True)
+class Electorate:
+    """Who takes positions in rooms of one kind, when it is not "every participating
+    organisation": in a council meeting, the organisations holding a current seat."""
+
+    orgs: Callable[[Session, Room], set[int]]
+    # An error text when this person may not cast their organisation's position, else None.
+    may_cast: Callable[[Session, Room, User], str | None]
+
+
+ELECTORATES: dict[str, Electorate] = {}
+# Per decision type other than operational: checks and completes a proposal's fields
+# (addressee, level…); raises Invalid/Forbidden; returns the columns to set.
+TYPE_RULES: dict[str, Callable[[PostContext, dict[str, Any]], dict[str, Any]]] = {}
+# Told of every decision closed (adopted or not), in its transaction: the crisis level
+# follows an adopted crisis-level decision, minutes follow the decision adopting them.
+ON_CLOSE: list[Callable[[Session, Decision, Room, User | None, datetime], None]] = []
+# Extra fields of a decision's JSON (a recommendation's follow-up).
+JSON_EXTRAS: list[Callable[[Session, Decision], dict[str, Any]]] = []
+
+
+def electorate(session: Session, room: Room) -> set[int]:
+    """The organisations whose positions count in ``room``."""
+    rule = ELECTORATES.get(room.kind)
+    return rule.orgs(session, room) if rule else set(room.org_ids)
 
 
 def decision_visible(session: Session, user: User, decision: Decision, room: Room) -> bool:
@@ -57,9 +87,12 @@ def current_positions(decision: Decision) -> list[DecisionPosition]:
 
 
 def live_tally(decision: Decision, room: Room, chair_choice: str | None = None) -> Tally:
-    return count({p.org_id: p.position for p in current_positions(decision)}, options=options_of(decision),
-                 rule=decision.rule, eligible=len(room.orgs), quorum_pct=room.decision_quorum_pct,
-                 chair_choice=chair_choice)
+    """Positions of the electorate only: a seat whose term ended no longer counts."""
+    session = object_session(room)
+    voters = electorate(session, room) if session is not None else set(room.org_ids)
+    return count({p.org_id: p.position for p in current_positions(decision) if p.org_id in voters},
+                 options=options_of(decision), rule=decision.rule, eligible=len(voters),
+                 quorum_pct=room.decision_quorum_pct, chair_choice=chair_choice)
 
 
 def dissent(decision: Decision, chosen: str | None) -> list[dict[str, Any]]:
@@ -99,8 +132,10 @@ def decision_json(session: Session, decision: Decision, room: Room, *, history: 
                         "org": decision.proposed_by.org.name},
         "proposed_at": iso(decision.proposed_at), "proposed_seq": decision.proposed_seq,
         "supersedes": decision.supersedes_id, "superseded_by": superseded_by(session, decision),
-        "quorum_pct": room.decision_quorum_pct, "eligible_orgs": [{"id": o.org_id, "name": o.org.name}
-                                                                 for o in room.orgs],
+        "quorum_pct": room.decision_quorum_pct, "eligible_orgs": _eligible(session, room),
+        "type": decision.type, "addressee": decision.addressee, "addressee_org_id": decision.addressee_org_id,
+        "level": decision.level, "subject": decision.subject, "counted_per": "seat" if room.kind in ELECTORATES
+        else "organisation",
         "tally": tally, "outcome": decision.outcome, "chosen_option": decision.chosen_option,
         "rationale": decision.rationale, "rationale_html": decision.rationale_html,
         "closed_at": iso(decision.closed_at), "closed_seq": decision.closed_seq,
@@ -108,9 +143,21 @@ def decision_json(session: Session, decision: Decision, room: Room, *, history: 
         "dissent": dissent(decision, decision.chosen_option) if closed else [],
         "actions": [{"id": a.id, "title": a.title, "status": a.status} for a in linked_actions(session, decision)],
     }
+    for extra in JSON_EXTRAS:
+        out.update(extra(session, decision))
     if history:
         out["history"] = [_position_json(p) for p in decision.positions]
     return out
+
+
+def _eligible(session: Session, room: Room) -> list[dict[str, Any]]:
+    from council.orgs.models import Organization
+
+    ids = electorate(session, room)
+    if ids == room.org_ids:
+        return [{"id": o.org_id, "name": o.org.name} for o in room.orgs]
+    names = dict(session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all())
+    return [{"id": i, "name": names[i]} for i in sorted(ids, key=lambda i: names.get(i, ""))]
 
 
 # --- the "decision" event kind ------------------------------------------------
@@ -166,10 +213,29 @@ def _propose(ctx: PostContext, payload: dict[str, Any]) -> Draft:
             raise Conflict("Only a closed decision can be superseded; close it first.")
         if superseded_by(session, old) is not None:
             raise Conflict("That decision has already been superseded.")
+    kind = payload.get("type") or (old.type if old else "operational")
+    if old is not None:
+        if kind != old.type:
+            raise Invalid("The decision was not accepted.",
+                          {"type": f"A decision superseding #{old.id} keeps its type ({old.type})."})
+        # What it is about carries over unless said again.
+        payload = {"addressee": old.addressee, "addressee_org_id": old.addressee_org_id, "level": old.level,
+                   **{k: v for k, v in payload.items() if v is not None}}
+    if kind not in TYPES:
+        raise Invalid("The decision was not accepted.", {"type": f"Use one of: {', '.join(TYPES)}."})
+    for name in ("addressee", "addressee_org_id", "level"):
+        if payload.get(name) is not None and kind == "operational":
+            raise Invalid("The decision was not accepted.", {name: "Only a council decision takes this field."})
+    extra: dict[str, Any] = {}
+    if kind != "operational":
+        rules = TYPE_RULES.get(kind)
+        if rules is None:
+            raise Invalid("The decision was not accepted.", {"type": "Council decisions are not enabled here."})
+        extra = rules(ctx, payload)
     decision = Decision(room_id=room.id, title=title, background=background,
                         background_html=render_markdown(background), options=json.dumps(options), rule=rule,
                         tlp=tlp, deadline=deadline, proposed_by_id=ctx.actor.id, proposed_at=ctx.now,
-                        supersedes_id=old.id if old else None)
+                        supersedes_id=old.id if old else None, type=kind, **extra)
     decision.proposed_by = ctx.actor
     session.add(decision)
     session.flush()
@@ -181,7 +247,7 @@ def _propose(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     data = _event(session, decision, room, op, **({"supersedes": old.id} if old else {}))
     # No title in the audit row: it carries the decision's marking, and the audit page shows a
     # row's details to every admin who can see the room (the record keeps the id).
-    return Draft(data=data, after=_stamp, audit={"op": op, "decision_id": decision.id,
+    return Draft(data=data, after=_stamp, audit={"op": op, "decision_id": decision.id, "type": kind,
                                                  "rule": rule, "tlp": tlp, "supersedes": old.id if old else None})
 
 
@@ -201,7 +267,12 @@ def _open_decision(ctx: PostContext, payload: dict[str, Any]) -> Decision:
 def _position(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     session, room, actor = ctx.session, ctx.room, ctx.actor
     decision = _open_decision(ctx, payload)
-    if actor.org_id not in room.org_ids:
+    rule = ELECTORATES.get(room.kind)
+    if rule is not None:
+        refusal = rule.may_cast(session, room, actor)
+        if refusal:
+            raise Forbidden(refusal)
+    elif actor.org_id not in room.org_ids:
         raise Forbidden("Positions are cast per participating organisation; yours does not participate.")
     position = payload.get("position")
     allowed = positions_for(options_of(decision))
@@ -246,6 +317,8 @@ def finish(session: Session, decision: Decision, room: Room, *, actor: User | No
     decision.rationale, decision.rationale_html = rationale, render_markdown(rationale)
     decision.closed_at, decision.closed_by_id = now or utcnow(), actor.id if actor else None
     session.flush()
+    for listener in ON_CLOSE:
+        listener(session, decision, room, actor, decision.closed_at)
     return _event(session, decision, room, "closed", outcome=tally.outcome, chosen_option=tally.chosen)
 
 
@@ -316,15 +389,21 @@ def list_for_room(session: Session, *, actor: User, room_id: int) -> tuple[Room,
 def register(
     session: Session, *, actor: User, status: str | None = None, outcome: str | None = None,
     org_id: int | None = None, date_from: datetime | None = None, date_to: datetime | None = None,
-    include_exercises: bool = False,
+    include_exercises: bool = False, type_: str | None = None, public: bool = False,
 ) -> list[tuple[Decision, Room]]:
-    """Every decision the actor may see across rooms (real incidents only, unless asked)."""
+    """Every decision the actor may see across rooms (incident and council meeting rooms;
+    exercises only when asked). ``public``: the council's public record — adopted
+    decisions marked TLP:CLEAR only."""
     from council.rooms.models import RoomOrg
 
     stmt = (select(Decision, Room).join(Room, Room.id == Decision.room_id)
             .where(visible_filter(viewer_of(session, actor))))
     if not include_exercises:
-        stmt = stmt.where(Room.kind == "incident")
+        stmt = stmt.where(Room.kind.in_(("incident", "meeting")))
+    if type_ in TYPES:
+        stmt = stmt.where(Decision.type == type_)
+    if public:
+        stmt = stmt.where(Decision.tlp == "CLEAR", Decision.outcome == "adopted")
     if status in ("open", "closed"):
         stmt = stmt.where(Decision.status == status)
     if outcome in ("adopted", "rejected", "no_quorum"):

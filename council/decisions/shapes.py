@@ -4,16 +4,19 @@ sockets), the REST bodies and the register's filters, and the answers."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from council.api.shapes import ClientId, DateText, Id, In, Out, QueryArgs, TimeText, ZoneName, text
-from council.decisions.models import OUTCOMES, RULES
+from council.decisions.models import OUTCOMES, RULES, TYPES
 from council.rooms.models import TLPS
 from council.rooms.shapes import Post
 
 Rule = Literal[RULES]  # type: ignore[valid-type]
+DecisionType = Literal[TYPES]  # type: ignore[valid-type]
+Addressee = text(200, 1, line=True)
+Level = Annotated[int, Field(ge=0, le=9)]
 Tlp = Literal[TLPS]  # type: ignore[valid-type]
 Title = text(300, line=True)
 LongText = text(20_000)
@@ -35,6 +38,10 @@ class DecisionPost(Post):
     tz: ZoneName | None = None
     tlp: Tlp | None = None
     supersedes: Id | None = None
+    type: DecisionType | None = None
+    addressee: Addressee | None = None
+    addressee_org_id: Id | None = None
+    level: Level | None = None
     # position and close
     decision_id: Id | None = None
     position: Option | None = None
@@ -53,6 +60,11 @@ class Proposal(In):
     deadline: TimeText | None = None
     tz: ZoneName | None = None
     tlp: Tlp | None = Field(None, description="Never looser than the room's")
+    type: DecisionType = Field("operational", description="operational (between organisations), or a council "
+                               "act: recommendation (with an addressee), advice (to CERTs), crisis-level (a level)")
+    addressee: Addressee | None = Field(None, description="recommendation: to whom, e.g. Federal Government")
+    addressee_org_id: Id | None = Field(None, description="recommendation: an organisation as the addressee")
+    level: Level | None = Field(None, description="crisis-level: the level adopting it sets")
     client_id: ClientId | None = None
 
 
@@ -76,6 +88,8 @@ class RegisterQuery(QueryArgs):
     from_: DateText | None = Field(None, alias="from")
     to: DateText | None = None
     format: Literal["csv", "json"] | None = None
+    type: DecisionType | None = None
+    public: bool = Field(False, description="The council's public record: adopted decisions marked TLP:CLEAR")
 
 
 class PositionOut(Out):
@@ -125,6 +139,13 @@ class Decision(Out):
     positions: list[PositionOut]
     dissent: list[dict[str, Any]]
     actions: list[dict[str, Any]]
+    type: DecisionType
+    addressee: str | None
+    addressee_org_id: int | None
+    level: int | None
+    subject: str | None
+    counted_per: Literal["organisation", "seat"]
+    follow_up: dict[str, Any] | None = None
 
 
 class Step(Decision):

@@ -42,6 +42,11 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind("advisory", "An advisory asks my organisation to acknowledge it"),
     Kind("advisory_overdue", "My organisation has not acknowledged an advisory in time"),
     Kind("corrective_overdue", "A corrective action of mine or my organisation is overdue", "daily"),
+    Kind("comms_check", "A communication check asks my organisation to answer", urgent=True),
+    Kind("council_meeting", "A council meeting is convened, or its minutes await adoption"),
+    Kind("recommendation", "A council recommendation is addressed to my organisation"),
+    Kind("crisis_level", "The national cyber-crisis level changes", urgent=True),
+    Kind("ratification_due", "A provisional crisis level awaits ratification by the council", urgent=True),
 )}
 
 

@@ -8,7 +8,7 @@ mail when a worker claims its outbox row (outbox.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +56,17 @@ class Note:
     dedupe_key: str | None = None
 
 
+# Who else hears of an urgent note: (session, its recipients, now) -> more people. The
+# directory registers the people on duty now in each recipient's organisation.
+UrgentRoute = Callable[[Session, list[User], datetime], Iterable[User]]
+URGENT_ROUTES: list[UrgentRoute] = []
+
+
+def add_urgent_route(route: UrgentRoute) -> None:
+    if route not in URGENT_ROUTES:
+        URGENT_ROUTES.append(route)
+
+
 def mail_enabled(session: Session) -> bool:
     """Whether mail is configured (set by the app on every session; no app: none)."""
     return bool(session.info.get(MAIL_ON))
@@ -64,10 +75,18 @@ def mail_enabled(session: Session) -> bool:
 def notify(session: Session, note: Note, recipients: Iterable[User], *, actor: User | None = None,
            now: datetime | None = None) -> list[int]:
     """Tell each recipient who may see ``note.subject`` now (never the actor
-    themselves, never inactive people); returns the ids of the notifications written."""
+    themselves, never inactive people); returns the ids of the notifications written.
+
+    An urgent note (marked urgent, or of an always-urgent kind) also goes to the
+    people each urgent route adds — the people on duty now in each recipient's
+    organisation (council/directory) — under the same rule: told once, never the
+    actor, only if they may see the subject now."""
     if note.kind not in KINDS:
         raise ValueError(f"unknown notification kind {note.kind!r}")
     now = now or utcnow()
+    if URGENT_ROUTES and (note.urgent or KINDS[note.kind].urgent):
+        recipients = list(recipients)
+        recipients += [u for route in URGENT_ROUTES for u in route(session, recipients, now)]
     seen: set[int] = set()
     people: list[User] = []
     for user in recipients:

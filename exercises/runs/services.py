@@ -67,6 +67,13 @@ def exercise_for_room(session: Session, room_id: int) -> Exercise | None:
     return cache[room_id]
 
 
+def controls_exercise(session: Session, room: Room, user: User) -> bool:
+    """The exercise's director and controllers: they set its own crisis level (council/governance)."""
+    ex = exercise_for_room(session, room.id)
+    part = role_of(ex, user) if ex is not None else None
+    return part is not None and part.role in ("director", "controller")
+
+
 def load_exercise(session: Session, actor: User, exercise_id: int) -> tuple[Exercise, Participant]:
     """The exercise and the actor's part in it; NotFound for anyone not in it."""
     ex = session.get(Exercise, exercise_id)

@@ -67,7 +67,9 @@ export function install(R) {
     if (d.type && d.type !== "operational") head.appendChild(el("span", { class: "tag", text: label("decision_type", d.type) }));
     if (d.tlp !== room.tlp) head.appendChild(el("span", { class: "tlp tlp-" + d.tlp, text: "TLP:" + d.tlp }));
     art.appendChild(head);
-    const meta = label("decision_rule", d.rule) + (d.deadline ? " · deadline " + dateTime(d.deadline, R.zone) : "") +
+    const meta = label("decision_rule", d.rule) + (d.addressee ? " · to " + d.addressee : "") +
+      (d.level !== null && d.level !== undefined ? " · sets level " + d.level : "") +
+      (d.counted_per === "seat" ? " · counted per seat" : "") + (d.deadline ? " · deadline " + dateTime(d.deadline, R.zone) : "") +
       (d.supersedes ? " · supersedes #" + d.supersedes : "") + (d.superseded_by ? " · superseded by #" + d.superseded_by : "");
     art.appendChild(el("p", { class: "small muted", text: meta }));
     if (d.background_html) {
@@ -197,6 +199,9 @@ export function install(R) {
     form.options.value = d.options.join() === "approve,reject" ? "" : d.options.join("\n");
     form.rule.value = d.rule;
     tlpSel.value = d.tlp;
+    if (form.type) form.type.value = d.type || "operational";  // a superseding decision keeps the type
+    if (form.addressee) form.addressee.value = d.addressee || "";
+    if (form.level) form.level.value = d.level === null || d.level === undefined ? "" : String(d.level);
     const note = form.querySelector("[data-supersede-note]");
     note.textContent = "Superseding #" + d.id + ": the new decision links the old one, which stays as it was.";
     note.hidden = false;
@@ -210,6 +215,10 @@ export function install(R) {
     const payload = { kind: "decision", op: "propose", title: form.title.value, background: form.background.value,
       rule: form.rule.value, tlp: tlpSel.value, tz: R.zone };
     if (form.type && form.type.value) payload.type = form.type.value;
+    if (form.addressee && form.addressee.value.trim() && ["recommendation", "advice"].includes(payload.type)) {
+      payload.addressee = form.addressee.value.trim();
+    }
+    if (form.level && form.level.value !== "" && payload.type === "crisis-level") payload.level = Number(form.level.value);
     if (opts.length) payload.options = opts;
     if (form.deadline.value) payload.deadline = form.deadline.value;
     if (form.supersedes.value) payload.supersedes = Number(form.supersedes.value);

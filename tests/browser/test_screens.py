@@ -23,7 +23,7 @@ from tests.browser.conftest import ROOT, csp_violations, open_page, serve
 pytestmark = pytest.mark.browser
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-PEOPLE = ("admin@ncert.example", "duty@ncert.example", "ops@govcert.example")
+PEOPLE = ("admin@ncert.example", "duty@ncert.example", "ops@govcert.example", "dg@ncert.example")
 WIDTHS = (390, 1440, 1920)
 SKIP = re.compile(r"/logout|/export|\.(csv|json|pdf|md|html)$|^/api/|^/static/|/msel\.csv|/download")
 PER_PATTERN = 2  # pages of one shape checked per person (every room: they differ by kind and role)

@@ -57,7 +57,8 @@ def test_the_register_shows_the_demo_decisions_to_those_who_may_see_them(app, ma
         hidden = {d.title for d, _room in decisions.register(s, actor=outsider)}
     assert "Ask ISPs to sinkhole the ransomware's C2 domains" in seen
     assert "Recommend the State Bank activates the payment-system contingency plan" in seen
-    assert hidden == set()
+    # Only the council's public record (a TLP:CLEAR meeting's recommendation) reaches outsiders.
+    assert hidden == {"Recommend that every federal ministry designates an organisational CERT within 90 days"}
 
 
 def test_readme_lists_exactly_the_logins_the_seed_prints(seeded):
@@ -66,3 +67,24 @@ def test_readme_lists_exactly_the_logins_the_seed_prints(seeded):
     section = readme.split("## Run it", 1)[1].split("## Test it", 1)[0]
     listed = re.findall(r"^\| `(\S+@\S+)` \|", section, flags=re.M)
     assert printed and listed == printed
+
+
+def test_the_demo_council_has_its_seats_a_past_meeting_with_adopted_minutes_and_an_elevated_level(app, seeded):
+    from council.governance import crisis
+    from council.governance.models import Meeting, Minutes
+    from council.governance.offices import current_seats
+
+    with database(app).session(write=False) as s:
+        seats = current_seats(s)
+        offices = {x.org.name: x.office for x in seats}
+        level = crisis.current(s)
+        inaugural = s.scalars(select(Meeting).where(Meeting.title.like("Inaugural%"))).one()
+        record = s.scalars(select(Minutes).where(Minutes.meeting_id == inaugural.id)).one()
+        upcoming = [m for m in s.scalars(select(Meeting)) if m.status == "convened"]
+    assert len(seats) == 14
+    assert offices["Ministry of IT & Telecom"] == "chair" and offices["National CERT"] == "secretary"
+    assert {"Pakistan Telecommunication Authority", "Punjab CERT", "Digital Rights Forum"} <= set(offices)
+    assert "Crescent Telecom CSIRT" not in offices  # its one-year term ended: history only
+    assert record.status == "adopted" and "Organisational CERTs in every federal ministry" in record.body
+    assert (level.level, level.name, level.provisional) == (1, "Elevated", False) and level.decision_id
+    assert [m.title for m in upcoming] == ["Regular meeting — December"]

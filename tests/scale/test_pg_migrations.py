@@ -49,3 +49,23 @@ def test_the_migrations_upgrade_a_postgresql_database_holding_people():
         assert people_after_0011(url) == (EXPECTED_USERS, EXPECTED_ORGS)
     finally:
         _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_council_migrations_upgrade_a_postgresql_database_holding_organisations_and_decisions():
+    """0013–0015 on PostgreSQL, from a database at 0012 holding organisations, a room and a decision."""
+    import secrets
+
+    from council.migrate import upgrade
+    from tests.scale.conftest import _admin_exec, database_url
+    from tests.test_migrations import EXPECTED_COUNCIL, council_after_0013, fill_council_before_0013
+
+    name = f"council_test_{secrets.token_hex(6)}"
+    _admin_exec(f'CREATE DATABASE "{name}"')
+    try:
+        url = database_url(name)
+        upgrade(url, "0012")
+        fill_council_before_0013(url)
+        upgrade(url)
+        assert council_after_0013(url) == EXPECTED_COUNCIL
+    finally:
+        _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

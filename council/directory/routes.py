@@ -1,0 +1,185 @@
+"""Pages of the directory (teams, a record with its roster, the edit form) and of
+communication checks (the list and start form, a check's matrix and summary, the
+answer button and the one-click answer link)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from council.api.shapes import parse_args, parse_data
+from council.auth.forms import ActionForm
+from council.auth.login import current_account
+from council.auth.models import User
+from council.db import utcnow
+from council.directory import checks, first, forms, roster, services
+from council.directory.shapes import ROLES, DirectoryQuery, FirstTeam
+from council.errors import DomainError, Invalid
+from council.extensions import database, settings
+from council.web import commit, db, flash_errors
+
+bp = Blueprint("directory", __name__, url_prefix="/directory")
+checks_bp = Blueprint("directory_checks", __name__, url_prefix="/comms-checks")
+
+
+@bp.get("/")
+def index() -> Any:
+    user = current_account()
+    args = parse_args(DirectoryQuery, request.args, form=True)
+    teams = services.list_teams(db(), user, q=args.q)
+    return render_template("council/directory/index.html", teams=teams, q=args.q or "",
+                           may_check=checks.reach_of(db(), user) is not None)
+
+
+@bp.get("/<int:org_id>")
+def show(org_id: int) -> Any:
+    user = current_account()
+    now = utcnow()
+    team = services.team_of(db(), user, org_id, now)
+    shifts = roster.roster(db(), org_id, now)
+    editor = roster.may_edit(user, org_id)
+    people = (list(db().scalars(select(User).where(User.org_id == org_id, User.active.is_(True))
+                                .order_by(User.name))) if editor else [])
+    contacts = services.contacts_of(team.record)
+    users = {u.email.lower() for u in services.contact_users(db(), [org_id]).get(org_id, [])}
+    return render_template("council/directory/show.html", team=team, shifts=shifts, now=now, editor=editor,
+                           people=people, contacts=contacts, record_json=team.first(), contact_users=users, roles=ROLES,
+                           hours=forms.hours_lines(first.loads(team.record, "hours") if team.record else {}),
+                           action_form=ActionForm(), zone=settings().timezone)
+
+
+def _edit_page(team: services.Team, values: dict[str, Any], status: int = 200) -> Any:
+    return render_template("council/directory/edit.html", team=team, values=values, roles=ROLES,
+                           action_form=ActionForm()), status
+
+
+@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+def edit(org_id: int) -> Any:
+    user = current_account()
+    team = services.team_of(db(), user, org_id)
+    roster.require_editor(user, org_id)
+    if request.method == "GET":
+        return _edit_page(team, forms.values_of(team.org, team.record, settings().timezone))
+    values = forms.values_from(request.form)
+    try:
+        data = parse_data(FirstTeam, forms.first_of(values, team.record), "The record was not saved.")
+        services.save_record(db(), actor=user, org_id=org_id, team=data)
+    except Invalid as err:
+        flash_errors(err)
+        db().rollback()
+        return _edit_page(services.team_of(db(), user, org_id), values, 422)
+    commit()
+    flash("The team record is saved.", "success")
+    return redirect(url_for("directory.show", org_id=org_id))
+
+
+def _act(fn: Any, message: str, target: str, **kwargs: Any) -> Any:
+    """Run one service from a form; a refusal goes back with its reason (404 stays 404)."""
+    try:
+        fn(db(), actor=current_account(), **kwargs)
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        flash_errors(err)
+        db().rollback()
+        return redirect(target)
+    commit()
+    flash(message, "success")
+    return redirect(target)
+
+
+@bp.post("/<int:org_id>/roster")
+def add_shift(org_id: int) -> Any:
+    form = request.form
+    user_id = form.get("user_id", "")
+    return _act(roster.add_shift, "The shift is on the roster.", url_for("directory.show", org_id=org_id) + "#roster",
+                org_id=org_id, user_id=int(user_id) if user_id.isascii() and user_id.isdigit() and len(user_id) < 19
+                else 0, starts_at=form.get("starts_at", ""), ends_at=form.get("ends_at", ""),
+                note=form.get("note", "")[:500], tz=settings().timezone)
+
+
+@bp.post("/<int:org_id>/roster/<int:shift_id>/remove")
+def remove_shift(org_id: int, shift_id: int) -> Any:
+    return _act(roster.remove_shift, "The shift is removed.", url_for("directory.show", org_id=org_id) + "#roster",
+                org_id=org_id, shift_id=shift_id)
+
+
+# --- communication checks -------------------------------------------------------------------------
+
+@checks_bp.get("/")
+def checks_index() -> Any:
+    user = current_account()
+    found = checks.list_checks(db(), user)
+    reach = checks.reach_of(db(), user)
+    return render_template("council/directory/checks.html", found=found, reach=reach, user=user,
+                           candidates=checks.candidates(db(), user) if reach else [], action_form=ActionForm())
+
+
+@checks_bp.post("/")
+def start() -> Any:
+    user = current_account()
+    form = request.form
+    ids = [int(v) for v in form.getlist("orgs") if v.isascii() and v.isdigit() and len(v) < 19]
+    hours = form.get("hours", "24")
+    try:
+        check, told = checks.start_check(db(), actor=user, org_ids=ids or None,
+                                         hours=int(hours) if hours.isascii() and hours.isdigit() and len(hours) < 5
+                                         else 0, message=form.get("message", "")[:2000])
+    except DomainError as err:
+        flash_errors(err)
+        db().rollback()
+        return redirect(url_for("directory_checks.checks_index"))
+    commit()
+    flash(f"Check started: {len(check.orgs)} organisations, {told} people told.", "success")
+    return redirect(url_for("directory_checks.check", check_id=check.id))
+
+
+@checks_bp.get("/<int:check_id>")
+def check(check_id: int) -> Any:
+    check, sight = checks.load_check(db(), current_account(), check_id)
+    rows = check.orgs if sight.oversees else ([sight.mine] if sight.mine else [])
+    return render_template("council/directory/check.html", check=check, sight=sight, rows=rows,
+                           summary=checks.summary(check) if sight.oversees else None, duration=checks.duration,
+                           action_form=ActionForm())
+
+
+@checks_bp.route("/<int:check_id>/answer", methods=["GET", "POST"])
+def answer(check_id: int) -> Any:
+    """POST: the page's button. GET with ``t``: the notification's one-click link (the
+    person's own sign-in and their organisation's token)."""
+    target = url_for("directory_checks.check", check_id=check_id)
+    if request.method == "POST":
+        return _act(checks.answer, "Your organisation's answer is recorded.", target, check_id=check_id)
+    token = request.args.get("t", "")[:64]
+    if not token:
+        return redirect(target)
+    try:
+        with database().transaction() as session:
+            row, first = checks.answer(session, actor=session.merge(current_account(), load=False),
+                                       check_id=check_id, token=token)
+            when = row.answered_at
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        flash_errors(err)
+        return redirect(target)
+    flash("Your organisation's answer is recorded." if first else
+          f"Your organisation had answered already ({when:%H:%M} UTC).", "success")
+    return redirect(target)
+
+
+@checks_bp.post("/<int:check_id>/close")
+def close(check_id: int) -> Any:
+    return _act(checks.close_check, "The check is closed.", url_for("directory_checks.check", check_id=check_id),
+                check_id=check_id)
+
+
+def checks_card(session: Session, user: User) -> dict[str, Any] | None:
+    """Dashboard card: communication checks awaiting my organisation's answer."""
+    found = checks.awaiting(session, user)
+    if not found:
+        return None
+    return {"template": "council/directory/_card.html", "found": found}
