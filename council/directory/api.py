@@ -82,7 +82,7 @@ def start_check(data: s.NewCheck) -> Any:
           summary="The communication checks the caller sees, open first")
 def list_checks(args: s.ChecksQuery) -> Any:
     user = api_user()
-    return {"checks": [checks.brief_json(c, user) for c in checks.list_checks(db(), user, status=args.status)]}
+    return {"checks": [checks.brief_json(db(), c, user) for c in checks.list_checks(db(), user, status=args.status)]}
 
 
 @endpoint(bp, "/comms-checks/<int:check_id>", "GET", responses={200: s.CheckOut},

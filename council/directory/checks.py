@@ -21,13 +21,14 @@ sees the check and its own row. Anyone else: 404.
 
 from __future__ import annotations
 
+import re
 import secrets
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from council.audit.services import record
@@ -54,6 +55,9 @@ def _holds(session: Session, user: User, offices: tuple[str, ...]) -> bool:
     return holds_office(session, user, offices)
 
 
+# The one-click link's token as made (secrets.token_urlsafe): anything else is refused before comparing.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
 @dataclass(frozen=True)
 class Reach:
     """What a person may check: everything (``council``) or the organisations ``below`` theirs."""
@@ -70,9 +74,14 @@ def reach_of(session: Session, user: User) -> Reach | None:
     secretary = _holds(session, user, ("secretary",))
     if secretary or (user.is_admin and user.org.tier == "national"):
         return Reach(True, secretary, frozenset())
-    if user.org.tier in TREE_TIERS:
+    # A check sends urgent mail to every organisation below: the CERT's org admins start one.
+    if user.org.tier in TREE_TIERS and user.org_admin:
         return Reach(False, False, frozenset(child_org_ids(session, {user.org_id})))
     return None
+
+
+def _national_admin(user: User) -> bool:
+    return user.is_admin and user.org.tier == "national"
 
 
 def candidates(session: Session, user: User) -> list[Organization]:
@@ -90,7 +99,10 @@ def start_check(session: Session, *, actor: User, org_ids: list[int] | None = No
     reach = reach_of(session, actor)
     if reach is None:
         raise Forbidden("Communication checks are started by the council's secretary, a platform admin of the "
-                        "national CERT, or a sectoral or provincial CERT within its own tree.")
+                        "national CERT, or a sectoral or provincial CERT's org admins within its own tree.")
+    if session.scalar(select(CommsCheck.id).where(CommsCheck.starter_org_id == actor.org_id,
+                                                  CommsCheck.status == "open").limit(1)) is not None:
+        raise Conflict("Your organisation already has a check running: close it before starting another.")
     refused = "The check was not started."
     if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 168:
         raise Invalid(refused, {"hours": "Hours until it closes: a whole number from 1 to 168."})
@@ -101,6 +113,8 @@ def start_check(session: Session, *, actor: User, org_ids: list[int] | None = No
         wanted = (set(session.scalars(select(Organization.id))) if reach.council else set(reach.below))
         wanted.discard(actor.org_id)
     else:
+        if len(org_ids) > 5000:
+            raise Invalid(refused, {"orgs": "At most 5,000 organisations."})
         wanted = set(org_ids)
         known = set(session.scalars(select(Organization.id).where(Organization.id.in_(sorted(wanted)))))
         if wanted - known:
@@ -182,7 +196,7 @@ def sight_of(session: Session, user: User, check: CommsCheck) -> Sight | None:
     if not user.active:
         return None
     mine = next((row for row in check.orgs if row.org_id == user.org_id), None)
-    oversees = (user.org_id == check.starter_org_id or user.is_admin
+    oversees = (user.org_id == check.starter_org_id or _national_admin(user)
                 or _holds(session, user, OVERSEER_OFFICES))
     if not oversees and mine is None:
         return None
@@ -212,7 +226,7 @@ def list_checks(session: Session, user: User, *, status: str | None = None, limi
     stmt = select(CommsCheck)
     if status:
         stmt = stmt.where(CommsCheck.status == status)
-    if not (user.is_admin or _holds(session, user, OVERSEER_OFFICES)):
+    if not (_national_admin(user) or _holds(session, user, OVERSEER_OFFICES)):
         mine = select(CommsCheckOrg.check_id).where(CommsCheckOrg.org_id == user.org_id)
         stmt = stmt.where((CommsCheck.starter_org_id == user.org_id) | CommsCheck.id.in_(mine))
     rows = session.scalars(stmt.order_by(CommsCheck.id.desc()).limit(max(1, min(limit, 500))))
@@ -239,18 +253,24 @@ def answer(session: Session, *, actor: User, check_id: int, token: str | None = 
     row = sight.mine
     if row is None:
         raise Forbidden("Only a member of a checked organisation answers, for their own organisation.")
-    if token is not None and not secrets.compare_digest(token, row.answer_token):
+    if token is not None and not (TOKEN.fullmatch(token) and secrets.compare_digest(token, row.answer_token)):
         raise Forbidden("This answer link is not your organisation's; use the button on the check's page.")
     if row.answered_at is not None:
         return row, False
-    if check.status != "open":
-        raise Conflict("The check closed before your organisation answered.")
     now = now or utcnow()
+    if check.status != "open" or now >= check.closes_at:
+        raise Conflict("The check closed before your organisation answered.")
+    # Claimed only while the check is open: an answer racing its close either lands before
+    # the close (and is in its summary) or not at all.
+    still_open = exists(select(CommsCheck.id).where(CommsCheck.id == check.id, CommsCheck.status == "open",
+                                                    CommsCheck.closes_at > now))
     claimed = session.execute(update(CommsCheckOrg).where(
-        CommsCheckOrg.check_id == check.id, CommsCheckOrg.org_id == row.org_id, CommsCheckOrg.answered_at.is_(None))
-        .values(answered_at=now, answered_by_id=actor.id).execution_options(synchronize_session=False))
+        CommsCheckOrg.check_id == check.id, CommsCheckOrg.org_id == row.org_id, CommsCheckOrg.answered_at.is_(None),
+        still_open).values(answered_at=now, answered_by_id=actor.id).execution_options(synchronize_session=False))
     session.refresh(row)
-    if claimed.rowcount != 1:  # someone of the organisation answered a moment ago
+    if claimed.rowcount != 1:  # someone of the organisation answered a moment ago, or the check closed
+        if row.answered_at is None:
+            raise Conflict("The check closed before your organisation answered.")
         return row, False
     record(session, action="comms_check.answer", actor=actor, target_type="comms_check", target_id=check.id, at=now,
            details={"org_id": row.org_id, "seconds": round(row.answer_seconds or 0.0, 3), "via": row.via})
@@ -259,9 +279,11 @@ def answer(session: Session, *, actor: User, check_id: int, token: str | None = 
 
 def close_check(session: Session, *, actor: User, check_id: int, now: datetime | None = None) -> CommsCheck:
     """The starter (or another overseer) closes the check; closing a closed one changes nothing."""
-    check, sight = load_check(session, actor, check_id)
-    if not sight.oversees:
-        raise Forbidden("The check's starter closes it.")
+    check, _sight = load_check(session, actor, check_id)
+    closers = (actor.id == check.started_by_id or _national_admin(actor) or _holds(session, actor, OVERSEER_OFFICES)
+               or (actor.org_id == check.starter_org_id and actor.org_admin))
+    if not closers:
+        raise Forbidden("The check's starter (or their organisation's admins, the secretary or chair) closes it.")
     if check.status == "closed":
         return check
     now = now or utcnow()
@@ -382,11 +404,15 @@ def check_json(check: CommsCheck, sight: Sight) -> dict[str, Any]:
             "summary": summary(check) if sight.oversees else None}
 
 
-def brief_json(check: CommsCheck, user: User) -> dict[str, Any]:
+def brief_json(session: Session, check: CommsCheck, user: User) -> dict[str, Any]:
     mine = next((r for r in check.orgs if r.org_id == user.org_id), None)
+    sight = sight_of(session, user, check)
+    oversees = bool(sight and sight.oversees)
     return {"id": check.id, "status": check.status, "started_at": check.started_at.isoformat(),
             "closes_at": check.closes_at.isoformat(),
             "closed_at": check.closed_at.isoformat() if check.closed_at else None,
-            "starter_org": check.starter_org.name, "orgs": len(check.orgs),
-            "answered": sum(1 for r in check.orgs if r.answered_at is not None),
+            "starter_org": check.starter_org.name,
+            # Counts over the whole check are for those who oversee it (a checked organisation sees its own row).
+            "orgs": len(check.orgs) if oversees else None,
+            "answered": sum(1 for r in check.orgs if r.answered_at is not None) if oversees else None,
             "mine_answered": None if mine is None else mine.answered_at is not None}

@@ -68,8 +68,10 @@ def apply(record: TeamRecord, values: dict[str, Any]) -> dict[str, Any]:
         if before != stored:
             shown_before = before.isoformat() if hasattr(before, "isoformat") else before
             shown_after = stored.isoformat() if hasattr(stored, "isoformat") else stored
-            changed[key] = [shown_before if key not in ("contacts", "hours") else "…",
-                            shown_after if key not in ("contacts", "hours") else "…"]
+            # Contacts and hours as they were and are: checks fall back to contacts, so the
+            # record must say whose e-mail or phone changed.
+            changed[key] = [json.loads(before) if key in ("contacts", "hours") and before else shown_before,
+                            value if key in ("contacts", "hours") else shown_after]
             setattr(record, key, stored)
     return changed
 

@@ -76,9 +76,10 @@ def roster(session: Session, org_id: int, now: datetime | None = None, days: int
     """The shifts of the organisation that have not ended, up to ``days`` ahead."""
     now = now or utcnow()
     get_org(session, org_id)
-    return list(session.scalars(select(DutyShift).where(
-        DutyShift.org_id == org_id, DutyShift.ends_at > now, DutyShift.starts_at < now + timedelta(days=days))
-        .order_by(DutyShift.starts_at, DutyShift.id)))
+    # Only people who can still be reached: active, and still of the organisation.
+    return list(session.scalars(select(DutyShift).join(User, User.id == DutyShift.user_id).where(
+        DutyShift.org_id == org_id, DutyShift.ends_at > now, DutyShift.starts_at < now + timedelta(days=days),
+        User.active.is_(True), User.org_id == org_id).order_by(DutyShift.starts_at, DutyShift.id)))
 
 
 def moment(value: Any, field: str, tz: str | None) -> datetime:

@@ -18,7 +18,7 @@ from council.db import utcnow
 from council.directory import checks, first, forms, roster, services
 from council.directory.shapes import ROLES, DirectoryQuery, FirstTeam
 from council.errors import DomainError, Invalid
-from council.extensions import database, settings
+from council.extensions import settings
 from council.web import commit, db, flash_errors
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
@@ -114,7 +114,8 @@ def checks_index() -> Any:
     user = current_account()
     found = checks.list_checks(db(), user)
     reach = checks.reach_of(db(), user)
-    return render_template("council/directory/checks.html", found=found, reach=reach, user=user,
+    overseen = {c.id for c in found if (sight := checks.sight_of(db(), user, c)) is not None and sight.oversees}
+    return render_template("council/directory/checks.html", found=found, reach=reach, user=user, overseen=overseen,
                            candidates=checks.candidates(db(), user) if reach else [], action_form=ActionForm())
 
 
@@ -122,9 +123,12 @@ def checks_index() -> Any:
 def start() -> Any:
     user = current_account()
     form = request.form
-    ids = [int(v) for v in form.getlist("orgs") if v.isascii() and v.isdigit() and len(v) < 19]
+    raw = form.getlist("orgs")
+    ids = [int(v) for v in raw if v.isascii() and v.isdigit() and len(v) < 19]
     hours = form.get("hours", "24")
     try:
+        if len(ids) != len(raw):  # a box that is not an organisation is refused, never read as "all"
+            raise Invalid("The check was not started.", {"orgs": "Organisation ids, as the boxes give them."})
         check, told = checks.start_check(db(), actor=user, org_ids=ids or None,
                                          hours=int(hours) if hours.isascii() and hours.isdigit() and len(hours) < 5
                                          else 0, message=form.get("message", "")[:2000])
@@ -148,24 +152,28 @@ def check(check_id: int) -> Any:
 
 @checks_bp.route("/<int:check_id>/answer", methods=["GET", "POST"])
 def answer(check_id: int) -> Any:
-    """POST: the page's button. GET with ``t``: the notification's one-click link (the
-    person's own sign-in and their organisation's token)."""
+    """POST: the page's button (with ``t`` when it came from the notification's link). GET
+    with ``t``: the link's page, which asks before answering (the person's own sign-in, their
+    organisation's token)."""
     target = url_for("directory_checks.check", check_id=check_id)
-    if request.method == "POST":
-        return _act(checks.answer, "Your organisation's answer is recorded.", target, check_id=check_id)
-    token = request.args.get("t", "")[:64]
-    if not token:
-        return redirect(target)
+    token = (request.form.get("t") if request.method == "POST" else request.args.get("t")) or ""
+    if request.method == "GET":
+        # A GET never answers: a link preview or prefetch must not say "we hear you" for a person.
+        if not token:
+            return redirect(target)
+        check, sight = checks.load_check(db(), current_account(), check_id)
+        page = render_template("council/directory/answer.html", check=check, sight=sight, token=token[:64])
+        return page, 200, {"Cache-Control": "no-store"}
     try:
-        with database().transaction() as session:
-            row, first = checks.answer(session, actor=session.merge(current_account(), load=False),
-                                       check_id=check_id, token=token)
-            when = row.answered_at
+        row, first = checks.answer(db(), actor=current_account(), check_id=check_id, token=token[:64] or None)
+        when = row.answered_at
     except DomainError as err:
         if err.status == 404:
             raise
         flash_errors(err)
+        db().rollback()
         return redirect(target)
+    commit()
     flash("Your organisation's answer is recorded." if first else
           f"Your organisation had answered already ({when:%H:%M} UTC).", "success")
     return redirect(target)

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from council.audit.services import record
@@ -24,7 +25,7 @@ from council.directory import first
 from council.directory.models import DutyShift, TeamRecord
 from council.directory.roster import get_org, on_duty, require_editor
 from council.directory.shapes import FirstTeam
-from council.errors import Forbidden, Invalid
+from council.errors import Conflict, Forbidden, Invalid
 from council.orgs.models import Organization
 
 NOT_IMPORTED = "Nothing was imported."
@@ -97,12 +98,21 @@ def save_record(session: Session, *, actor: Any, org_id: int, team: FirstTeam,
 
 
 def _problems(session: Session, team: FirstTeam, org_id: int, prefix: str = "") -> dict[str, str]:
-    """What the shapes cannot say: a short name already another organisation's record's."""
-    taken = session.scalar(select(TeamRecord.org_id).where(
-        func.lower(TeamRecord.short_team_name) == team.short_team_name.strip().lower(), TeamRecord.org_id != org_id))
-    if taken is not None:
-        return {f"{prefix}short-team-name": "Another organisation's record has this short team name."}
-    return {}
+    """What the shapes cannot say: a name another organisation answers to (its record's short
+    name, its own short name or name) — a directory entry must never pass for another team."""
+    problems: dict[str, str] = {}
+    for field, value in (("short-team-name", team.short_team_name), ("official-team-name", team.official_team_name)):
+        name = value.strip().lower()
+        if not name:
+            continue
+        taken = session.scalar(select(TeamRecord.org_id).where(
+            func.lower(TeamRecord.short_team_name) == name, TeamRecord.org_id != org_id))
+        other = session.scalar(select(Organization.id).where(
+            (func.lower(Organization.short_name) == name) | (func.lower(Organization.name) == name),
+            Organization.id != org_id))
+        if taken is not None or other is not None:
+            problems[f"{prefix}{field}"] = "Another organisation answers to this name."
+    return problems
 
 
 def _write(session: Session, actor: Any, org: Organization, team: FirstTeam, now: datetime,
@@ -117,7 +127,10 @@ def _write(session: Session, actor: Any, org: Organization, team: FirstTeam, now
         row.updated_at, row.updated_by_id = now, actor.id
         record(session, action=action, actor=actor, target_type="org", target_id=org.id, at=now,
                details={"created": created, "changed": changed, "short_team_name": row.short_team_name})
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # two first saves of one organisation's record at once: the other won
+        raise Conflict("The record was saved by someone else a moment ago: reload it and try again.") from None
     return row, created
 
 
@@ -127,16 +140,16 @@ def _match(session: Session, team: FirstTeam) -> Organization | None:
     if team.council_org_id is not None:
         return session.get(Organization, team.council_org_id)
     short = team.short_team_name.strip().lower()
-    org_id = session.scalar(select(TeamRecord.org_id).where(func.lower(TeamRecord.short_team_name) == short))
-    if org_id is not None:
-        return session.get(Organization, org_id)
     names = [n for n in (short, team.official_team_name.strip().lower()) if n]
+    # The organisations' own names first: a record cannot take another organisation's name
+    # (see _problems), and the organisation's own word is the one to trust.
     for name in names:
         found = session.scalars(select(Organization).where(
             (func.lower(Organization.short_name) == name) | (func.lower(Organization.name) == name))).first()
         if found is not None:
             return found
-    return None
+    org_id = session.scalar(select(TeamRecord.org_id).where(func.lower(TeamRecord.short_team_name) == short))
+    return session.get(Organization, org_id) if org_id is not None else None
 
 
 def import_teams(session: Session, *, actor: User, teams: list[FirstTeam],

@@ -44,7 +44,8 @@ MAX_TEAMS = 2000
 _HEX40 = re.compile(r"^[0-9A-F]{40}$")
 _HEX_SHORT = re.compile(r"^[0-9A-F]{8}$|^[0-9A-F]{16}$")
 _PHONE = re.compile(r"^\+[0-9][0-9 ().-]{4,38}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.][^@\s]*\.[^@\s]+$")
+# The domain in letters, digits and hyphens only: a "?" or "&" there would carry headers into mailto: links.
+_EMAIL = re.compile(r"^[^@\s?&=%]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _HOURS_KEY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)_[1-3]_(open|close)$")
 _HHMM = re.compile(r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")
 _CERT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
@@ -445,8 +446,8 @@ class CheckBrief(Out):
     closes_at: datetime
     closed_at: datetime | None
     starter_org: str
-    orgs: int
-    answered: int
+    orgs: int | None = Field(None, description="For those who oversee the check")
+    answered: int | None = Field(None, description="For those who oversee the check")
     mine_answered: bool | None
 
 

@@ -77,14 +77,15 @@ def notify(session: Session, note: Note, recipients: Iterable[User], *, actor: U
     """Tell each recipient who may see ``note.subject`` now (never the actor
     themselves, never inactive people); returns the ids of the notifications written.
 
-    An urgent note (marked urgent, or of an always-urgent kind) also goes to the
-    people each urgent route adds — the people on duty now in each recipient's
-    organisation (council/directory) — under the same rule: told once, never the
-    actor, only if they may see the subject now."""
+    An urgent note about something (a subject: a room, an incident, a check) — marked
+    urgent, or of an always-urgent kind — also goes to the people each urgent route adds
+    (the people on duty now in each recipient's organisation, council/directory) under
+    the same rule: told once, never the actor, only if they may see the subject now.
+    A note without a subject is personal (the chair's ratification reminder): never routed."""
     if note.kind not in KINDS:
         raise ValueError(f"unknown notification kind {note.kind!r}")
     now = now or utcnow()
-    if URGENT_ROUTES and (note.urgent or KINDS[note.kind].urgent):
+    if URGENT_ROUTES and note.subject and (note.urgent or KINDS[note.kind].urgent):
         recipients = list(recipients)
         recipients += [u for route in URGENT_ROUTES for u in route(session, recipients, now)]
     seen: set[int] = set()

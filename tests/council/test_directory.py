@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from council.actors import SYSTEM
 from council.audit.models import AuditEntry
 from council.audit.services import verify
 from council.auth.models import User
 from council.db import utcnow
 from council.directory import checks, roster
 from council.directory.models import CommsCheck, CommsCheckOrg, DutyShift, TeamRecord
+from council.errors import Conflict
 from council.extensions import database
 from council.governance.models import Seat, SeatRepresentative
 from council.notifications.models import Notification
@@ -55,7 +57,8 @@ def w(app, make):
         duty = make.user("duty@nat.example", org=national)
         padmin = make.user("padmin@nat.example", org=national, role="admin")
         outside_admin = make.user("padmin@jazz.example", org=jazz, role="admin")
-        bankcert = make.user("lead@bankcert.example", org=banking)
+        bankcert = make.user("lead@bankcert.example", org=banking, org_admin=True)
+        bankcert_member = make.user("member@bankcert.example", org=banking)
         banker = make.user("soc@indus.example", org=bank)
         banker2 = make.user("noc@indus.example", org=bank)
         bank_admin = make.user("ciso@indus.example", org=bank, org_admin=True)
@@ -241,12 +244,18 @@ def test_org_admins_and_platform_admins_edit_the_roster_and_on_duty_follows_the_
 
 def test_an_urgent_notification_also_reaches_the_person_on_duty(app, make, w):
     shift(make, w.banker, w.bank, actor=w.bank_admin)
-    urgent = Note(kind="advisory_overdue", title="Escalated", url="/", urgent=True, dedupe_key="t:urgent")
-    calm = Note(kind="advisory_overdue", title="Reminder", url="/", dedupe_key="t:calm")
+    room = make.room(w.bank_admin, title="Switch down", tlp="GREEN")
+    urgent = Note(kind="advisory_overdue", title="Escalated", url="/", urgent=True, subject=f"room:{room.id}",
+                  dedupe_key="t:urgent")
+    calm = Note(kind="advisory_overdue", title="Reminder", url="/", subject=f"room:{room.id}", dedupe_key="t:calm")
+    personal = Note(kind="ratification_due", title="For you alone", url="/", dedupe_key="t:personal")
     make.run(lambda s: notify(s, urgent, [s.merge(w.bank_admin)]))
     make.run(lambda s: notify(s, calm, [s.merge(w.bank_admin)]))
+    make.run(lambda s: notify(s, personal, [s.merge(w.bank_admin)]))
     assert {n.user_id for n in notes(app, dedupe_key="t:urgent")} == {w.bank_admin.id, w.banker.id}
     assert {n.user_id for n in notes(app, dedupe_key="t:calm")} == {w.bank_admin.id}
+    # A note about nothing in particular is personal: never routed to the people on duty.
+    assert {n.user_id for n in notes(app, dedupe_key="t:personal")} == {w.bank_admin.id}
     # The person on duty is told only what they may see: a subject nobody may see reaches nobody.
     hidden = Note(kind="stage_overdue", title="Hidden", url="/", subject="nothing:1", dedupe_key="t:hidden")
     make.run(lambda s: notify(s, hidden, [s.merge(w.bank_admin)]))
@@ -332,6 +341,8 @@ def test_who_may_start_a_check_and_over_which_organisations(app, api, w):
     assert api.post(w.duty, "/comms-checks", {}).status_code == 403  # national CERT, not an admin: no whole council
     assert api.post(w.banker, "/comms-checks", {}).status_code == 403  # an organisational CERT
     assert api.post(w.outside_admin, "/comms-checks", {}).status_code == 403  # a platform admin, not national
+    # A sectoral CERT's ordinary member does not send urgent mail to the whole tree; its org admins do.
+    assert api.post(w.bankcert_member, "/comms-checks", {}).status_code == 403
     outside = api.post(w.bankcert, "/comms-checks", {"orgs": [w.bank.id, w.jazz.id]})
     assert outside.status_code == 403 and "Jazz D" in outside.get_json()["error"]
     tree = api.post(w.bankcert, "/comms-checks", {})  # a sectoral CERT: its whole tree, not the council
@@ -339,6 +350,8 @@ def test_who_may_start_a_check_and_over_which_organisations(app, api, w):
     with database(app).session(write=False) as s:
         check = s.get(CommsCheck, tree.get_json()["id"])
         assert check.org_ids == {w.bank.id, w.branch.id, w.meezan.id}
+    again = api.post(w.bankcert, "/comms-checks", {})  # one check at a time per organisation
+    assert again.status_code == 409 and "already has a check running" in again.get_json()["error"]
     assert api.post(w.secretary, "/comms-checks", {"orgs": [999999]}).status_code == 422
     assert api.post(w.secretary, "/comms-checks", {"hours": 0}).status_code == 422
     assert api.post(w.secretary, "/comms-checks", {"orgs": [w.jazz.id], "hours": 2}).status_code == 201
@@ -408,9 +421,20 @@ def test_check_pages_start_answer_by_one_click_link_and_show_the_matrix(app, cli
     client.post("/logout", data={"csrf_token": token})
     login(client, w.banker.email)
     assert "Communication checks awaiting" in client.get("/").get_data(as_text=True)  # the dashboard card
-    wrong = client.get(f"/comms-checks/{check.id}/answer?t={tokens[w.jazz.id]}")  # another organisation's link
+    answer_token = csrf(client, f"/comms-checks/{check.id}")
+    wrong = client.post(f"/comms-checks/{check.id}/answer", data={"csrf_token": answer_token,
+                                                                 "t": tokens[w.jazz.id]})  # another organisation's
     assert wrong.status_code == 302
-    one_click = client.get(f"/comms-checks/{check.id}/answer?t={tokens[w.bank.id]}")
+    odd = client.post(f"/comms-checks/{check.id}/answer", data={"csrf_token": answer_token, "t": "é"})
+    assert odd.status_code == 302  # refused with a reason, never a 500
+    # The link opens a page that asks; only its button (a POST) answers: previews and prefetches do not.
+    link = client.get(f"/comms-checks/{check.id}/answer?t={tokens[w.bank.id]}")
+    assert link.status_code == 200 and "We hear you" in link.get_data(as_text=True)
+    assert link.headers["Cache-Control"] == "no-store"
+    with database(app).session(write=False) as s:
+        assert s.scalar(select(CommsCheckOrg.answered_at).where(CommsCheckOrg.org_id == w.bank.id)) is None
+    one_click = client.post(f"/comms-checks/{check.id}/answer", data={"csrf_token": answer_token,
+                                                                     "t": tokens[w.bank.id]})
     assert one_click.status_code == 302 and one_click.headers["Location"].endswith(f"/comms-checks/{check.id}")
     page = client.get(f"/comms-checks/{check.id}").get_data(as_text=True)
     assert "answered" in page and "We hear you" not in page and "Who answered" not in page
@@ -444,3 +468,39 @@ def test_the_demo_seed_gives_every_cert_a_record_a_roster_and_a_past_check(app, 
         check = s.scalars(select(CommsCheck)).one()
         assert check.status == "closed" and 0 < sum(1 for r in check.orgs if r.answered_at) < len(check.orgs)
         assert verify(s).ok
+
+
+def test_a_record_cannot_take_another_organisations_name_nor_an_e_mail_carrying_headers(api, w):
+    squat = api.post(w.padmin, "/directory/import", [{"short-team-name": "Telecom CERT D",
+                                                      "-council-org-id": w.jazz.id}])
+    assert squat.status_code == 422 and "answers to this name" in str(squat.get_json())
+    headers = api.post(w.padmin, "/directory/import", [{"short-team-name": "JAZZ", "-council-org-id": w.jazz.id,
+                                                        "email": "soc@cert.pk?bcc=spy%40evil.example"}])
+    assert headers.status_code == 422
+
+
+def test_only_the_starter_or_its_admins_close_a_check_and_late_answers_are_refused(app, api, make, w):
+    check_id = api.post(w.bankcert, "/comms-checks", {"orgs": [w.bank.id], "hours": 1}).get_json()["id"]
+    member = api.post(w.bankcert_member, f"/comms-checks/{check_id}/close", {})
+    assert member.status_code == 403  # sees the check, does not end the measurement
+    assert api.post(w.outside_admin, f"/comms-checks/{check_id}/close", {}).status_code == 404
+    later = utcnow() + timedelta(hours=2)
+
+    def late(s):
+        return checks.answer(s, actor=s.merge(w.banker), check_id=check_id, now=later)
+
+    with pytest.raises(Conflict):
+        make.run(late)
+    with database(app).session(write=False) as s:
+        assert s.scalar(select(CommsCheckOrg.answered_at).where(CommsCheckOrg.check_id == check_id)) is None
+    assert api.post(w.bankcert, f"/comms-checks/{check_id}/close", {}).status_code == 200
+
+
+def test_the_roster_shows_only_people_who_can_still_be_reached(app, api, make, w):
+    from council.auth.services import set_active
+
+    shift(make, w.banker2, w.bank, actor=w.bank_admin)
+    before = api.get(w.banker, f"/directory/{w.bank.id}/roster").get_json()
+    assert [s["user_id"] for s in before["shifts"]] == [w.banker2.id]
+    make.run(set_active, actor=SYSTEM, user_id=w.banker2.id, active=False)
+    assert api.get(w.banker, f"/directory/{w.bank.id}/roster").get_json()["shifts"] == []
