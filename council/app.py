@@ -195,6 +195,7 @@ def _register_templates(app: Flask, timezone: str) -> None:
 
     app.add_template_filter(label, "label")
     app.add_template_filter(timefmt.tplus, "tplus")
+    app.add_template_filter(timefmt.zone_place, "zone_place")
     app.extensions["council_nav"] = []
     app.extensions["council_dashboard_cards"] = []
 

@@ -28,6 +28,21 @@ def zone_note(zone: ZoneInfo, at: datetime | None = None) -> str:
     return f"{zone.key} (UTC{offset[:3]}:{offset[3:]})"
 
 
+def zone_place(name: str, at: datetime | None = None) -> str:
+    """A team's own time zone as a reader says it: "Karachi (UTC+05:00)" — the page's zone
+    is named once, in its footer; a record's zone is data about the team."""
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from council.db import utcnow
+
+    try:
+        zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return name
+    offset = (at or utcnow()).astimezone(zone).strftime("%z")
+    return f"{name.rsplit('/', 1)[-1].replace('_', ' ')} (UTC{offset[:3]}:{offset[3:]})"
+
+
 def local_iso(value: datetime | None, zone: ZoneInfo) -> str:
     """ISO 8601 with the shown zone's offset, for spreadsheets (CSV exports):
     parseable by tools, and the same wall time the pages show."""

@@ -205,7 +205,11 @@ def minutes_page(minutes_id: int) -> Any:
     row, meeting_row, room = minutes.load_minutes(db(), user, minutes_id)
     later = [m for m, _r in meetings.list_meetings(db(), user)
              if m.starts_at > meeting_row.starts_at and m.status != "closed"]
-    decision_url = meetings.decision_url(db(), row.decision_id) if row.decision_id else None
+    from council.notifications.subjects import marking_for
+
+    # A link to the adopting decision only for those who may open it (it sits in a later meeting's room).
+    decision_url = (meetings.decision_url(db(), row.decision_id) if row.decision_id
+                    and marking_for(db(), user, f"decision:{row.decision_id}") is not None else None)
     return render_template("council/governance/minutes.html", minutes=row, meeting=meeting_row, room=room,
                            shown=minutes.minutes_json(row, room), later=later, decision_url=decision_url,
                            secretary=holds_office(db(), user, ("secretary", "chair")))

@@ -80,9 +80,12 @@ def check_page(page, path: str) -> list[str]:
     problems += [f"{path} axe {v}" for v in violations]
     times = page.eval_on_selector_all("time", "els => els.filter(e => e.offsetParent).map(e => e.textContent.trim())")
     problems += [f"{path} time shown as {t!r}" for t in times if t and not TIME_TEXT.match(t)]
-    text = page.evaluate("""() => { const c = document.body.cloneNode(true);
-        c.querySelectorAll('code, pre, kbd, textarea, script, [hidden]').forEach(n => n.remove());
-        return document.body.innerText; }""")
+    # The prose people read: not code, form controls' values or hidden parts (a record's own
+    # time zone in the audit details or a select is data, not the page naming its zone).
+    text = page.evaluate("""() => { let t = document.body.innerText;
+        document.querySelectorAll('code, pre, kbd, textarea, select').forEach(n => {
+            const inner = n.innerText; if (inner) t = t.split(inner).join(' '); });
+        return t; }""")
     visible = page.evaluate("""() => { const c = document.body.cloneNode(true);
         c.querySelectorAll('code, pre, kbd, textarea, script').forEach(n => n.remove());
         return c.innerText || c.textContent; }""")

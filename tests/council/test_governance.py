@@ -700,3 +700,22 @@ def test_the_register_page_filters_by_type_and_the_secretary_records_an_outcome_
     bad = page.post(f"/council/decisions/{rec['id']}/follow-up", data={
         "csrf_token": token, "status": "accepted", "decided_on": "20-11-2026", "next": "//evil.example/"})
     assert bad.status_code == 302 and bad.headers["Location"].startswith("/decisions")
+
+
+def test_the_minutes_page_links_the_adopting_decision_only_for_those_who_may_open_it(api, council, app):
+    from tests.conftest import login
+
+    first = convene(api, council.secretary, title="Open sitting", tlp="CLEAR")
+    m = api(council.secretary).post(f"/council/meetings/{first['id']}/minutes").get_json()
+    second = convene(api, council.secretary, title="Closed sitting",
+                     starts_at=(utcnow() + timedelta(days=3)).isoformat())
+    decision = api(council.secretary).post(f"/council/minutes/{m['id']}/propose",
+                                           {"meeting_id": second["id"]}).get_json()["decision_id"]
+    outsider = app.test_client()
+    login(outsider, "rep@water.example")
+    html = outsider.get(f"/council/minutes/{m['id']}").get_data(as_text=True)
+    assert f"decision #{decision}" in html and f"#decision-{decision}" not in html
+    member = app.test_client()
+    login(member, "rep@telecom.example")
+    assert f"/rooms/{second['room_id']}#decision-{decision}" in member.get(f"/council/minutes/{m['id']}").get_data(
+        as_text=True)
