@@ -15,7 +15,6 @@ from council.evidence import shapes as s
 from council.evidence.transfer import (
     answer_too_large,
     blob_store,
-    limit_upload,
     max_bytes,
     read_upload,
     send,
@@ -24,8 +23,7 @@ from council.extensions import database
 from council.web import commit, db
 
 bp = Blueprint("evidence_api", __name__, url_prefix="/api/v1")
-bp.before_request(limit_upload)  # first: the CSRF check of a session write reads the form
-bp.before_request(authenticate)
+bp.before_request(authenticate)  # an upload's size limit is set before, by the app (evidence/__init__.py)
 UPLOAD_ERRORS = (*WRITE, 413)
 
 
