@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from io import BytesIO
 from typing import Any, BinaryIO
 
 from flask import Response, current_app, request
@@ -69,8 +68,8 @@ def read_upload() -> Upload:
     client_name, declared = "", None
     if part is not None:
         stream, client_name, declared = part.stream, part.filename or "", part.mimetype or None
-    elif "file" in request.form:  # a part without a file name: its text is the content
-        stream = BytesIO(request.form["file"].encode("utf-8", "surrogateescape"))
+    elif "file" in request.form:
+        errors["file"] = "Send the file as a file part (with a file name), not as a text field."
     else:
         errors["file"] = "Required: the file, as the multipart part named file."
     tlp = request.form.get("tlp") or None
