@@ -163,6 +163,9 @@ def _register_blueprints(app: Flask) -> None:
     from council import governance
 
     governance.init_app(app)
+    from council import evidence
+
+    evidence.init_app(app)
 
     @app.get("/healthz", endpoint="health")
     def health() -> dict[str, str]:

@@ -51,6 +51,10 @@ class Settings:
     # A crisis level set provisionally by the chair must be ratified by a council decision
     # within this many hours, else it is flagged overdue (COUNCIL_CRISIS_RATIFY_HOURS).
     crisis_ratify_hours: int = 24
+    # Evidence files: stored under their SHA-256 in this directory (COUNCIL_FILES_DIR,
+    # default <instance>/files), each at most this many megabytes (COUNCIL_FILE_MAX_MB).
+    files_dir: str = ""
+    file_max_mb: int = 25
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -173,6 +177,10 @@ def from_env(
     ratify = env.get("COUNCIL_CRISIS_RATIFY_HOURS", "24").strip() or "24"
     if not ratify.isascii() or not ratify.isdigit() or not 1 <= int(ratify) <= 720:
         raise ConfigError("COUNCIL_CRISIS_RATIFY_HOURS must be a number of hours from 1 to 720")
+    max_mb = env.get("COUNCIL_FILE_MAX_MB", "25").strip() or "25"
+    if not max_mb.isascii() or not max_mb.isdigit() or not 1 <= int(max_mb) <= 2048:
+        raise ConfigError("COUNCIL_FILE_MAX_MB must be a number of megabytes from 1 to 2048")
+    files_dir = env.get("COUNCIL_FILES_DIR", "").strip() or str(instance_path / "files")
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),
         secret_key=env.get("COUNCIL_SECRET_KEY") or _read_or_create_secret(instance_path),
@@ -190,6 +198,8 @@ def from_env(
         base_url=base_url,
         mail_max_tlp=max_tlp,
         crisis_ratify_hours=int(ratify),
+        files_dir=files_dir,
+        file_max_mb=int(max_mb),
     )
 
 

@@ -49,3 +49,9 @@ class Unauthorized(DomainError):
     """No valid credentials."""
 
     status = 401
+
+
+class Gone(DomainError):
+    """The row exists but what it stands for is no longer there (a file's content lost on disk)."""
+
+    status = 410

@@ -13,6 +13,7 @@ from council.audit.models import AuditEntry, AuditHead
 from council.auth.models import ApiToken, LoginBucket, LoginThrottle, User
 from council.decisions.models import Decision, DecisionPosition
 from council.directory.models import CommsCheck, CommsCheckOrg, DutyShift, TeamRecord
+from council.evidence.models import EvidenceFile
 from council.governance.models import Seat, SeatRepresentative
 from council.notifications.models import MailOutbox, Notification, NotificationPref
 from council.orgs.models import Organization
@@ -36,6 +37,7 @@ __all__ = [
     "Decision",
     "DecisionPosition",
     "DutyShift",
+    "EvidenceFile",
     "Incident",
     "IncidentCounter",
     "IncidentRead",

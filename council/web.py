@@ -86,6 +86,7 @@ ERROR_TEXT = {
     404: ("Not found", "There is nothing here, or it is not shared with you."),
     405: ("Not allowed", "This address does not accept that kind of request."),
     409: ("Conflict", "This clashes with the current state. Reload and try again."),
+    410: ("Gone", "What this stood for is no longer here."),
     413: ("Too large", "What you sent is too large."),
     422: ("Not accepted", "Some of what you sent is not valid."),
     429: ("Slow down", "Too many requests. Wait a moment and try again."),

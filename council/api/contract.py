@@ -24,7 +24,8 @@ from council.api.shapes import MAX_ID, In, NotJson, Out, QueryArgs, adapter, par
 ERROR_TEXT = {
     400: "Not a JSON object, or a malformed one", 401: "No or bad credentials",
     403: "Visible, but not the caller's to do", 404: "Absent, or not visible to the caller",
-    409: "Clashes with the current state", 413: "Too large", 422: "Invalid fields (named in `fields`)",
+    409: "Clashes with the current state", 410: "The row exists, its content is gone", 413: "Too large",
+    422: "Invalid fields (named in `fields`)",
     503: "Not available on this server",
 }
 READ = (401, 404)

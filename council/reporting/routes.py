@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
 from council.api.shapes import parse_args
@@ -121,8 +121,18 @@ def show(incident_id: int) -> Any:
     reads = services.reads_of(db(), actor=user, incident_id=incident.id) if sight.relation == "reporter" else []
     room = prefill.linked_room(db(), user, incident) if sight.full else None
     drafts = prefill.stage_drafts(db(), user, incident) if sight.relation == "reporter" else {}
+    panels = [(panel, data) for panel, context in current_app.extensions.get("council_incident_ext", [])
+              if (data := context(db(), user, incident, sight)) is not None]
     return render_template("council/reporting/show.html", incident=incident, shown=shown, sight=sight, reads=reads,
-                           room=room, drafts=drafts, action_form=ActionForm(), boot={"incident": shown})
+                           room=room, drafts=drafts, action_form=ActionForm(), boot={"incident": shown},
+                           panels=panels)
+
+
+def add_incident_extension(app: Flask, *, panel: str, context: Any) -> None:
+    """Let another slice add a section to the incident page: ``context(session, user,
+    incident, sight)`` gives the section's data (None: not shown to this reader), which
+    the ``panel`` template reads as ``extension``."""
+    app.extensions.setdefault("council_incident_ext", []).append((panel, context))
 
 
 def _act(incident_id: int, fn: Any, done: Any, **kwargs: Any) -> Any:

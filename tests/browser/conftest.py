@@ -114,7 +114,8 @@ def serve(base: Path, template_db: Path, prepare: Any = None) -> Iterator[LiveSe
     if not CHROMIUM.exists():
         pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
     shutil.copy(template_db, base / "council.db")
-    seed_app = make_app(base, template_db, COUNCIL_SECRET_KEY=SECRET)
+    files = str(base / "files")  # evidence files of the server and the seeding app: one store, in the test's folder
+    seed_app = make_app(base, template_db, COUNCIL_SECRET_KEY=SECRET, COUNCIL_FILES_DIR=files)
     if prepare is not None:
         prepare(seed_app)
     port = _free_port()
@@ -123,6 +124,7 @@ def serve(base: Path, template_db: Path, prepare: Any = None) -> Iterator[LiveSe
         "COUNCIL_DATABASE_URL": f"sqlite:///{base / 'council.db'}",
         "COUNCIL_SECRET_KEY": SECRET,
         "COUNCIL_ASYNC_MODE": "gevent",
+        "COUNCIL_FILES_DIR": files,
         "PYTHONUNBUFFERED": "1",
     })
     log = base / "server.log"

@@ -1,0 +1,183 @@
+"""Evidence files: attach, list, download (audited), remove.
+
+A file belongs to a subject (a room, an incident, an indicator: subjects.py) and
+carries its own marking, never looser than the subject's. It is seen by those who
+see the subject and clear the file's marking there; to anyone else it does not
+exist (404). An upload to a subject with a room is a ``file`` event in that room's
+stream (kind.py), so it is live and in the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from sqlalchemy import event as orm_event
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from council.access import not_looser
+from council.audit.services import record
+from council.auth.models import User
+from council.errors import Forbidden, Gone, Invalid, NotFound
+from council.evidence import filenames
+from council.evidence.models import EvidenceFile
+from council.evidence.storage import SAMPLE_WARNING, BlobStore
+from council.evidence.subjects import subject_kind
+from council.rooms.models import TLPS, Room
+from council.rooms.stream import Draft, append, iso
+from council.rooms.visibility import load_visible
+
+REFUSED = "The file was not attached."
+
+
+def visible(session: Session, user: User, row: EvidenceFile) -> bool:
+    kind = subject_kind(row.subject_kind)
+    return kind.marking(session, user, row.subject_id, row.tlp) is not None
+
+
+def file_json(row: EvidenceFile) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": row.id, "subject": {"kind": row.subject_kind, "id": row.subject_id}, "room_id": row.room_id,
+        "name": filenames.shown(row.name), "size": row.size, "sha256": row.sha256, "tlp": row.tlp,
+        "sample": row.sample, "media_type": row.media_type,
+        "uploaded_by": {"id": row.uploaded_by.id, "name": row.uploaded_by.name},
+        "org": {"id": row.org.id, "name": row.org.name}, "uploaded_at": iso(row.uploaded_at),
+        "download_url": f"/files/{row.id}", "api_url": f"/api/v1/files/{row.id}",
+    }
+    if row.sample:
+        out["warning"] = SAMPLE_WARNING
+    return out
+
+
+def _marking(value: Any, subject_tlp: str, kind: str) -> str:
+    if value in (None, ""):
+        return subject_tlp
+    if value not in TLPS:
+        raise Invalid(REFUSED, {"tlp": f"Use one of: {', '.join(TLPS)}."})
+    if not not_looser(value, subject_tlp):
+        raise Invalid(REFUSED, {"tlp": f"At least TLP:{subject_tlp}, the marking of the {kind}."})
+    return str(value)
+
+
+def upload_file(
+    session: Session, *, actor: User, store: BlobStore, max_bytes: int, subject: str, subject_id: int,
+    content: BinaryIO, name: Any, declared_type: Any = None, tlp: Any = None, sample: bool = False,
+) -> EvidenceFile:
+    """Attach ``content`` to a subject the actor may see and add to. Everything is checked
+    before a byte is stored; the content is stored (once per hash) before the row exists."""
+    kind = subject_kind(subject)
+    subject_tlp = kind.marking(session, actor, subject_id, None)
+    if subject_tlp is None:
+        raise NotFound("No such " + subject + ".")
+    if kind.may_attach is not None:
+        kind.may_attach(session, actor, subject_id)
+    marking = _marking(tlp, subject_tlp, subject)
+    if kind.marking(session, actor, subject_id, marking) is None:
+        raise Invalid(REFUSED, {"tlp": f"You would not see a file marked TLP:{marking} here yourself."})
+    kept = filenames.kept(name if isinstance(name, str) else "")
+    stored = store.put(content, max_bytes=max_bytes, sample=bool(sample))
+    if stored.size == 0:
+        store.remove(stored.sha256, bool(sample))  # never a row's: empty files are refused
+        raise Invalid(REFUSED, {"file": "The file is empty."})
+    room_id = kind.room_of(session, subject_id)
+    row = EvidenceFile(subject_kind=subject, subject_id=subject_id, room_id=room_id, tlp=marking,
+                       name=kept or "file", media_type=filenames.media_type(stored.head, declared_type),
+                       size=stored.size, sha256=stored.sha256, sample=bool(sample), uploaded_by=actor,
+                       uploaded_by_id=actor.id, org_id=actor.org_id)
+    session.add(row)
+    session.flush()
+    details = {"file_id": row.id, "sha256": row.sha256, "size": row.size, "tlp": row.tlp, "sample": row.sample,
+               "subject": f"{subject}:{subject_id}"}
+    if room_id is not None:
+        room, _role = load_visible(session, actor, room_id)
+        append(session, room=room, kind="file", actor=actor, draft=Draft(
+            data={"op": "added", "file_id": row.id, "tlp": row.tlp, "file": file_json(row)}, audit=details))
+    else:
+        record(session, action="file.upload", actor=actor, target_type="file", target_id=row.id, details=details)
+    return row
+
+
+def list_files(session: Session, *, actor: User, subject: str, subject_id: int) -> list[EvidenceFile]:
+    """The subject's files the actor may see, newest first (NotFound: the subject is not theirs to see)."""
+    kind = subject_kind(subject)
+    if kind.marking(session, actor, subject_id, None) is None:
+        raise NotFound("No such " + subject + ".")
+    rows = session.scalars(select(EvidenceFile).where(
+        EvidenceFile.subject_kind == subject, EvidenceFile.subject_id == subject_id,
+    ).order_by(EvidenceFile.uploaded_at.desc(), EvidenceFile.id.desc()))
+    return [row for row in rows if kind.marking(session, actor, subject_id, row.tlp) is not None]
+
+
+def load_file(session: Session, actor: User, file_id: int) -> EvidenceFile:
+    row = session.get(EvidenceFile, file_id)
+    if row is None or row.subject_kind not in _known() or not visible(session, actor, row):
+        raise NotFound("No such file.")
+    return row
+
+
+def _known() -> set[str]:
+    from council.evidence.subjects import SUBJECTS
+
+    return set(SUBJECTS)
+
+
+@dataclass
+class Download:
+    file_id: int
+    content: BinaryIO
+    filename: str
+    mimetype: str
+    sample: bool
+
+
+def download(session: Session, *, actor: User, store: BlobStore, file_id: int) -> Download:
+    """Open a file the actor may see, and audit it (the caller commits: a short write of its own)."""
+    row = load_file(session, actor, file_id)
+    content = store.open(row.sha256, row.sample)
+    if content is None:
+        raise Gone("This file's content is missing from the store; ask the platform's operators.")
+    record(session, action="file.download", actor=actor, target_type="file", target_id=row.id, room_id=row.room_id,
+           details={"sha256": row.sha256, "subject": f"{row.subject_kind}:{row.subject_id}", "sample": row.sample})
+    name = filenames.shown(row.name)
+    if row.sample:
+        return Download(row.id, content, name + ".zip", "application/zip", True)
+    return Download(row.id, content, name, "application/octet-stream", False)
+
+
+def remove_file(session: Session, *, actor: User, store: BlobStore, file_id: int) -> EvidenceFile:
+    """Remove a file's row (its uploader, or the lead of its room). The content goes only
+    once no other row names it, and only after the removal is committed."""
+    row = load_file(session, actor, file_id)
+    room: Room | None = None
+    if row.room_id is not None:
+        room, role = load_visible(session, actor, row.room_id)
+        allowed = row.uploaded_by_id == actor.id or role == "lead"
+    else:
+        allowed = row.uploaded_by_id == actor.id
+    if not allowed:
+        raise Forbidden("Only the uploader (or the room's lead) may remove a file.")
+    details = {"file_id": row.id, "sha256": row.sha256, "subject": f"{row.subject_kind}:{row.subject_id}"}
+    if room is not None:
+        append(session, room=room, kind="file", actor=actor, draft=Draft(
+            data={"op": "removed", "file_id": row.id, "tlp": row.tlp}, audit=details))
+    else:
+        record(session, action="file.remove", actor=actor, target_type="file", target_id=row.id, details=details)
+    sha, sample = row.sha256, row.sample
+    session.delete(row)
+    session.flush()
+    _release_after_commit(session, store, sha, sample)
+    return row
+
+
+def _release_after_commit(session: Session, store: BlobStore, sha: str, sample: bool) -> None:
+    bind = session.get_bind()
+
+    def release(_session: Session) -> None:
+        with bind.connect() as conn:  # asked again after the commit: another upload may have come since
+            users = conn.scalar(select(func.count()).select_from(EvidenceFile).where(
+                EvidenceFile.sha256 == sha, EvidenceFile.sample == sample))
+        if not users:
+            store.remove(sha, sample)
+
+    orm_event.listen(session, "after_commit", release, once=True)
