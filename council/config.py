@@ -178,8 +178,8 @@ def from_env(
     if not ratify.isascii() or not ratify.isdigit() or not 1 <= int(ratify) <= 720:
         raise ConfigError("COUNCIL_CRISIS_RATIFY_HOURS must be a number of hours from 1 to 720")
     max_mb = env.get("COUNCIL_FILE_MAX_MB", "25").strip() or "25"
-    if not max_mb.isascii() or not max_mb.isdigit() or not 1 <= int(max_mb) <= 2048:
-        raise ConfigError("COUNCIL_FILE_MAX_MB must be a number of megabytes from 1 to 2048")
+    if not max_mb.isascii() or not max_mb.isdigit() or not 1 <= int(max_mb) <= 2047:
+        raise ConfigError("COUNCIL_FILE_MAX_MB must be a number of megabytes from 1 to 2047")
     files_dir = env.get("COUNCIL_FILES_DIR", "").strip() or str(instance_path / "files")
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),

@@ -23,8 +23,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
     app.extensions["csrf"].exempt(api_bp)
-    # Before every other hook (the CSRF check reads the form): an upload's request may be file-sized.
+    # Before every other hook: an upload's request may be file-sized, and is read before any transaction.
     app.before_request_funcs.setdefault(None, []).insert(0, limit_upload)
     add_room_extension(app, boot=room_boot, panel="council/evidence/_room_panel.html", script="js/evidence.js")
     add_incident_extension(app, panel="council/evidence/_incident_panel.html", context=incident_panel)
     labels.register("event_kind", {"file": "File"})
+    from council.evidence.services import sweep_orphans
+    from council.evidence.storage import BlobStore
+    from council.extensions import settings
+    from council.scheduler import add_job
+
+    store = BlobStore(settings(app).files_dir)
+    add_job(app, "evidence orphans", 3600.0, lambda session: sweep_orphans(session, store))

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from council.api.auth import api_user, authenticate
 from council.api.contract import READ, WRITE, endpoint
+from council.errors import Forbidden
 from council.evidence import services
 from council.evidence import shapes as s
 from council.evidence.transfer import (
     answer_too_large,
     blob_store,
+    cross_site,
+    head,
     max_bytes,
     read_upload,
     send,
@@ -38,7 +41,7 @@ def _upload(subject: str, subject_id: int) -> Any:
                                subject_id=subject_id, content=upload.stream, name=upload.name,
                                declared_type=upload.declared_type, tlp=upload.tlp, sample=upload.sample)
     commit()
-    return services.file_json(row), 201
+    return services.file_json(row, services.subject_marking(db(), api_user(), row)), 201
 
 
 @endpoint(bp, "/rooms/<int:room_id>/files", "POST", raw_body=s.UPLOAD_BODY, responses={201: s.FileOut},
@@ -53,7 +56,8 @@ def upload_to_room(room_id: int) -> Any:
           summary="The room's files the caller may see, newest first")
 def room_files(room_id: int) -> Any:
     rows = services.list_files(db(), actor=api_user(), subject="room", subject_id=room_id)
-    return {"files": [services.file_json(r) for r in rows], "max_bytes": max_bytes()}
+    return {"files": [services.file_json(r, services.subject_marking(db(), api_user(), r)) for r in rows],
+            "max_bytes": max_bytes()}
 
 
 @endpoint(bp, "/incidents/<int:incident_id>/files", "POST", raw_body=s.UPLOAD_BODY, responses={201: s.FileOut},
@@ -66,20 +70,26 @@ def upload_to_incident(incident_id: int) -> Any:
           summary="The incident's files the caller may see, newest first")
 def incident_files(incident_id: int) -> Any:
     rows = services.list_files(db(), actor=api_user(), subject="incident", subject_id=incident_id)
-    return {"files": [services.file_json(r) for r in rows], "max_bytes": max_bytes()}
+    return {"files": [services.file_json(r, services.subject_marking(db(), api_user(), r)) for r in rows],
+            "max_bytes": max_bytes()}
 
 
 @endpoint(bp, "/files/<int:file_id>/meta", "GET", responses={200: s.FileOut},
           summary="A file's record: name, size, SHA-256, marking, uploader, time")
 def file_meta(file_id: int) -> Any:
-    return services.file_json(services.load_file(db(), api_user(), file_id))
+    row = services.load_file(db(), api_user(), file_id)
+    return services.file_json(row, services.subject_marking(db(), api_user(), row))
 
 
-@endpoint(bp, "/files/<int:file_id>", "GET", responses={200: None}, errors=(*READ, 410),
+@endpoint(bp, "/files/<int:file_id>", "GET", responses={200: None}, errors=(*READ, 403, 410),
           extra_content=s.DOWNLOAD_CONTENT,
           summary="Download a file (always an attachment; a malware sample as its AES zip); audited",
           description="410 when the record exists but its content is missing from the store.")
 def download(file_id: int) -> Response:
+    if cross_site():
+        raise Forbidden("Files are fetched by the platform's own pages or with a token, not from another site.")
+    if request.method == "HEAD":
+        return head(services.load_file(db(), api_user(), file_id))
     with database().transaction() as session:  # a GET's session is read-only: the audit row in its own write
         user = session.merge(api_user(), load=False)
         found = services.download(session, actor=user, store=blob_store(), file_id=file_id)

@@ -11,7 +11,8 @@ from urllib.parse import quote
 NAME_MAX = 255
 SHOWN_MAX = 120
 _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._ ()+-]")
-_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$")
+# At most 100 characters in all (the column's size): 49 + "/" + 50.
+_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,48}/[a-z0-9][a-z0-9!#$&^_.+-]{0,49}$")
 
 
 def _printable(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -14,7 +14,7 @@ from council.auth.models import User
 from council.errors import DomainError
 from council.evidence import services
 from council.evidence.storage import SAMPLE_WARNING
-from council.evidence.transfer import blob_store, max_bytes, read_upload, send, too_large_text
+from council.evidence.transfer import blob_store, cross_site, head, max_bytes, read_upload, send, too_large_text
 from council.extensions import database, settings
 from council.rooms.models import TLPS, Room
 from council.web import commit, db, error_page, flash_errors
@@ -29,6 +29,10 @@ def too_large(_exc: RequestEntityTooLarge) -> Any:
 
 @bp.get("/files/<int:file_id>")
 def download(file_id: int) -> Any:
+    if cross_site():
+        return error_page(403, "Open files from the platform's own pages, not from a link on another site.")
+    if request.method == "HEAD":
+        return head(services.load_file(db(), current_account(), file_id))
     with database().transaction() as session:  # every download audited, in a short write of its own
         user = session.merge(current_account(), load=False)
         found = services.download(session, actor=user, store=blob_store(), file_id=file_id)
@@ -62,7 +66,7 @@ def _limits() -> dict[str, Any]:
 def room_boot(session: Session, user: User, room: Room, _role: str) -> dict[str, Any]:
     """The room page's files (those the viewer may see), newest first."""
     rows = services.list_files(session, actor=user, subject="room", subject_id=room.id)
-    return {"files": [services.file_json(r) for r in rows], **_limits()}
+    return {"files": [services.file_json(r, services.subject_marking(session, user, r)) for r in rows], **_limits()}
 
 
 def incident_panel(session: Session, user: User, incident: Any, sight: Any) -> dict[str, Any] | None:
@@ -71,5 +75,6 @@ def incident_panel(session: Session, user: User, incident: Any, sight: Any) -> d
         return None
     rows = services.list_files(session, actor=user, subject="incident", subject_id=incident.id)
     floor = TLPS.index(incident.tlp)
-    return {"files": [services.file_json(r) for r in rows], "tlps": TLPS[floor:], "script": "js/evidence_page.js",
+    return {"files": [services.file_json(r, services.subject_marking(session, user, r)) for r in rows],
+            "tlps": TLPS[floor:], "script": "js/evidence_page.js",
             **_limits()}

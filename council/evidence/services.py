@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from sqlalchemy import event as orm_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from council.access import not_looser
+from council.access import TLP_ORDER, can_write, not_looser
 from council.audit.services import record
 from council.auth.models import User
-from council.errors import Forbidden, Gone, Invalid, NotFound
+from council.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from council.evidence import filenames
 from council.evidence.models import EvidenceFile
 from council.evidence.storage import SAMPLE_WARNING, BlobStore
@@ -36,8 +35,12 @@ def visible(session: Session, user: User, row: EvidenceFile) -> bool:
     return kind.marking(session, user, row.subject_id, row.tlp) is not None
 
 
-def file_json(row: EvidenceFile) -> dict[str, Any]:
+def file_json(row: EvidenceFile, subject_tlp: str | None = None) -> dict[str, Any]:
+    """``subject_tlp``: the subject's marking now — a room raised since the upload makes its
+    files at least that strict (``effective_tlp``, what the reader must treat it as)."""
+    effective = row.tlp if subject_tlp is None or TLP_ORDER[row.tlp] >= TLP_ORDER[subject_tlp] else subject_tlp
     out: dict[str, Any] = {
+        "effective_tlp": effective,
         "id": row.id, "subject": {"kind": row.subject_kind, "id": row.subject_id}, "room_id": row.room_id,
         "name": filenames.shown(row.name), "size": row.size, "sha256": row.sha256, "tlp": row.tlp,
         "sample": row.sample, "media_type": row.media_type,
@@ -48,6 +51,11 @@ def file_json(row: EvidenceFile) -> dict[str, Any]:
     if row.sample:
         out["warning"] = SAMPLE_WARNING
     return out
+
+
+def subject_marking(session: Session, actor: User, row: EvidenceFile) -> str | None:
+    """The marking of the file's subject now, as ``actor`` sees it (for ``effective_tlp``)."""
+    return subject_kind(row.subject_kind).marking(session, actor, row.subject_id, None)
 
 
 def _marking(value: Any, subject_tlp: str, kind: str) -> str:
@@ -80,6 +88,13 @@ def upload_file(
     if stored.size == 0:
         store.remove(stored.sha256, bool(sample))  # never a row's: empty files are refused
         raise Invalid(REFUSED, {"file": "The file is empty."})
+    if not sample and (store.exists(stored.sha256, True) or session.scalar(select(func.count()).select_from(
+            EvidenceFile).where(EvidenceFile.sha256 == stored.sha256, EvidenceFile.sample.is_(True)))):
+        # Known malware is never kept or served raw: not this copy either.
+        if not session.scalar(select(func.count()).select_from(EvidenceFile).where(
+                EvidenceFile.sha256 == stored.sha256, EvidenceFile.sample.is_(False))):
+            store.remove(stored.sha256, False)
+        raise Invalid(REFUSED, {"sample": "This content is a known malware sample: mark it as one."})
     room_id = kind.room_of(session, subject_id)
     row = EvidenceFile(subject_kind=subject, subject_id=subject_id, room_id=room_id, tlp=marking,
                        name=kept or "file", media_type=filenames.media_type(stored.head, declared_type),
@@ -92,7 +107,7 @@ def upload_file(
     if room_id is not None:
         room, _role = load_visible(session, actor, room_id)
         append(session, room=room, kind="file", actor=actor, draft=Draft(
-            data={"op": "added", "file_id": row.id, "tlp": row.tlp, "file": file_json(row)}, audit=details))
+            data={"op": "added", "file_id": row.id, "tlp": row.tlp, "file": file_json(row, room.tlp)}, audit=details))
     else:
         record(session, action="file.upload", actor=actor, target_type="file", target_id=row.id, details=details)
     return row
@@ -134,11 +149,13 @@ class Download:
 def download(session: Session, *, actor: User, store: BlobStore, file_id: int) -> Download:
     """Open a file the actor may see, and audit it (the caller commits: a short write of its own)."""
     row = load_file(session, actor, file_id)
-    content = store.open(row.sha256, row.sample)
-    if content is None:
+    if not store.exists(row.sha256, row.sample):
         raise Gone("This file's content is missing from the store; ask the platform's operators.")
     record(session, action="file.download", actor=actor, target_type="file", target_id=row.id, room_id=row.room_id,
            details={"sha256": row.sha256, "subject": f"{row.subject_kind}:{row.subject_id}", "sample": row.sample})
+    content = store.open(row.sha256, row.sample)  # opened last: nothing left open if the audit row fails
+    if content is None:
+        raise Gone("This file's content is missing from the store; ask the platform's operators.")
     name = filenames.shown(row.name)
     if row.sample:
         return Download(row.id, content, name + ".zip", "application/zip", True)
@@ -146,13 +163,16 @@ def download(session: Session, *, actor: User, store: BlobStore, file_id: int) -
 
 
 def remove_file(session: Session, *, actor: User, store: BlobStore, file_id: int) -> EvidenceFile:
-    """Remove a file's row (its uploader, or the lead of its room). The content goes only
-    once no other row names it, and only after the removal is committed."""
+    """Remove a file's row (its uploader while they may write in the room, or the room's lead;
+    never in a closed room: its record is closed). The content is left to the sweep, which
+    deletes it once no row has named it for an hour."""
     row = load_file(session, actor, file_id)
     room: Room | None = None
     if row.room_id is not None:
         room, role = load_visible(session, actor, row.room_id)
-        allowed = row.uploaded_by_id == actor.id or role == "lead"
+        if room.status == "closed":
+            raise Conflict("The room is closed: its evidence is part of the record.")
+        allowed = (row.uploaded_by_id == actor.id and can_write(role)) or role == "lead"
     else:
         allowed = row.uploaded_by_id == actor.id
     if not allowed:
@@ -163,21 +183,23 @@ def remove_file(session: Session, *, actor: User, store: BlobStore, file_id: int
             data={"op": "removed", "file_id": row.id, "tlp": row.tlp}, audit=details))
     else:
         record(session, action="file.remove", actor=actor, target_type="file", target_id=row.id, details=details)
-    sha, sample = row.sha256, row.sample
     session.delete(row)
     session.flush()
-    _release_after_commit(session, store, sha, sample)
     return row
 
 
-def _release_after_commit(session: Session, store: BlobStore, sha: str, sample: bool) -> None:
-    bind = session.get_bind()
+ORPHAN_AGE_S = 3600
 
-    def release(_session: Session) -> None:
-        with bind.connect() as conn:  # asked again after the commit: another upload may have come since
-            users = conn.scalar(select(func.count()).select_from(EvidenceFile).where(
-                EvidenceFile.sha256 == sha, EvidenceFile.sample == sample))
-        if not users:
-            store.remove(sha, sample)
 
-    orm_event.listen(session, "after_commit", release, once=True)
+def sweep_orphans(session: Session, store: BlobStore, older_than: float = ORPHAN_AGE_S) -> list[str]:
+    """The scheduler's job: delete content no row names any more, and temp files interrupted
+    uploads left, once untouched for an hour. Removing a file never deletes at once: an upload
+    of the same content may be about to commit its row (it touches the content; see put)."""
+    removed = []
+    for path, sha, sample in store.stale(older_than):
+        if sha is not None and session.scalar(select(func.count()).select_from(EvidenceFile).where(
+                EvidenceFile.sha256 == sha, EvidenceFile.sample == sample)):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed

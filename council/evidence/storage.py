@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -81,7 +83,11 @@ class BlobStore:
                     out.write(chunk)
             sha = digest.hexdigest()
             final = self.path(sha, sample)
-            if not final.is_file():
+            if final.is_file():
+                # Fresh again: the sweep keeps what was touched lately (an upload of this content
+                # may be about to commit its row).
+                os.utime(final)
+            else:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 if sample:
                     self._zip_into(raw, final, member=sha)
@@ -113,6 +119,26 @@ class BlobStore:
 
     def remove(self, sha256: str, sample: bool) -> None:
         self.path(sha256, sample).unlink(missing_ok=True)
+
+    def stale(self, older_than: float) -> Iterator[tuple[Path, str | None, bool]]:
+        """Every file of the store not touched for ``older_than`` seconds: (path, its sha256 and
+        sample flag — or None for a temp file an interrupted upload left)."""
+        if not self.root.is_dir():
+            return
+        limit = time.time() - older_than
+        for path in self.root.rglob("*"):
+            try:
+                if not path.is_file() or path.stat().st_mtime > limit:
+                    continue
+            except OSError:
+                continue
+            name = path.name
+            if name.startswith((".upload-", ".sample-")):
+                yield path, None, False
+                continue
+            sha, sample = (name[:-4], True) if name.endswith(".zip") else (name, False)
+            if len(sha) == 64 and all(c in "0123456789abcdef" for c in sha) and path == self.path(sha, sample):
+                yield path, sha, sample
 
 
 def _megabytes(n: int) -> str:

@@ -33,9 +33,14 @@ def max_bytes() -> int:
 
 
 def limit_upload() -> None:
-    """before_request: an upload's request may carry one file at the configured limit."""
-    if request.endpoint in UPLOAD_ENDPOINTS:
+    """before_request, first of all: an upload's request may carry one file at the configured
+    limit — when it carries credentials (anonymous requests keep the app's limit). The body is
+    read here, before anything opens a database transaction: on SQLite a write transaction
+    holds the one write lock, and a slow link must not hold every writer of the platform."""
+    if request.endpoint in UPLOAD_ENDPOINTS and (request.authorization is not None
+                                                 or current_app.config["SESSION_COOKIE_NAME"] in request.cookies):
         request.max_content_length = max_bytes() + FORM_SLACK
+        request.files  # noqa: B018 - parse (and spool to disk) now
 
 
 def too_large_text() -> str:
@@ -72,6 +77,9 @@ def read_upload() -> Upload:
         errors["file"] = "Send the file as a file part (with a file name), not as a text field."
     else:
         errors["file"] = "Required: the file, as the multipart part named file."
+    for name in ("tlp", "sample", "csrf_token"):
+        if name in request.files:  # a flag sent as a file would be silently ignored: a sample stored raw
+            errors[name] = "Send it as a text field."
     tlp = request.form.get("tlp") or None
     sample = request.form.get("sample", "false")
     if sample not in ("true", "false"):
@@ -88,6 +96,30 @@ def _chunks(content: BinaryIO) -> Iterator[bytes]:
             yield chunk
 
 
+def cross_site() -> bool:
+    """A download asked for by another site's page (a link or an image there): refused, so
+    nobody downloads a sample — and is audited as having done so — by visiting a page elsewhere."""
+    return request.headers.get("Sec-Fetch-Site") == "cross-site"
+
+
+def head(row: Any) -> Response:
+    """HEAD: the headers a download would have, no content, nothing audited (nothing was sent)."""
+    name = filenames.shown(row.name) + (".zip" if row.sample else "")
+    response = current_app.response_class(b"", mimetype="application/zip" if row.sample else "application/octet-stream")
+    _protect(response, name, row.sample)
+    return response
+
+
+def _protect(response: Response, filename: str, sample: bool) -> None:
+    response.headers["Content-Disposition"] = filenames.content_disposition(filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    if sample:
+        response.headers["X-Council-Warning"] = "malware sample: AES zip, password infected"
+
+
 def send(found: Download) -> Response:
     """The download: an attachment, never sniffed, never rendered, never cached."""
     try:
@@ -97,11 +129,5 @@ def send(found: Download) -> Response:
     response = current_app.response_class(_chunks(found.content), mimetype=found.mimetype, direct_passthrough=True)
     if length is not None:
         response.content_length = length
-    response.headers["Content-Disposition"] = filenames.content_disposition(found.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    if found.sample:
-        response.headers["X-Council-Warning"] = "malware sample: AES zip, password infected"
+    _protect(response, found.filename, found.sample)
     return response
