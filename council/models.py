@@ -14,6 +14,7 @@ from council.auth.models import ApiToken, LoginBucket, LoginThrottle, User
 from council.decisions.models import Decision, DecisionPosition
 from council.directory.models import CommsCheck, CommsCheckOrg, DutyShift, TeamRecord
 from council.governance.models import Seat, SeatRepresentative
+from council.indicators.models import Indicator, Sighting
 from council.notifications.models import MailOutbox, Notification, NotificationPref
 from council.orgs.models import Organization
 from council.reporting.models import Incident, IncidentCounter, IncidentRead, IncidentRegime, IncidentStage, Regime
@@ -41,6 +42,7 @@ __all__ = [
     "IncidentRead",
     "IncidentRegime",
     "IncidentStage",
+    "Indicator",
     "LoginBucket",
     "LoginThrottle",
     "MailOutbox",
@@ -55,6 +57,7 @@ __all__ = [
     "RoomRead",
     "Seat",
     "SeatRepresentative",
+    "Sighting",
     "TeamRecord",
     "User",
 ]

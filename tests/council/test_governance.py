@@ -378,7 +378,8 @@ def test_one_chair_at_a_time_over_every_term_and_admins_only_seat_a_council_with
     reopen = api(council.secretary).patch(f"/council/seats/{chair_seat.id}", {"term_end": None})
     assert reopen.status_code == 409 and "held by Water Sector CERT" in reopen.get_json()["error"]
     future = api(council.secretary).post("/council/seats", {
-        "org_id": council.telecom.id, "office": "chair", "term_start": (date.today() + timedelta(days=900)).isoformat()})
+        "org_id": council.telecom.id, "office": "chair",
+        "term_start": (date.today() + timedelta(days=900)).isoformat()})
     assert future.status_code == 409
     # The secretary's term ends, a chair still sits: the admin does not take over.
     with database(make.app).session(write=False) as s:
