@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ConfigDict
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, lazyload
 
 from council.access import can_see, can_write, is_lead, not_looser
 from council.auth.models import User
@@ -377,12 +377,16 @@ def report_sighting(session: Session, *, actor: User, indicator_id: int, seen_at
 # --- reading ------------------------------------------------------------------------------------
 
 def list_for_room(session: Session, *, actor: User, room_id: int, include_retired: bool = True,
-                  ) -> tuple[Room, list[Indicator]]:
+                  light: bool = False) -> tuple[Room, list[Indicator]]:
     room, _role = load_visible(session, actor, room_id)
     stmt = select(Indicator).where(Indicator.room_id == room.id).order_by(Indicator.id.desc())
     if not include_retired:
         stmt = stmt.where(Indicator.status == "active")
-    return room, [i for i in session.scalars(stmt) if indicator_visible(session, actor, i, room)]
+    if light:  # exports: who typed it in is not exchanged
+        stmt = stmt.options(lazyload(Indicator.created_by))
+    viewer, facts = viewer_of(session, actor), facts_of(room)
+    cleared = {t for t in TLPS if can_see(viewer, replace(facts, tlp=t))}  # the same rule, asked once per level
+    return room, [i for i in session.scalars(stmt) if marking(i.tlp, room.tlp) in cleared]
 
 
 def extract_for_room(session: Session, *, actor: User, room_id: int, text: str) -> list[dict[str, Any]]:
@@ -413,16 +417,19 @@ def search(session: Session, *, actor: User, q: str, type_: str | None = None, i
     readings = {r for r in readings if r}
     if not readings:
         return []
-    ranges = [and_(Indicator.value >= r, Indicator.value < r + "\U0010ffff") for r in readings]
-    stmt = (select(Indicator, Room).join(Room, Room.id == Indicator.room_id)
-            .where(or_(*ranges), visible_indicators(session, actor)))
+    base = select(Indicator, Room).join(Room, Room.id == Indicator.room_id).where(visible_indicators(session, actor))
     if type_ is not None:
-        stmt = stmt.where(Indicator.type == type_)
+        base = base.where(Indicator.type == type_)
     if not include_retired:
-        stmt = stmt.where(Indicator.status == "active")
+        base = base.where(Indicator.status == "active")
     if not include_exercises:
-        stmt = stmt.where(Room.kind != "exercise")
-    rows = session.execute(stmt.order_by(Indicator.value, Indicator.id.desc()).limit(limit)).all()
+        base = base.where(Room.kind != "exercise")
+    found: dict[int, tuple[Indicator, Room]] = {}
+    for reading in sorted(readings):  # one range scan each (an OR of ranges would scan the table)
+        stmt = base.where(Indicator.value >= reading, Indicator.value < reading + "\U0010ffff")
+        for ind, room in session.execute(stmt.order_by(Indicator.value, Indicator.id.desc()).limit(limit)):
+            found[ind.id] = (ind, room)
+    rows = sorted(found.values(), key=lambda row: (row[0].value, -row[0].id))[:limit]
     return [(i, r) for i, r in rows if indicator_visible(session, actor, i, r)]
 
 

@@ -59,7 +59,7 @@ class Many(In):
 
 class NewSighting(In):
     seen_at: TimeText | None = Field(None, description="Default: now")
-    count: Annotated[int, Field(ge=1, le=1_000_000_000)] = 1
+    count: Annotated[int, Field(ge=1, le=999_999_999)] = 1  # STIX sightings count to 999,999,999
     note: text(1000) = ""  # type: ignore[valid-type]
     where: text(200, line=True) = Field("", description="Where it was seen (a network, a sensor)")  # type: ignore[valid-type]
     tz: ZoneName | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
 import ioc_fanger
@@ -53,8 +54,10 @@ def normalise(type_: str, raw: str) -> str:
         raise BadValue(f"Use one of: {', '.join(TYPES)}.")
     if not isinstance(raw, str) or not raw.strip():
         raise BadValue("Required.")
-    if "\x00" in raw or len(raw) > VALUE_MAX:
-        raise BadValue(f"At most {VALUE_MAX} characters, without NUL.")
+    if len(raw) > VALUE_MAX:
+        raise BadValue(f"At most {VALUE_MAX} characters.")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in raw.strip()):
+        raise BadValue("Without control or formatting characters.")
     text = raw.strip()
     if type_ not in ("user_agent", "other", "registry_key", "file_name"):
         text = refang(text).strip()

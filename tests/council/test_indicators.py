@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from council.audit.models import AuditEntry
 from council.extensions import database
 from council.indicators.extract import extract
 from council.indicators.models import Indicator
 from council.indicators.values import BadValue, defang, normalise
-from council.rooms.models import RoomEvent
+from council.rooms.models import Room, RoomEvent
 
 ADVISORY = """PKCERT-2026-041 — Ransomware affiliate targeting telecom billing systems (TLP:AMBER)
 
@@ -377,3 +377,21 @@ def test_raising_a_rooms_marking_raises_its_indicators_with_it(api, w, make):
     assert api(w.wat).get("/indicators/search", query_string={"q": "192.0.2.50"}).get_json()["indicators"] == []
     assert api(w.wat).get(f"/indicators/{ind['id']}").status_code == 404
     assert api(w.tel).get(f"/indicators/{ind['id']}").get_json()["tlp"] == "AMBER+STRICT"
+
+
+def test_the_demo_gives_the_ransomware_room_indicators_sighted_by_two_organisations(app):
+    from council.auth.services import find_user
+    from council.indicators import services
+
+    result = app.test_cli_runner().invoke(args=["council", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    with database(app).session(write=False) as s:
+        room = s.scalar(select(Room).where(Room.title == "Ransomware on a payment switch operator"))
+        _room, seen = services.list_for_room(s, actor=find_user(s, "duty@ncert.example"), room_id=room.id)
+        orgs = {o["org"] for i in seen for o in services.sightings_json(i)["by_org"]}
+        assert len(seen) == 7 and orgs == {"Indus Bank CSIRT", "National CERT"}
+        assert {i.tlp for i in seen} == {"AMBER", "AMBER+STRICT"}
+    again = app.test_cli_runner().invoke(args=["council", "seed-demo"])
+    assert again.exit_code == 0
+    with database(app).session(write=False) as s:
+        assert s.scalar(select(func.count(Indicator.id))) == 7

@@ -32,7 +32,7 @@ class ImportRefused(Exception):
 
 def for_export(session: Session, *, actor: User, room_id: int, exercise: bool) -> tuple[Room, list[Indicator]]:
     """The room and the indicators the actor may see, once exercise data is opted into."""
-    room, indicators = services.list_for_room(session, actor=actor, room_id=room_id)
+    room, indicators = services.list_for_room(session, actor=actor, room_id=room_id, light=True)
     if room.is_exercise and not exercise:
         raise Conflict("This is exercise data. Export it only on purpose (exercise=true): every object is "
                        "then marked EXERCISE.")
