@@ -13,7 +13,7 @@ from council.api.auth import api_user, authenticate
 from council.api.contract import READ, WRITE, endpoint
 from council.api.shapes import NotJson
 from council.extensions import database
-from council.indicators import exchange, services
+from council.indicators import exchange, queries, services
 from council.indicators import shapes as s
 from council.indicators.exchange import misp, stix, table
 from council.web import commit, db
@@ -25,14 +25,14 @@ EXPORT_ERRORS = (*READ, 409, 422)
 
 def _one(indicator: Any) -> dict[str, Any]:
     indicator, room, _role = services.load_indicator(db(), api_user(), indicator.id)
-    return services.with_hints(db(), api_user(), [(indicator, room)])[0]
+    return queries.with_hints(db(), api_user(), [(indicator, room)])[0]
 
 
 @endpoint(bp, "/rooms/<int:room_id>/indicators", "GET", summary="Indicators of a room visible to the caller",
           responses={200: s.Indicators})
 def list_indicators(room_id: int) -> Any:
-    room, indicators = services.list_for_room(db(), actor=api_user(), room_id=room_id)
-    return {"indicators": services.with_hints(db(), api_user(), [(i, room) for i in indicators])}
+    room, indicators = queries.list_for_room(db(), actor=api_user(), room_id=room_id)
+    return {"indicators": queries.with_hints(db(), api_user(), [(i, room) for i in indicators])}
 
 
 @endpoint(bp, "/rooms/<int:room_id>/indicators", "POST", body=s.NewIndicator, responses={201: s.Added},
@@ -51,20 +51,20 @@ def add_bulk(room_id: int, data: s.Many) -> Any:
                                        items=[{**p.given(), **extra} for p in data.indicators])
     commit()
     room, _role = services.load_visible(db(), api_user(), room_id)
-    return {"added": services.with_hints(db(), api_user(), [(i, room) for i in added]), "skipped": skipped}, 201
+    return {"added": queries.with_hints(db(), api_user(), [(i, room) for i in added]), "skipped": skipped}, 201
 
 
 @endpoint(bp, "/rooms/<int:room_id>/indicators/extract", "POST", body=s.Paste, responses={200: s.Extracted},
           summary="Find the indicators in a pasted text, for review (nothing is added)", errors=(*READ, 400, 422))
 def extract(room_id: int, data: s.Paste) -> Any:
-    return {"found": services.extract_for_room(db(), actor=api_user(), room_id=room_id, text=data.text)}
+    return {"found": queries.extract_for_room(db(), actor=api_user(), room_id=room_id, text=data.text)}
 
 
 @endpoint(bp, "/indicators/<int:indicator_id>", "GET", summary="One indicator with its sightings and hints",
           responses={200: s.Indicator})
 def get_indicator(indicator_id: int) -> Any:
     indicator, room, _role = services.load_indicator(db(), api_user(), indicator_id)
-    return services.with_hints(db(), api_user(), [(indicator, room)])[0]
+    return queries.with_hints(db(), api_user(), [(indicator, room)])[0]
 
 
 @endpoint(bp, "/indicators/<int:indicator_id>", "PATCH", body=s.Change, responses={200: s.Indicator},
@@ -98,9 +98,9 @@ def sight(indicator_id: int, data: s.NewSighting) -> Any:
 @endpoint(bp, "/indicators/search", "GET", query=s.SearchQuery, responses={200: s.Indicators}, errors=(*READ, 422),
           summary="Indicators the caller may see whose value is q or begins with it (q refanged first)")
 def search(args: s.SearchQuery) -> Any:
-    rows = services.search(db(), actor=api_user(), q=args.q, type_=args.type, include_retired=args.retired,
+    rows = queries.search(db(), actor=api_user(), q=args.q, type_=args.type, include_retired=args.retired,
                            include_exercises=args.exercises)
-    return {"indicators": services.with_hints(db(), api_user(), rows)}
+    return {"indicators": queries.with_hints(db(), api_user(), rows)}
 
 
 # --- exchange -------------------------------------------------------------------------------------

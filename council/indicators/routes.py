@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 
 from council.api.shapes import parse_args
 from council.auth.login import current_account
-from council.indicators import services
+from council.indicators import queries
 from council.indicators.models import TYPES
 from council.indicators.shapes import SearchQuery
 from council.web import db
@@ -23,15 +23,15 @@ def search_page() -> Any:
     args = None
     if q:
         args = parse_args(SearchQuery, request.args, form=True)
-        rows = services.search(db(), actor=current_account(), q=args.q, type_=args.type,
+        rows = queries.search(db(), actor=current_account(), q=args.q, type_=args.type,
                                include_retired=args.retired, include_exercises=args.exercises)
-        found = services.with_hints(db(), current_account(), rows)
+        found = queries.with_hints(db(), current_account(), rows)
     return render_template("council/indicators/search.html", q=q, found=found, types=TYPES, args=request.args,
-                           limit=services.SEARCH_LIMIT)
+                           limit=queries.SEARCH_LIMIT)
 
 
 def room_boot(session: Any, user: Any, room: Any, _role: str) -> dict[str, Any]:
     """The room page's indicators (those the viewer may see), newest first, with hints."""
-    _room, indicators = services.list_for_room(session, actor=user, room_id=room.id)
-    return {"indicators": services.with_hints(session, user, [(i, room) for i in indicators]),
+    _room, indicators = queries.list_for_room(session, actor=user, room_id=room.id)
+    return {"indicators": queries.with_hints(session, user, [(i, room) for i in indicators]),
             "indicator_types": list(TYPES)}

@@ -381,13 +381,13 @@ def test_raising_a_rooms_marking_raises_its_indicators_with_it(api, w, make):
 
 def test_the_demo_gives_the_ransomware_room_indicators_sighted_by_two_organisations(app):
     from council.auth.services import find_user
-    from council.indicators import services
+    from council.indicators import queries, services
 
     result = app.test_cli_runner().invoke(args=["council", "seed-demo"])
     assert result.exit_code == 0, result.output
     with database(app).session(write=False) as s:
         room = s.scalar(select(Room).where(Room.title == "Ransomware on a payment switch operator"))
-        _room, seen = services.list_for_room(s, actor=find_user(s, "duty@ncert.example"), room_id=room.id)
+        _room, seen = queries.list_for_room(s, actor=find_user(s, "duty@ncert.example"), room_id=room.id)
         orgs = {o["org"] for i in seen for o in services.sightings_json(i)["by_org"]}
         assert len(seen) == 7 and orgs == {"Indus Bank CSIRT", "National CERT"}
         assert {i.tlp for i in seen} == {"AMBER", "AMBER+STRICT"}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from council.audit.services import record
 from council.auth.models import User
 from council.errors import Conflict, Invalid
-from council.indicators import services
+from council.indicators import queries, services
 from council.indicators.models import Indicator
 from council.rooms.models import Room
 
@@ -32,7 +32,7 @@ class ImportRefused(Exception):
 
 def for_export(session: Session, *, actor: User, room_id: int, exercise: bool) -> tuple[Room, list[Indicator]]:
     """The room and the indicators the actor may see, once exercise data is opted into."""
-    room, indicators = services.list_for_room(session, actor=actor, room_id=room_id, light=True)
+    room, indicators = queries.list_for_room(session, actor=actor, room_id=room_id, light=True)
     if room.is_exercise and not exercise:
         raise Conflict("This is exercise data. Export it only on purpose (exercise=true): every object is "
                        "then marked EXERCISE.")
@@ -57,7 +57,7 @@ def import_into(session: Session, *, actor: User, room_id: int, data: Any) -> tu
     ImportRefused with per-object errors when any object is invalid; nothing written then."""
     from council.indicators.exchange import misp, stix
 
-    room = services._writable_room(session, actor, room_id)
+    room = services.writable_room(session, actor, room_id)
     fmt = detect(data)
     count = len(data.get("objects") or []) if fmt == "stix" else 0
     if count > IMPORT_MAX:
