@@ -160,12 +160,13 @@ def _register_blueprints(app: Flask) -> None:
     reporting.init_app(app)
     advisories.init_app(app)
     directory.init_app(app)
-    from council import governance
+    from council import governance, indicators
 
     governance.init_app(app)
     from council import evidence
 
     evidence.init_app(app)
+    indicators.init_app(app)
 
     @app.get("/healthz", endpoint="health")
     def health() -> dict[str, str]:

@@ -124,6 +124,9 @@ def seed(session: Session, history: Iterable[Seeder] = ()) -> list[tuple[str, st
     # Team records, rosters and a communication check: written just after this morning's rooms.
     directory.seed(session, {o.name: o for o in session.scalars(select(Organization))},
                    {u.email: u for u in session.scalars(select(User))}, utcnow())
+    from council.indicators.demo import seed as seed_indicators
+
+    seed_indicators(session)
     return [(email, what) for email, _n, _o, _r, what in USERS]
 
 

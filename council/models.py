@@ -15,6 +15,7 @@ from council.decisions.models import Decision, DecisionPosition
 from council.directory.models import CommsCheck, CommsCheckOrg, DutyShift, TeamRecord
 from council.evidence.models import EvidenceFile
 from council.governance.models import Seat, SeatRepresentative
+from council.indicators.models import Indicator, Sighting
 from council.notifications.models import MailOutbox, Notification, NotificationPref
 from council.orgs.models import Organization
 from council.reporting.models import Incident, IncidentCounter, IncidentRead, IncidentRegime, IncidentStage, Regime
@@ -43,6 +44,7 @@ __all__ = [
     "IncidentRead",
     "IncidentRegime",
     "IncidentStage",
+    "Indicator",
     "LoginBucket",
     "LoginThrottle",
     "MailOutbox",
@@ -57,6 +59,7 @@ __all__ = [
     "RoomRead",
     "Seat",
     "SeatRepresentative",
+    "Sighting",
     "TeamRecord",
     "User",
 ]

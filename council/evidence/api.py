@@ -60,6 +60,21 @@ def room_files(room_id: int) -> Any:
             "max_bytes": max_bytes()}
 
 
+@endpoint(bp, "/indicators/<int:indicator_id>/files", "POST", raw_body=s.UPLOAD_BODY, responses={201: s.FileOut},
+          errors=UPLOAD_ERRORS, summary="Attach a file to an indicator (its room's writers); a file event in its room",
+          refusal=services.REFUSED)
+def upload_to_indicator(indicator_id: int) -> Any:
+    return _upload("indicator", indicator_id)
+
+
+@endpoint(bp, "/indicators/<int:indicator_id>/files", "GET", responses={200: s.Files},
+          summary="An indicator's files the caller may see, newest first")
+def indicator_files(indicator_id: int) -> Any:
+    rows = services.list_files(db(), actor=api_user(), subject="indicator", subject_id=indicator_id)
+    return {"files": [services.file_json(r, services.subject_marking(db(), api_user(), r)) for r in rows],
+            "max_bytes": max_bytes()}
+
+
 @endpoint(bp, "/incidents/<int:incident_id>/files", "POST", raw_body=s.UPLOAD_BODY, responses={201: s.FileOut},
           errors=UPLOAD_ERRORS, summary="Attach a file to an incident report (those who read it in full)")
 def upload_to_incident(incident_id: int) -> Any:

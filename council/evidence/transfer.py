@@ -21,7 +21,8 @@ MB = 1024 * 1024
 FORM_SLACK = 64 * 1024  # the multipart envelope and the small fields around the file
 UPLOAD_FIELDS = frozenset({"file", "tlp", "sample", "csrf_token"})
 # The endpoints that take a file: their requests may be as large as a file (others keep the app's limit).
-UPLOAD_ENDPOINTS = {"evidence_api.upload_to_room", "evidence_api.upload_to_incident", "evidence.upload_to_incident"}
+UPLOAD_ENDPOINTS = {"evidence_api.upload_to_room", "evidence_api.upload_to_incident", "evidence.upload_to_incident",
+                    "evidence_api.upload_to_indicator"}
 
 
 def blob_store() -> BlobStore:

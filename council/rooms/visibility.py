@@ -61,8 +61,10 @@ def load_visible(session: Session, user: User, room_id: int) -> tuple[Room, str]
     return room, role
 
 
-def visible_filter(viewer: Viewer) -> ColumnElement[bool]:
-    """SQL twin of access.can_see, for lists and counts."""
+def visible_filter(viewer: Viewer, tlp: ColumnElement[str] | None = None) -> ColumnElement[bool]:
+    """SQL twin of access.can_see, for lists and counts. ``tlp``: the marking of an item
+    in the room to apply instead of the room's (an indicator's, never looser than it)."""
+    marking = Room.tlp if tlp is None else tlp
     if not viewer.active:
         return false()
     named = exists(select(RoomMember.room_id).where(
@@ -75,8 +77,8 @@ def visible_filter(viewer: Viewer) -> ColumnElement[bool]:
     return or_(
         named,
         and_(Room.kind != "exercise", or_(
-            Room.tlp.in_(("CLEAR", "GREEN")),
-            and_(Room.tlp == "AMBER", in_or_below),
-            and_(Room.tlp == "AMBER+STRICT", in_orgs),
+            marking.in_(("CLEAR", "GREEN")),
+            and_(marking == "AMBER", in_or_below),
+            and_(marking == "AMBER+STRICT", in_orgs),
         )),
     )

@@ -1,7 +1,7 @@
 """evidence files: attached to rooms, incidents (and indicators), stored by hash outside the database
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-01 15:59:56.284097
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import council.db
 
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -392,3 +392,22 @@ def test_services_refuse_subjects_they_do_not_know(app, make, people):
         evidence.upload_file(s, actor=s.merge(people.lead), store=BlobStore(settings(app).files_dir), max_bytes=10,
                              subject="indicator", subject_id=1, content=io.BytesIO(b"x"), name="x")
     assert blobs(app) == []
+
+
+def test_files_attach_to_an_indicator_under_its_marking_and_post_into_its_room(app, make, people, api):
+    room = make.room(people.lead, tlp="AMBER")
+    made = api(people.lead).client.post(f"/api/v1/rooms/{room.id}/indicators", headers=api(people.lead).headers,
+                                        json={"type": "domain", "value": "c2.example", "tlp": "AMBER+STRICT"})
+    assert made.status_code == 201, made.get_json()
+    indicator = made.get_json()["id"]
+    up = api(people.lead).upload(f"/indicators/{indicator}/files", b"pcap bytes", "c2.pcap")
+    assert up.status_code == 201 and up.get_json()["tlp"] == "AMBER+STRICT"
+    assert [f["name"] for f in api(people.colleague).get(f"/indicators/{indicator}/files").get_json()["files"]] == [
+        "c2.pcap"]
+    # The child organisation sees the AMBER room, not the AMBER+STRICT indicator, nor its files.
+    assert api(people.child).get(f"/indicators/{indicator}/files").status_code == 404
+    assert api(people.child).get(f"/files/{up.get_json()['id']}").status_code == 404
+    assert api(people.child).upload(f"/indicators/{indicator}/files", b"x", "x.txt").status_code == 404
+    with database(app).session(write=False) as s:
+        kinds = [e.kind for e in s.scalars(select(RoomEvent).where(RoomEvent.room_id == room.id))]
+    assert "file" in kinds

@@ -1,0 +1,29 @@
+"""Indicators of compromise held as data in rooms: normalised values with their own TLP,
+sightings per organisation, paste-to-extract, search across what the caller may see,
+and exchange as STIX 2.1, MISP and CSV (exchange/)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from council import labels
+    from council.app import add_nav
+    from council.indicators import services  # noqa: F401  (registers the "indicator" event kind)
+    from council.indicators.api import bp as api_bp
+    from council.indicators.routes import bp as pages_bp
+    from council.indicators.routes import room_boot
+    from council.indicators.values import LABELS
+    from council.rooms.routes import add_room_extension
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(api_bp)
+    app.extensions["csrf"].exempt(api_bp)
+    add_nav(app, "Indicators", "indicators.search_page", "indicators.")
+    add_room_extension(app, boot=room_boot, panel="council/indicators/_panel.html", script="js/indicators.js")
+    labels.register("indicator_type", dict(LABELS))
+    labels.register("indicator_status", {"active": "Active", "retired": "Retired"})
+    from council.indicators import files
+
+    files.register()  # evidence files attach to indicators

@@ -1,0 +1,342 @@
+"""Indicators: who sees one, what it looks like, and writing them — add (one, or many
+from a paste or an import), change, retire, sight. Reading lists, search and the
+"also in" hints is council/indicators/queries.py.
+
+Every change is an ``indicator`` room event (registered below) written by these
+services through :func:`council.rooms.stream.append`, carrying the marking of the
+indicators in it: an event about indicators stricter than their room reaches only
+those who clear that marking; the rest of the room gets a stub with the same seq.
+An indicator is visible to whoever sees its room with the indicator's own TLP applied;
+lists, search, "also in" and exports ask the same question (SQL twin and the check).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import ConfigDict
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from council.access import can_see, can_write, is_lead, not_looser
+from council.auth.models import User
+from council.db import utcnow
+from council.errors import Conflict, Forbidden, Invalid, NotFound
+from council.indicators.models import Indicator, Sighting, marking
+from council.indicators.values import BadValue, defang, normalise
+from council.rooms.audience import register_restriction
+from council.rooms.kinds import parse_time
+from council.rooms.models import TLPS, Room
+from council.rooms.shapes import Post
+from council.rooms.stream import Draft, KindSpec, PostContext, append, iso, register_kind
+from council.rooms.visibility import facts_of, load_visible, viewer_of, visible_filter
+from council.text import render_markdown
+
+REFUSED = "The indicator was not accepted."
+TAGS_MAX, TAG_MAX = 20, 64
+
+
+def indicator_visible(session: Session, user: User, indicator: Indicator, room: Room) -> bool:
+    return can_see(viewer_of(session, user), replace(facts_of(room), tlp=marking(indicator.tlp, room.tlp)))
+
+
+def visible_indicators(session: Session, user: User) -> Any:
+    """SQL twin of :func:`indicator_visible` (a query joining Room): the room visible, and
+    the indicator's own marking applied too."""
+    viewer = viewer_of(session, user)
+    return and_(visible_filter(viewer), visible_filter(viewer, Indicator.tlp))
+
+
+def load_indicator(session: Session, actor: User, indicator_id: int) -> tuple[Indicator, Room, str]:
+    """The indicator, its room and the actor's role there; NotFound unless visible."""
+    indicator = session.get(Indicator, indicator_id)
+    if indicator is None:
+        raise NotFound("No such indicator.")
+    try:
+        room, role = load_visible(session, actor, indicator.room_id)
+    except NotFound:
+        raise NotFound("No such indicator.") from None
+    if not indicator_visible(session, actor, indicator, room):
+        raise NotFound("No such indicator.")
+    return indicator, room, role
+
+
+# --- what an indicator looks like ---------------------------------------------------------
+
+def sightings_json(indicator: Indicator) -> dict[str, Any]:
+    by_org: dict[int, dict[str, Any]] = {}
+    for s in indicator.sightings:
+        row = by_org.setdefault(s.org_id, {"org_id": s.org_id, "org": s.org.name, "count": 0, "reports": 0,
+                                           "first": s.seen_at, "last": s.seen_at, "where": []})
+        row["count"] += s.count
+        row["reports"] += 1
+        row["first"], row["last"] = min(row["first"], s.seen_at), max(row["last"], s.seen_at)
+        if s.location and s.location not in row["where"]:
+            row["where"].append(s.location)
+    rows = sorted(by_org.values(), key=lambda r: r["last"], reverse=True)
+    for row in rows:
+        row["first"], row["last"] = iso(row["first"]), iso(row["last"])
+    return {"total": sum(r["count"] for r in rows), "orgs": len(rows), "by_org": rows}
+
+
+def indicator_json(indicator: Indicator, room: Room) -> dict[str, Any]:
+    """The same for every viewer who may see it (events carry it); per-viewer hints are added apart."""
+    return {
+        "id": indicator.id, "room": room.id, "room_title": room.title, "exercise": room.is_exercise,
+        "type": indicator.type, "value": indicator.value, "defanged": defang(indicator.type, indicator.value),
+        "tlp": marking(indicator.tlp, room.tlp), "confidence": indicator.confidence,
+        "description": indicator.description,
+        "description_html": indicator.description_html, "tags": json.loads(indicator.tags),
+        "first_seen": iso(indicator.first_seen), "last_seen": iso(indicator.last_seen),
+        "source_org": {"id": indicator.source_org_id, "name": indicator.source_org.name},
+        "created_by": None if indicator.created_by is None else {"id": indicator.created_by_id,
+                                                                 "name": indicator.created_by.name},
+        "created_at": iso(indicator.created_at), "updated_at": iso(indicator.updated_at),
+        "status": indicator.status, "retired_at": iso(indicator.retired_at), "seq": indicator.seq,
+        "origin": indicator.origin, "sightings": sightings_json(indicator),
+    }
+
+
+# --- the "indicator" event kind -------------------------------------------------------------
+
+class IndicatorPost(Post):
+    model_config = ConfigDict(extra="ignore")  # refused whatever it carries
+    kind: Literal["indicator"]
+
+
+def _not_postable(_ctx: PostContext) -> str:
+    return "Indicators are added through the room's Indicators panel or the indicators API."
+
+
+def _never(ctx: PostContext, _payload: dict[str, Any]) -> Draft:
+    raise Forbidden(_not_postable(ctx))
+
+
+def restriction(full: dict[str, Any]) -> list[tuple[str | None, dict[str, Any]]] | None:
+    """Events carry their indicators' marking: only those who clear it get them."""
+    tlp = full.get("tlp")
+    return None if tlp in (None, "CLEAR", "GREEN") else [(f"tlp:{tlp}", full)]
+
+
+register_kind(KindSpec("indicator", _never, IndicatorPost, may_post=_not_postable, allowed_when_closed=True))
+register_restriction("indicator", restriction)
+
+
+def _emit(session: Session, room: Room, actor: User, op: str, tlp: str, indicators: list[Indicator],
+          now: datetime, **extra: Any) -> Any:
+    data = {"op": op, "tlp": tlp, "indicator_ids": [i.id for i in indicators],
+            "indicators": [indicator_json(i, room) for i in indicators], **extra}
+    # The audit row names ids and counts, never values: it is read beside the room's marking.
+    audit = {"op": op, "tlp": tlp, "indicator_ids": [i.id for i in indicators][:200], "count": len(indicators)}
+    return append(session, room=room, kind="indicator", actor=actor, draft=Draft(data=data, audit=audit), now=now)
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+@dataclass
+class Fields:
+    """One indicator's fields, already checked (see :func:`check_fields`)."""
+
+    type: str
+    value: str
+    tlp: str
+    confidence: int | None = None
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    origin: str | None = None
+
+
+def writable_room(session: Session, actor: User, room_id: int) -> Room:
+    room, role = load_visible(session, actor, room_id)
+    if not can_write(role):
+        raise Forbidden("Observers read, never write.")
+    if room.status == "closed":
+        raise Conflict("The room is closed. The lead can reopen it.")
+    return room
+
+
+def check_tlp(room: Room, tlp: str | None) -> str:
+    tlp = tlp or room.tlp
+    if tlp not in TLPS or not not_looser(tlp, room.tlp):
+        raise Invalid(REFUSED, {"tlp": f"A marking at least as strict as the room's TLP:{room.tlp}."})
+    return tlp
+
+
+def clean_tags(tags: Any) -> tuple[str, ...]:
+    if tags is None:
+        return ()
+    out: list[str] = []
+    for tag in tags:
+        tag = " ".join(str(tag).split()).lower()
+        if not tag or len(tag) > TAG_MAX:
+            raise Invalid(REFUSED, {"tags": f"Tags of 1 to {TAG_MAX} characters."})
+        if tag not in out:
+            out.append(tag)
+    if len(out) > TAGS_MAX:
+        raise Invalid(REFUSED, {"tags": f"At most {TAGS_MAX} tags."})
+    return tuple(out)
+
+
+def check_fields(room: Room, given: dict[str, Any]) -> Fields:
+    """Validate and normalise one indicator's fields (REST body, a reviewed paste, an import)."""
+    type_ = given.get("type")
+    try:
+        value = normalise(type_, given.get("value"))  # type: ignore[arg-type]
+    except BadValue as err:
+        raise Invalid(REFUSED, {"type" if "Use one of" in str(err) else "value": str(err)}) from None
+    first = parse_time(given.get("first_seen"), "first_seen", given.get("tz"))
+    last = parse_time(given.get("last_seen"), "last_seen", given.get("tz"))
+    if first and last and last < first:
+        raise Invalid(REFUSED, {"last_seen": "Last seen cannot be before first seen."})
+    confidence = given.get("confidence")
+    if confidence is not None and (not isinstance(confidence, int) or not 0 <= confidence <= 100):
+        raise Invalid(REFUSED, {"confidence": "A whole number from 0 to 100."})
+    description = given.get("description") or ""
+    if not isinstance(description, str) or len(description) > 20_000:
+        raise Invalid(REFUSED, {"description": "Text of at most 20000 characters."})
+    return Fields(type_, value, check_tlp(room, given.get("tlp")), confidence, description.strip(),  # type: ignore[arg-type]
+                  clean_tags(given.get("tags")), first, last, given.get("origin"))
+
+
+def existing(session: Session, room: Room, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (type, value) pairs the room already holds (any marking: the key is unique per room)."""
+    if not keys:
+        return set()
+    rows = session.execute(select(Indicator.type, Indicator.value).where(
+        Indicator.room_id == room.id, Indicator.value.in_({v for _t, v in keys})))
+    return {(t, v) for t, v in rows if (t, v) in keys}
+
+
+def _new(room: Room, actor: User, f: Fields, now: datetime) -> Indicator:
+    ind = Indicator(room_id=room.id, type=f.type, value=f.value, tlp=f.tlp, confidence=f.confidence,
+                    description=f.description, description_html=render_markdown(f.description),
+                    tags=json.dumps(list(f.tags)), first_seen=f.first_seen, last_seen=f.last_seen,
+                    source_org_id=actor.org_id, created_by_id=actor.id, created_at=now, updated_at=now,
+                    status="active", origin=f.origin)
+    ind.source_org = actor.org
+    ind.created_by = actor
+    ind.sightings = []
+    return ind
+
+
+def insert_many(session: Session, room: Room, actor: User, fields: list[Fields], *, op: str = "added",
+                now: datetime | None = None, source_org_id: int | None = None) -> tuple[list[Indicator], int]:
+    """Write the new ones (those the room does not hold yet), one event per marking.
+    Returns (added, skipped as duplicates)."""
+    now = now or utcnow()
+    known = existing(session, room, {(f.type, f.value) for f in fields})
+    added: list[Indicator] = []
+    for f in fields:
+        if (f.type, f.value) in known:
+            continue
+        known.add((f.type, f.value))
+        ind = _new(room, actor, f, now)
+        if source_org_id is not None:
+            ind.source_org_id = source_org_id
+        session.add(ind)
+        added.append(ind)
+    session.flush()
+    for tlp in TLPS:
+        group = [i for i in added if i.tlp == tlp]
+        if group:
+            event = _emit(session, room, actor, op, tlp, group, now)
+            for ind in group:
+                ind.seq = event.seq
+    return added, len(fields) - len(added)
+
+
+def add_indicator(session: Session, *, actor: User, room_id: int, given: dict[str, Any]) -> Indicator:
+    room = writable_room(session, actor, room_id)
+    fields = check_fields(room, given)
+    added, _skipped = insert_many(session, room, actor, [fields])
+    if not added:
+        raise Conflict("This room already holds that indicator.")
+    return added[0]
+
+
+def add_many(session: Session, *, actor: User, room_id: int, items: list[dict[str, Any]],
+             tlp: str | None = None) -> tuple[list[Indicator], int]:
+    """The reviewed results of a paste, added in one go: all valid or none written."""
+    room = writable_room(session, actor, room_id)
+    fields, problems = [], {}
+    for n, item in enumerate(items):
+        try:
+            fields.append(check_fields(room, {**item, "tlp": item.get("tlp") or tlp}))
+        except Invalid as err:
+            problems[f"indicators.{n}"] = "; ".join(f"{k}: {v}" for k, v in err.fields.items())
+    if problems:
+        raise Invalid(REFUSED, problems)
+    return insert_many(session, room, actor, fields)
+
+
+def _may_edit(actor: User, role: str, indicator: Indicator) -> None:
+    if not (is_lead(role) or (can_write(role) and actor.org_id == indicator.source_org_id)):
+        raise Forbidden("Only the organisation that added an indicator, or the room's lead, changes or retires it.")
+
+
+def change_indicator(session: Session, *, actor: User, indicator_id: int, given: dict[str, Any]) -> Indicator:
+    indicator, room, role = load_indicator(session, actor, indicator_id)
+    _may_edit(actor, role, indicator)
+    if room.status == "closed":
+        raise Conflict("The room is closed. The lead can reopen it.")
+    if indicator.status == "retired":
+        raise Conflict("The indicator is retired; add it again to bring it back.")
+    merged = {"type": indicator.type, "value": indicator.value, "tlp": indicator.tlp,
+              "confidence": indicator.confidence, "description": indicator.description,
+              "tags": json.loads(indicator.tags), "first_seen": iso(indicator.first_seen),
+              "last_seen": iso(indicator.last_seen), **given}
+    f = check_fields(room, merged)
+    now = utcnow()
+    before = indicator.tlp
+    indicator.tlp, indicator.confidence, indicator.description = f.tlp, f.confidence, f.description
+    indicator.description_html = render_markdown(f.description)
+    indicator.tags, indicator.first_seen, indicator.last_seen = json.dumps(list(f.tags)), f.first_seen, f.last_seen
+    indicator.updated_at = now
+    session.flush()
+    # Marked with the stricter of the old and new marking: those who saw it and no longer may
+    # are not told what it became.
+    tlp = before if not_looser(before, indicator.tlp) else indicator.tlp
+    _emit(session, room, actor, "changed", tlp, [indicator], now)
+    return indicator
+
+
+def retire_indicator(session: Session, *, actor: User, indicator_id: int) -> Indicator:
+    indicator, room, role = load_indicator(session, actor, indicator_id)
+    _may_edit(actor, role, indicator)
+    if indicator.status == "retired":
+        raise Conflict("The indicator is already retired.")
+    now = utcnow()
+    indicator.status, indicator.retired_at, indicator.updated_at = "retired", now, now
+    session.flush()
+    _emit(session, room, actor, "retired", indicator.tlp, [indicator], now)
+    return indicator
+
+
+def report_sighting(session: Session, *, actor: User, indicator_id: int, seen_at: str | None = None,
+                    count: int = 1, location: str = "", note: str = "", tz: str | None = None) -> Sighting:
+    """"Seen by us": any organisation that may see the indicator records its own sightings
+    (an observer organisation too: a sighting is its own record, not a change to the room)."""
+    indicator, room, _role = load_indicator(session, actor, indicator_id)
+    now = utcnow()
+    when = parse_time(seen_at, "seen_at", tz) or now
+    if when > now:
+        raise Invalid("The sighting was not accepted.", {"seen_at": "A sighting is in the past."})
+    sighting = Sighting(indicator_id=indicator.id, org_id=actor.org_id, user_id=actor.id, seen_at=when,
+                        count=count, location=location.strip(), note=note.strip(), created_at=now)
+    sighting.org = actor.org
+    indicator.sightings.append(sighting)
+    if indicator.last_seen is None or when > indicator.last_seen:
+        indicator.last_seen = when
+    if indicator.first_seen is None or when < indicator.first_seen:
+        indicator.first_seen = when
+    session.flush()
+    event = _emit(session, room, actor, "sighted", indicator.tlp, [indicator], now,
+                  sighting={"id": sighting.id, "org_id": actor.org_id, "org": actor.org.name,
+                            "seen_at": iso(when), "count": count, "where": sighting.location})
+    sighting.seq = event.seq
+    return sighting

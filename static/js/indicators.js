@@ -1,0 +1,184 @@
+// The room's Indicators panel: the list (defanged, never a link), copy as refanged,
+// sightings per organisation with "Seen by us", "also in N rooms you can see",
+// retire, the add form and paste-to-extract with a review list. Changes arrive as
+// "indicator" events; the list is then fetched again, since the "also in" hints are
+// the viewer's own.
+import { $, el, bdi, showError, clearError } from "./dom.js";
+import { dateTime } from "./time.js";
+import { label } from "./labels.js";
+
+const TLPS = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
+
+export function install(R) {
+  const list = $("[data-indicators]");
+  if (!list) return;
+  const panel = list.closest("section");
+  const me = R.me;
+  let items = R.boot.indicators || [];
+  const types = R.boot.indicator_types || [];
+
+  function fillSelect(sel, values, labelKind, selected) {
+    if (!sel) return;
+    sel.replaceChildren(...values.map((v) => el("option", { value: v, selected: v === selected, text: labelKind ? label(labelKind, v) : "TLP:" + v })));
+  }
+  function fillTlps() {
+    const room = R.room();
+    const allowed = TLPS.slice(TLPS.indexOf(room.tlp));
+    ["#ind-tlp", "#ind-bulk-tlp"].forEach((s) => fillSelect($(s), allowed, null, room.tlp));
+  }
+  fillSelect($("#ind-type"), types, "indicator_type", "ipv4");
+  fillTlps();
+
+  R.registerRenderer("indicator", (ev, li) => {
+    li.appendChild(R.authorLine(ev, "indicator"));
+    const inds = ev.indicators || [];
+    const what = { added: "added", imported: "imported", changed: "changed", retired: "retired", sighted: (ev.sighting ? ev.sighting.org : "") + " reported a sighting of" }[ev.op] || ev.op;
+    const body = el("div", { class: "ev-body" }, [what + " "]);
+    inds.slice(0, 5).forEach((i, n) => {
+      if (n) body.appendChild(document.createTextNode(", "));
+      body.appendChild(el("a", { href: "#indicator-" + i.id }, [el("code", { class: "ioc", dir: "ltr", text: i.defanged })]));
+    });
+    if (inds.length > 5) body.appendChild(document.createTextNode(" and " + (inds.length - 5) + " more"));
+    if (ev.tlp && ev.tlp !== R.room().tlp) body.appendChild(el("span", { class: "tlp tlp-" + ev.tlp, text: " TLP:" + ev.tlp }));
+    li.appendChild(body);
+  });
+
+  function sightingsLine(i) {
+    const s = i.sightings;
+    if (!s.total) return el("p", { class: "small muted", text: "No sightings reported yet." });
+    const p = el("p", { class: "small" }, ["Seen " + s.total + "× by " + s.orgs + " organisation" + (s.orgs === 1 ? "" : "s") + ": "]);
+    s.by_org.forEach((o, n) => {
+      if (n) p.appendChild(document.createTextNode("; "));
+      p.appendChild(bdi(o.org));
+      p.appendChild(document.createTextNode(" " + o.count + "× (last " + dateTime(o.last, R.zone) + (o.where.length ? ", " + o.where.join(", ") : "") + ")"));
+    });
+    return p;
+  }
+
+  function row(i) {
+    const room = R.room();
+    const li = el("li", { class: "indicator" + (i.status === "retired" ? " indicator-retired" : ""), id: "indicator-" + i.id, "data-error-host": "" });
+    const head = el("div", { class: "indicator-head" }, [
+      el("span", { class: "tag", text: label("indicator_type", i.type) }),
+      el("code", { class: "ioc", dir: "ltr", text: i.defanged }),
+    ]);
+    if (i.tlp !== room.tlp) head.appendChild(el("span", { class: "tlp tlp-" + i.tlp, text: "TLP:" + i.tlp }));
+    if (i.status === "retired") head.appendChild(el("span", { class: "tag", text: "retired" }));
+    li.appendChild(head);
+    const meta = [i.source_org.name, i.confidence !== null ? "confidence " + i.confidence : "", i.tags.length ? "#" + i.tags.join(" #") : "",
+      i.last_seen ? "last seen " + dateTime(i.last_seen, R.zone) : ""].filter(Boolean).join(" · ");
+    li.appendChild(el("p", { class: "small muted", dir: "auto", text: meta }));
+    if (i.description_html) li.appendChild(el("div", { class: "md small", dir: "auto", html: i.description_html }));
+    li.appendChild(sightingsLine(i));
+    if (i.also_in && i.also_in.length) {
+      const also = el("p", { class: "small also-in" }, ["Also in " + i.also_in.length + " room" + (i.also_in.length === 1 ? "" : "s") + " you can see: "]);
+      i.also_in.slice(0, 5).forEach((r, n) => {
+        if (n) also.appendChild(document.createTextNode(", "));
+        also.appendChild(el("a", { href: "/rooms/" + r.room + "#indicators" }, [bdi(r.title)]));
+      });
+      li.appendChild(also);
+    }
+    const tools = el("div", { class: "btn-row small" }, [
+      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-copy": String(i.id), text: "Copy refanged", "aria-label": "Copy " + i.defanged + " refanged" }),
+      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-seen": String(i.id), text: "Seen by us", "aria-label": "Report that " + me.org + " saw " + i.defanged }),
+    ]);
+    const mayEdit = R.canWrite() && (R.role() === "lead" || i.source_org.id === me.org_id);
+    if (mayEdit && i.status === "active") tools.appendChild(el("button", { type: "button", class: "btn btn-quiet btn-small", "data-retire": String(i.id), text: "Retire" }));
+    li.appendChild(tools);
+    return li;
+  }
+
+  function render() {
+    const shown = items.filter((i) => i.status === "active").concat(items.filter((i) => i.status !== "active"));
+    list.replaceChildren(...(shown.length ? shown.map(row) : [el("li", { class: "muted small", text: "No indicators yet." })]));
+    const active = items.filter((i) => i.status === "active").length;
+    $("[data-ind-count]", panel).textContent = items.length ? active + " active" : "";
+  }
+
+  let pending = null;
+  function reload() {
+    if (pending) return;
+    pending = setTimeout(() => {
+      R.api("GET", "/rooms/" + R.room().id + "/indicators").then((d) => { items = d.indicators; render(); }).catch(() => {}).finally(() => { pending = null; });
+    }, 150);
+  }
+
+  R.onEvent((ev) => { if (ev && ev.kind === "indicator") reload(); });
+  R.onRoomChange(() => { fillTlps(); render(); });
+
+  list.addEventListener("click", (e) => {
+    const b = e.target.closest("button");
+    if (!b) return;
+    const find = (attr) => items.find((i) => i.id === Number(b.getAttribute(attr)));
+    clearError(b);
+    if (b.hasAttribute("data-copy")) {
+      const i = find("data-copy");
+      const done = () => { b.textContent = "Copied"; setTimeout(() => { b.textContent = "Copy refanged"; }, 1500); };
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(i.value).then(done, (err) => showError(b, err));
+      else showError(b, new Error("The browser offers no clipboard here; the value is: " + i.value));
+    } else if (b.hasAttribute("data-seen")) {
+      const i = find("data-seen");
+      b.disabled = true;
+      R.api("POST", "/indicators/" + i.id + "/sightings", {}).then((d) => { i.sightings = d.sightings; render(); })
+        .catch((err) => showError(b, err)).finally(() => { b.disabled = false; });
+    } else if (b.hasAttribute("data-retire")) {
+      const i = find("data-retire");
+      b.disabled = true;
+      R.api("POST", "/indicators/" + i.id + "/retire").then(reload).catch((err) => { b.disabled = false; showError(b, err); });
+    }
+  });
+
+  const add = $("[data-ind-add]", panel);
+  add.addEventListener("submit", (e) => {
+    e.preventDefault();
+    clearError(add);
+    const body = { type: add.type.value, value: add.value.value, tlp: add.tlp.value };
+    if (add.confidence.value !== "") body.confidence = Number(add.confidence.value);
+    if (add.description.value.trim()) body.description = add.description.value;
+    const tags = add.tags.value.split(",").map((t) => t.trim()).filter(Boolean);
+    if (tags.length) body.tags = tags;
+    const btn = add.querySelector("button[type=submit]");
+    btn.disabled = true;
+    R.api("POST", "/rooms/" + R.room().id + "/indicators", body).then(() => { add.reset(); fillTlps(); reload(); })
+      .catch((err) => showError(add, err)).finally(() => { btn.disabled = false; });
+  });
+
+  const paste = $("[data-ind-extract]", panel);
+  const review = $("[data-ind-review]", panel);
+  const foundList = $("[data-ind-found]", panel);
+  paste.addEventListener("submit", (e) => {
+    e.preventDefault();
+    clearError(paste);
+    R.api("POST", "/rooms/" + R.room().id + "/indicators/extract", { text: paste.text.value }).then((d) => {
+      $("[data-ind-found-count]", panel).textContent = String(d.found.length);
+      foundList.replaceChildren(...d.found.map((f, n) => {
+        const id = "ind-found-" + n;
+        const note = f.known ? " — already in this room" : f.also_in ? " — also in " + f.also_in + " room" + (f.also_in === 1 ? "" : "s") + " you can see" : "";
+        return el("li", {}, [
+          el("input", { type: "checkbox", id, checked: !f.known, disabled: f.known, "data-type": f.type, "data-value": f.value }),
+          el("label", { for: id, class: "check" }, [el("span", { class: "tag", text: label("indicator_type", f.type) }), " ",
+            el("code", { class: "ioc", dir: "ltr", text: f.defanged }), el("span", { class: "muted small", text: note })]),
+        ]);
+      }));
+      review.hidden = d.found.length === 0;
+      if (!d.found.length) showError(paste, new Error("No indicators found in that text."));
+    }).catch((err) => showError(paste, err));
+  });
+  review.addEventListener("submit", (e) => {
+    e.preventDefault();
+    clearError(review);
+    const picked = Array.from(foundList.querySelectorAll("input:checked:not(:disabled)")).map((c) => ({ type: c.getAttribute("data-type"), value: c.getAttribute("data-value") }));
+    if (!picked.length) { showError(review, new Error("Choose at least one indicator.")); return; }
+    const btn = review.querySelector("button[type=submit]");
+    btn.disabled = true;
+    R.api("POST", "/rooms/" + R.room().id + "/indicators/bulk", { indicators: picked, tlp: review.tlp.value }).then((d) => {
+      review.hidden = true;
+      paste.reset();
+      foundList.replaceChildren();
+      showError(paste, new Error("Added " + d.added.length + (d.skipped ? ", " + d.skipped + " already known" : "") + "."));
+      reload();
+    }).catch((err) => showError(review, err)).finally(() => { btn.disabled = false; });
+  });
+
+  render();
+}
