@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, lazyload
 from council.access import can_see
 from council.auth.models import User
 from council.indicators.models import Indicator, marking
-from council.indicators.services import existing, indicator_json, indicator_visible, visible_indicators
+from council.indicators.services import indicator_json, indicator_visible, visible_indicators
 from council.indicators.values import defang, guess, refang
 from council.rooms.models import TLPS, Room
 from council.rooms.visibility import facts_of, load_visible, viewer_of
@@ -72,7 +72,10 @@ def extract_for_room(session: Session, *, actor: User, room_id: int, text: str) 
 
     room, _role = load_visible(session, actor, room_id)
     found = extract(text)
-    known = existing(session, room, set(found))
+    # "Known" only of what the caller may see: an indicator marked beyond them is not confirmed.
+    _room, visible = list_for_room(session, actor=actor, room_id=room.id)
+    keys = set(found)
+    known = {(i.type, i.value) for i in visible if (i.type, i.value) in keys}
     probes = [Indicator(id=-n - 1, room_id=room.id, type=t, value=v) for n, (t, v) in enumerate(found)]
     hints = also_in(session, actor, probes, {room.id: room})
     return [{"type": t, "value": v, "defanged": defang(t, v), "known": (t, v) in known,

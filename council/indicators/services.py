@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict
 from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from council.access import can_see, can_write, is_lead, not_looser
@@ -160,10 +161,14 @@ def writable_room(session: Session, actor: User, room_id: int) -> Room:
     return room
 
 
-def check_tlp(room: Room, tlp: str | None) -> str:
+def check_tlp(room: Room, tlp: str | None, session: Session | None = None, actor: User | None = None) -> str:
     tlp = tlp or room.tlp
     if tlp not in TLPS or not not_looser(tlp, room.tlp):
         raise Invalid(REFUSED, {"tlp": f"A marking at least as strict as the room's TLP:{room.tlp}."})
+    if session is not None and actor is not None and not can_see(viewer_of(session, actor),
+                                                                 replace(facts_of(room), tlp=tlp)):
+        # Nothing half-written: the writer would not see (nor ever change) what they wrote.
+        raise Invalid(REFUSED, {"tlp": f"You would not see an indicator marked TLP:{tlp} here yourself."})
     return tlp
 
 
@@ -182,7 +187,8 @@ def clean_tags(tags: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def check_fields(room: Room, given: dict[str, Any]) -> Fields:
+def check_fields(room: Room, given: dict[str, Any], session: Session | None = None,
+                 actor: User | None = None) -> Fields:
     """Validate and normalise one indicator's fields (REST body, a reviewed paste, an import)."""
     type_ = given.get("type")
     try:
@@ -199,7 +205,8 @@ def check_fields(room: Room, given: dict[str, Any]) -> Fields:
     description = given.get("description") or ""
     if not isinstance(description, str) or len(description) > 20_000:
         raise Invalid(REFUSED, {"description": "Text of at most 20000 characters."})
-    return Fields(type_, value, check_tlp(room, given.get("tlp")), confidence, description.strip(),  # type: ignore[arg-type]
+    return Fields(type_, value, check_tlp(room, given.get("tlp"), session, actor), confidence,  # type: ignore[arg-type]
+                  description.strip(),
                   clean_tags(given.get("tags")), first, last, given.get("origin"))
 
 
@@ -207,9 +214,13 @@ def existing(session: Session, room: Room, keys: set[tuple[str, str]]) -> set[tu
     """Which (type, value) pairs the room already holds (any marking: the key is unique per room)."""
     if not keys:
         return set()
-    rows = session.execute(select(Indicator.type, Indicator.value).where(
-        Indicator.room_id == room.id, Indicator.value.in_({v for _t, v in keys})))
-    return {(t, v) for t, v in rows if (t, v) in keys}
+    values = sorted({v for _t, v in keys})
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(values), 500):  # bound the parameters of one statement (SQLite: 32766)
+        rows = session.execute(select(Indicator.type, Indicator.value).where(
+            Indicator.room_id == room.id, Indicator.value.in_(values[start:start + 500])))
+        found |= {(t, v) for t, v in rows if (t, v) in keys}
+    return found
 
 
 def _new(room: Room, actor: User, f: Fields, now: datetime) -> Indicator:
@@ -240,7 +251,10 @@ def insert_many(session: Session, room: Room, actor: User, fields: list[Fields],
             ind.source_org_id = source_org_id
         session.add(ind)
         added.append(ind)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # the same value added by someone else a moment ago
+        raise Conflict("This room already holds that indicator (added a moment ago); reload.") from None
     for tlp in TLPS:
         group = [i for i in added if i.tlp == tlp]
         if group:
@@ -252,7 +266,7 @@ def insert_many(session: Session, room: Room, actor: User, fields: list[Fields],
 
 def add_indicator(session: Session, *, actor: User, room_id: int, given: dict[str, Any]) -> Indicator:
     room = writable_room(session, actor, room_id)
-    fields = check_fields(room, given)
+    fields = check_fields(room, given, session, actor)
     added, _skipped = insert_many(session, room, actor, [fields])
     if not added:
         raise Conflict("This room already holds that indicator.")
@@ -266,7 +280,7 @@ def add_many(session: Session, *, actor: User, room_id: int, items: list[dict[st
     fields, problems = [], {}
     for n, item in enumerate(items):
         try:
-            fields.append(check_fields(room, {**item, "tlp": item.get("tlp") or tlp}))
+            fields.append(check_fields(room, {**item, "tlp": item.get("tlp") or tlp}, session, actor))
         except Invalid as err:
             problems[f"indicators.{n}"] = "; ".join(f"{k}: {v}" for k, v in err.fields.items())
     if problems:
@@ -290,7 +304,9 @@ def change_indicator(session: Session, *, actor: User, indicator_id: int, given:
               "confidence": indicator.confidence, "description": indicator.description,
               "tags": json.loads(indicator.tags), "first_seen": iso(indicator.first_seen),
               "last_seen": iso(indicator.last_seen), **given}
-    f = check_fields(room, merged)
+    if merged.get("tlp") is None:  # an explicit null leaves the marking as it is
+        merged["tlp"] = indicator.tlp
+    f = check_fields(room, merged, session, actor)
     now = utcnow()
     before = indicator.tlp
     indicator.tlp, indicator.confidence, indicator.description = f.tlp, f.confidence, f.description
@@ -308,6 +324,8 @@ def change_indicator(session: Session, *, actor: User, indicator_id: int, given:
 def retire_indicator(session: Session, *, actor: User, indicator_id: int) -> Indicator:
     indicator, room, role = load_indicator(session, actor, indicator_id)
     _may_edit(actor, role, indicator)
+    if room.status == "closed":
+        raise Conflict("The room is closed. The lead can reopen it.")
     if indicator.status == "retired":
         raise Conflict("The indicator is already retired.")
     now = utcnow()

@@ -20,8 +20,10 @@ from council.indicators.models import TYPES, VALUE_MAX
 HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64}
 _HEX = re.compile(r"[0-9a-f]+")
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
-_CVE = re.compile(r"CVE-(\d{4})-(\d{4,7})")
-_ASN = re.compile(r"(?:AS|ASN)?\s*(\d{1,10})")
+_CVE = re.compile(r"CVE-(\d{4})-(\d{4,7})", re.ASCII)
+_ASN = re.compile(r"(?:AS|ASN)?\s*(\d{1,10})", re.ASCII)
+# A value is in three btree indexes: PostgreSQL keeps an index entry under ~2,700 bytes.
+VALUE_MAX_BYTES = 2000
 HIVES = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKCR": "HKEY_CLASSES_ROOT",
          "HKU": "HKEY_USERS", "HKCC": "HKEY_CURRENT_CONFIG"}
 URL_SCHEMES = ("http", "https", "ftp", "ftps", "sftp", "ws", "wss", "tcp", "udp", "smb", "file")
@@ -64,6 +66,12 @@ def normalise(type_: str, raw: str) -> str:
     value = _NORMALISERS[type_](text)
     if len(value) > VALUE_MAX:
         raise BadValue(f"At most {VALUE_MAX} characters.")
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate (JSON allows "\udcff")
+        raise BadValue("Text, not broken characters.") from None
+    if size > VALUE_MAX_BYTES:
+        raise BadValue(f"At most {VALUE_MAX_BYTES} bytes (fewer characters outside ASCII).")
     return value
 
 

@@ -395,3 +395,58 @@ def test_the_demo_gives_the_ransomware_room_indicators_sighted_by_two_organisati
     assert again.exit_code == 0
     with database(app).session(write=False) as s:
         assert s.scalar(select(func.count(Indicator.id))) == 7
+
+
+# --- what a review found ------------------------------------------------------------------------
+
+def test_extraction_confirms_only_what_the_caller_may_see_and_writers_never_write_what_they_cannot(api, w, make):
+    assert add(api, w.tel, w.room, value="192.0.2.11", tlp="AMBER+STRICT").status_code == 201
+    found = api(w.isp_user).post(f"/rooms/{w.room.id}/indicators/extract", {"text": "seen 192.0.2.11"})
+    assert found.get_json()["found"][0]["known"] is False  # it exists, marked beyond the ISP: not confirmed
+    mine = api(w.tel).post(f"/rooms/{w.room.id}/indicators/extract", {"text": "seen 192.0.2.11"})
+    assert mine.get_json()["found"][0]["known"] is True
+    red = add(api, w.tel, w.room, value="192.0.2.12", tlp="RED")  # not a named member: would not see it
+    assert red.status_code == 422 and "would not see" in red.get_json()["fields"]["tlp"]
+    ok = add(api, w.tel, w.room, value="192.0.2.13").get_json()
+    kept = api(w.tel).patch(f"/indicators/{ok['id']}", {"tlp": None, "confidence": 40})
+    assert kept.status_code == 200 and kept.get_json()["tlp"] == "AMBER"
+    make.event(w.lead, w.room, kind="status", status="closed")
+    assert api(w.tel).post(f"/indicators/{ok['id']}/retire").status_code == 409
+
+
+def test_values_are_bounded_in_bytes_and_digits_are_ascii(api, w):
+    wide = add(api, w.tel, w.room, type="other", value="\u4e2d" * 700)  # 2,100 bytes of UTF-8
+    assert wide.status_code == 422 and "bytes" in wide.get_json()["fields"]["value"]
+    with pytest.raises(BadValue):
+        normalise("cve", "CVE-\u0662\u0660\u0662\u0664-3400")
+
+
+def test_imports_refuse_unknown_or_lone_string_markings_and_hostile_misp(api, w):
+    from council.indicators.exchange.markings import EXERCISE_ID
+
+    def stix(marks):
+        return {"type": "bundle", "id": "bundle--6e0b9c43-4bd0-4a47-a46d-3b9c4a7e3c11", "objects": [{
+            "type": "indicator", "spec_version": "2.1", "id": "indicator--0f5e6a1a-2d63-4f0f-9a77-7c1f1d2c7b11",
+            "created": "2026-11-30T10:00:00.000Z", "modified": "2026-11-30T10:00:00.000Z",
+            "pattern": "[ipv4-addr:value = '203.0.113.9']", "pattern_type": "stix", "valid_from":
+            "2026-11-30T10:00:00Z", "object_marking_refs": marks}]}
+    lone = api(w.tel).post(f"/rooms/{w.room.id}/import", stix(EXERCISE_ID))
+    assert lone.status_code == 422 and "EXERCISE" in lone.get_json()["objects"][0]["message"]
+    unknown = api(w.tel).post(f"/rooms/{w.room.id}/import",
+                              stix(["marking-definition--11111111-2222-4333-8444-555555555555"]))
+    assert unknown.status_code == 422 and "does not know" in unknown.get_json()["objects"][0]["message"]
+    assert api(w.tel).post(f"/rooms/{w.room.id}/import", {"type": "bundle", "id": "bundle--x",
+                                                          "objects": 5}).status_code == 422
+    base = {"Event": {"info": "x", "Attribute": [{"type": "ip-dst", "value": "203.0.113.10"}]}}
+    nameless = {"Event": {**base["Event"], "Tag": [{"colour": "#fff"}]}}
+    assert api(w.tel).post(f"/rooms/{w.room.id}/import", nameless).status_code == 422
+    drill = {"Event": {**base["Event"], "Tag": [{"name": "exercise:cyber-europe=\"2024\""}]}}
+    refused = api(w.tel).post(f"/rooms/{w.room.id}/import", drill)
+    assert refused.status_code == 422 and "exercise" in refused.get_json()["objects"][0]["message"]
+    many = {"Event": {**base["Event"], "Tag": [{"name": f"t{n}"} for n in range(60)]}}
+    assert api(w.tel).post(f"/rooms/{w.room.id}/import", many).status_code == 422
+    shouted = {"Event": {"info": "x", "Attribute": [{"type": "ip-dst", "value": "203.0.113.11",
+                                                     "Tag": [{"name": "TLP:AMBER+STRICT"}]}]}}
+    assert api(w.tel).post(f"/rooms/{w.room.id}/import", shouted).status_code == 201
+    listed = {i["value"]: i["tlp"] for i in api(w.tel).get(f"/rooms/{w.room.id}/indicators").get_json()["indicators"]}
+    assert listed["203.0.113.11"] == "AMBER+STRICT"

@@ -59,7 +59,10 @@ def import_into(session: Session, *, actor: User, room_id: int, data: Any) -> tu
 
     room = services.writable_room(session, actor, room_id)
     fmt = detect(data)
-    count = len(data.get("objects") or []) if fmt == "stix" else 0
+    objects = data.get("objects") if fmt == "stix" else None
+    if fmt == "stix" and not isinstance(objects, list):
+        raise Invalid("The import was not accepted.", {"objects": "A STIX bundle's objects are a list."})
+    count = len(objects) if objects is not None else 0
     if count > IMPORT_MAX:
         raise Invalid("The import was not accepted.", {"objects": f"At most {IMPORT_MAX} objects at a time."})
     reader = stix.read if fmt == "stix" else misp.read

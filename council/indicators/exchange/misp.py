@@ -98,15 +98,21 @@ def read(data: dict[str, Any], room_tlp: str, room_is_exercise: bool) -> tuple[l
                                                                                     list[tuple[int, str]]]:
     """(indicator fields, attributes skipped, errors by attribute index) of a MISP event."""
     from council.access import not_looser
+    from council.text import clean_line, clean_text
 
+    problem = _prescan(data)
+    if problem:  # before pymisp reads it: its tag handling is quadratic in the number of tags
+        return [], 0, [(0, problem)]
     ev = MISPEvent()
     try:
         ev.load(data)
     except Exception as err:
         return [], 0, [(0, f"Not a MISP event: {str(err)[:200]}")]
-    event_tags = {t.name for t in ev.tags}
-    if MISP_EXERCISE_TAG in event_tags and not room_is_exercise:
+    event_tags = {str(t.name).lower() for t in ev.tags}
+    if not room_is_exercise and any(t.startswith("exercise:") for t in event_tags):
         return [], 0, [(0, "Tagged as exercise data: never imported into a real room.")]
+    # MISP distribution 0 is "your organisation only": at least AMBER+STRICT here.
+    floor = "AMBER+STRICT" if str(getattr(ev, "distribution", "")) == "0" else None
     out: list[dict[str, Any]] = []
     errors: list[tuple[int, str]] = []
     skipped = 0
@@ -123,22 +129,61 @@ def read(data: dict[str, Any], room_tlp: str, room_is_exercise: bool) -> tuple[l
                 ours = "cidr" if "/" in value else ("ipv6" if ":" in value else "ipv4")
             if attr.type == "AS":
                 value = "AS" + value.upper().removeprefix("AS")
-            tags = {t.name for t in attr.tags}
-            if MISP_EXERCISE_TAG in tags and not room_is_exercise:
+            tags = {str(t.name).lower() for t in attr.tags}
+            if not room_is_exercise and any(t.startswith("exercise:") for t in tags):
                 raise ObjectRefused("Tagged as exercise data: never imported into a real room.")
             levels = [TLP_OF_MISP_TAG[t] for t in tags | event_tags if t in TLP_OF_MISP_TAG]
+            if floor is not None or str(getattr(attr, "distribution", "")) == "0":
+                levels.append("AMBER+STRICT")
             tlp = max(levels, key=order.index) if levels else room_tlp
             tlp = tlp if not_looser(tlp, room_tlp) else room_tlp
             first = getattr(attr, "first_seen", None)
             last = getattr(attr, "last_seen", None)
             out.append({"type": ours, "value": normalise(ours, value), "tlp": tlp,
-                        "description": str(getattr(attr, "comment", "") or "")[:20_000],
-                        "tags": sorted(t[:64] for t in tags if not t.startswith(("tlp:", "exercise:")))[:20],
+                        "description": clean_text(str(getattr(attr, "comment", "") or ""))[:20_000],
+                        "tags": sorted(clean_line(t)[:64] for t in tags if not t.startswith("tlp:"))[:20],
                         "first_seen": first.isoformat() if isinstance(first, datetime) else None,
                         "last_seen": last.isoformat() if isinstance(last, datetime) and (
                             not isinstance(first, datetime) or last >= first) else None,
-                        "origin": f"misp:{attr.uuid}"[:120] if getattr(attr, "uuid", None) else None,
+                        "origin": clean_line(f"misp:{attr.uuid}")[:120] if getattr(attr, "uuid", None) else None,
                         "_index": index})
         except (ObjectRefused, BadValue) as err:
             errors.append((index, f"{attr.type}: {err}"))
+        except (TypeError, ValueError, AttributeError, UnicodeError):
+            errors.append((index, "Not a MISP attribute this platform can read."))
     return out, skipped, errors
+
+
+TAGS_MAX = 50
+
+
+def _prescan(data: Any) -> str | None:
+    """Bounds and types pymisp does not check: attributes at most IMPORT_MAX, tags at most
+    TAGS_MAX per event and attribute, each tag an object with a text name."""
+    from council.indicators.exchange import IMPORT_MAX
+
+    event = data.get("Event", data) if isinstance(data, dict) else None
+    if not isinstance(event, dict):
+        return "Not a MISP event."
+    attributes = event.get("Attribute") or []
+    objects = event.get("Object") or []
+    if not isinstance(attributes, list) or not isinstance(objects, list):
+        return "A MISP event's Attribute and Object are lists."
+    nested = []
+    for obj in objects:
+        inner = obj.get("Attribute") if isinstance(obj, dict) else None
+        if inner is not None and not isinstance(inner, list):
+            return "A MISP object's Attribute is a list."
+        nested += inner or []
+    everything = [*attributes, *nested]
+    if len(everything) > IMPORT_MAX:
+        return f"At most {IMPORT_MAX} attributes at a time."
+    for holder in [event, *everything]:
+        tags = holder.get("Tag") if isinstance(holder, dict) else None
+        if tags is None:
+            continue
+        if not isinstance(tags, list) or len(tags) > TAGS_MAX:
+            return f"Tags are a list of at most {TAGS_MAX}."
+        if not all(isinstance(t, dict) and isinstance(t.get("name"), str) for t in tags):
+            return "Each tag is an object with a text name."
+    return None

@@ -195,9 +195,13 @@ def marking_of(refs: Iterable[str] | None, room_tlp: str, room_is_exercise: bool
     """The council's TLP for an object: its own if at least as strict as the room's, else the room's."""
     from council.access import not_looser
 
-    refs = list(refs or [])
+    refs = [refs] if isinstance(refs, str) else list(refs or [])
     if EXERCISE_ID in refs and not room_is_exercise:
         raise ObjectRefused("Marked EXERCISE: exercise data is never imported into a real room.")
+    unknown = [r for r in refs if r not in TLP_OF_ID and r != EXERCISE_ID]
+    if unknown:  # deny by default: a marking we cannot read may be stricter than any we know
+        raise ObjectRefused(f"Marked with {str(unknown[0])[:80]}, which the council does not know: "
+                            "mark it with a TLP 2.0 marking definition.")
     levels = [TLP_OF_ID[r] for r in refs if r in TLP_OF_ID]
     if not levels:
         return room_tlp
@@ -206,7 +210,11 @@ def marking_of(refs: Iterable[str] | None, room_tlp: str, room_is_exercise: bool
 
 
 def _fields(obj: Any, raw: dict[str, Any], room_tlp: str, room_is_exercise: bool) -> dict[str, Any]:
-    tlp = marking_of(raw.get("object_marking_refs"), room_tlp, room_is_exercise)
+    # The parsed object's refs (stix2 reads a lone string as a list of one; the raw JSON would
+    # be read a character at a time and lose the marking).
+    if obj.get("granular_markings") or raw.get("granular_markings"):
+        raise ObjectRefused("Granular markings are not carried: mark the whole object.")
+    tlp = marking_of(obj.get("object_marking_refs"), room_tlp, room_is_exercise)
     if obj.type == "vulnerability":
         cves = [r.get("external_id") for r in raw.get("external_references") or [] if r.get("source_name") == "cve"]
         type_, value = "cve", (cves[0] if cves else obj.name)
