@@ -217,3 +217,23 @@ def local_path(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return None if parts.scheme or parts.netloc else target
+
+
+def act_from_form(fn: Any, message: str, target: str, **kwargs: Any) -> Any:
+    """Run one service for the signed-in person from a page form, then back to ``target``:
+    done, with ``message``; refused, with its reasons and nothing written (404 stays 404)."""
+    from flask import redirect
+
+    from council.auth.login import current_account
+
+    try:
+        fn(db(), actor=current_account(), **kwargs)
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        flash_errors(err)
+        db().rollback()
+        return redirect(target)
+    commit()
+    flash(message, "success")
+    return redirect(target)

@@ -19,10 +19,10 @@ from council.auth.forms import ActionForm
 from council.auth.login import current_account
 from council.auth.models import User
 from council.db import utcnow
-from council.errors import DomainError, Forbidden, Invalid
+from council.errors import Forbidden, Invalid
 from council.extensions import database
 from council.orgs.models import SECTORS, TIERS
-from council.web import commit, db, flash_errors
+from council.web import act_from_form, commit, db, flash_errors
 
 bp = Blueprint("advisories", __name__, url_prefix="/advisories")
 FORM_FIELDS = ("title", "tlp", "severity", "ack_hours", "cves", "products", "body", "actions", "note")
@@ -127,18 +127,7 @@ def edit(advisory_id: int) -> Any:
 
 
 def _act(advisory_id: int, fn: Any, message: str, target: str, **kwargs: Any) -> Any:
-    """Run one service from a form; a refusal goes back with its reason (404 stays 404)."""
-    try:
-        fn(db(), actor=current_account(), advisory_id=advisory_id, **kwargs)
-    except DomainError as err:
-        if err.status == 404:
-            raise
-        flash_errors(err)
-        db().rollback()
-        return redirect(target)
-    commit()
-    flash(message, "success")
-    return redirect(target)
+    return act_from_form(fn, message, target, advisory_id=advisory_id, **kwargs)
 
 
 @bp.post("/<int:advisory_id>/ack")

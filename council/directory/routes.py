@@ -19,6 +19,7 @@ from council.directory import checks, first, forms, roster, services
 from council.directory.shapes import ROLES, DirectoryQuery, FirstTeam
 from council.errors import DomainError, Invalid
 from council.extensions import settings
+from council.web import act_from_form as act
 from council.web import commit, db, flash_errors
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
@@ -76,26 +77,11 @@ def edit(org_id: int) -> Any:
     return redirect(url_for("directory.show", org_id=org_id))
 
 
-def _act(fn: Any, message: str, target: str, **kwargs: Any) -> Any:
-    """Run one service from a form; a refusal goes back with its reason (404 stays 404)."""
-    try:
-        fn(db(), actor=current_account(), **kwargs)
-    except DomainError as err:
-        if err.status == 404:
-            raise
-        flash_errors(err)
-        db().rollback()
-        return redirect(target)
-    commit()
-    flash(message, "success")
-    return redirect(target)
-
-
 @bp.post("/<int:org_id>/roster")
 def add_shift(org_id: int) -> Any:
     form = request.form
     user_id = form.get("user_id", "")
-    return _act(roster.add_shift, "The shift is on the roster.", url_for("directory.show", org_id=org_id) + "#roster",
+    return act(roster.add_shift, "The shift is on the roster.", url_for("directory.show", org_id=org_id) + "#roster",
                 org_id=org_id, user_id=int(user_id) if user_id.isascii() and user_id.isdigit() and len(user_id) < 19
                 else 0, starts_at=form.get("starts_at", ""), ends_at=form.get("ends_at", ""),
                 note=form.get("note", "")[:500], tz=settings().timezone)
@@ -103,7 +89,7 @@ def add_shift(org_id: int) -> Any:
 
 @bp.post("/<int:org_id>/roster/<int:shift_id>/remove")
 def remove_shift(org_id: int, shift_id: int) -> Any:
-    return _act(roster.remove_shift, "The shift is removed.", url_for("directory.show", org_id=org_id) + "#roster",
+    return act(roster.remove_shift, "The shift is removed.", url_for("directory.show", org_id=org_id) + "#roster",
                 org_id=org_id, shift_id=shift_id)
 
 
@@ -181,7 +167,7 @@ def answer(check_id: int) -> Any:
 
 @checks_bp.post("/<int:check_id>/close")
 def close(check_id: int) -> Any:
-    return _act(checks.close_check, "The check is closed.", url_for("directory_checks.check", check_id=check_id),
+    return act(checks.close_check, "The check is closed.", url_for("directory_checks.check", check_id=check_id),
                 check_id=check_id)
 
 

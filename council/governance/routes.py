@@ -18,24 +18,10 @@ from council.governance.models import MEETING_KINDS, OFFICES
 from council.governance.offices import current_seats, holds_office
 from council.orgs.services import list_orgs
 from council.rooms.models import TLPS
+from council.web import act_from_form as act
 from council.web import commit, db, flash_errors
 
 bp = Blueprint("council", __name__, url_prefix="/council")
-
-
-def _act(fn: Any, message: str, target: str, **kwargs: Any) -> Any:
-    """Run one service from a form; a refusal goes back with its reason (404 stays 404)."""
-    try:
-        fn(db(), actor=current_account(), **kwargs)
-    except DomainError as err:
-        if err.status == 404:
-            raise
-        flash_errors(err)
-        db().rollback()
-        return redirect(target)
-    commit()
-    flash(message, "success")
-    return redirect(target)
 
 
 def _int(name: str, required: bool = True) -> int | None:
@@ -108,7 +94,7 @@ def create_seat() -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return _act(seats.create_seat, "Seat added to the register.", target, **kwargs)
+    return act(seats.create_seat, "Seat added to the register.", target, **kwargs)
 
 
 @bp.post("/seats/<int:seat_id>")
@@ -124,7 +110,7 @@ def update_seat(seat_id: int) -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return _act(seats.update_seat, "Seat updated.", target, **kwargs)
+    return act(seats.update_seat, "Seat updated.", target, **kwargs)
 
 
 @bp.post("/meetings")
@@ -174,12 +160,12 @@ def attendance(meeting_id: int) -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return _act(meetings.record_attendance, "Attendance recorded.", target, **kwargs)
+    return act(meetings.record_attendance, "Attendance recorded.", target, **kwargs)
 
 
 @bp.post("/meetings/<int:meeting_id>/close")
 def close_meeting(meeting_id: int) -> Any:
-    return _act(meetings.close_meeting, "Meeting closed.", url_for("council.meeting", meeting_id=meeting_id),
+    return act(meetings.close_meeting, "Meeting closed.", url_for("council.meeting", meeting_id=meeting_id),
                 meeting_id=meeting_id)
 
 
@@ -223,7 +209,7 @@ def edit_minutes(minutes_id: int) -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return _act(minutes.edit, "Minutes saved.", target, minutes_id=minutes_id, body=request.form.get("body") or "",
+    return act(minutes.edit, "Minutes saved.", target, minutes_id=minutes_id, body=request.form.get("body") or "",
                 version=version)
 
 
@@ -235,7 +221,7 @@ def propose_minutes(minutes_id: int) -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return _act(minutes.propose_adoption, "The minutes are before the council: its seats decide in the meeting room.",
+    return act(minutes.propose_adoption, "The minutes are before the council: its seats decide in the meeting room.",
                 target, minutes_id=minutes_id, at_meeting_id=at)
 
 
@@ -255,7 +241,7 @@ def set_level() -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return _act(crisis.set_provisional, "The crisis level is changed provisionally: the council must ratify it.",
+    return act(crisis.set_provisional, "The crisis level is changed provisionally: the council must ratify it.",
                 target, level=level, reason=request.form.get("reason") or "",
                 ratify_hours=settings().crisis_ratify_hours)
 
@@ -272,4 +258,4 @@ def follow_up(decision_id: int) -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return _act(acts.record_outcome, "Follow-up recorded.", target, **kwargs)
+    return act(acts.record_outcome, "Follow-up recorded.", target, **kwargs)
