@@ -66,7 +66,9 @@ def sight_of(session: Session, user: User, advisory: Advisory) -> Sight | None:
 def load_advisory(session: Session, user: User, advisory_id: int, *, lock: bool = False) -> tuple[Advisory, Sight]:
     """The advisory and how the user stands to it; NotFound if absent *or* invisible.
     Writers ``lock`` the row, so two versions or answers at once are one after the other."""
-    advisory = session.get(Advisory, advisory_id, with_for_update=lock or None, populate_existing=lock)
+    # FOR UPDATE OF the advisory alone: PostgreSQL refuses it on the outer-joined relations.
+    advisory = session.get(Advisory, advisory_id, with_for_update={"of": Advisory} if lock else None,
+                           populate_existing=lock)
     sight = sight_of(session, user, advisory) if advisory is not None else None
     if advisory is None or sight is None:
         raise NotFound("No such advisory.")

@@ -60,7 +60,9 @@ def load_incident(session: Session, user: User, incident_id: int, *, lock: bool 
     """The incident and how the user sees it; NotFound if absent *or* invisible. Writers
     ``lock`` the row (FOR UPDATE on PostgreSQL; SQLite's write transaction is one at a time),
     so two reviewers deciding at once are one after the other, never both on the old state."""
-    incident = session.get(Incident, incident_id, with_for_update=lock or None, populate_existing=lock)
+    # FOR UPDATE OF the incident alone: PostgreSQL refuses it on the outer-joined relations.
+    incident = session.get(Incident, incident_id, with_for_update={"of": Incident} if lock else None,
+                           populate_existing=lock)
     sight = sight_of(user, incident) if incident is not None else None
     if incident is None or sight is None:
         raise NotFound("No such incident.")
