@@ -13,7 +13,7 @@ from council.api.auth import api_user, authenticate
 from council.api.contract import READ, WRITE, endpoint
 from council.api.shapes import NotJson
 from council.extensions import database
-from council.indicators import exchange, queries, services
+from council.indicators import exchange, queries, reports, services
 from council.indicators import shapes as s
 from council.indicators.exchange import misp, stix, table
 from council.web import commit, db
@@ -101,6 +101,52 @@ def search(args: s.SearchQuery) -> Any:
     rows = queries.search(db(), actor=api_user(), q=args.q, type_=args.type, include_retired=args.retired,
                            include_exercises=args.exercises)
     return {"indicators": queries.with_hints(db(), api_user(), rows)}
+
+
+# --- an incident report's own ---------------------------------------------------------------
+
+def _report_rows(indicators: list[Any]) -> list[dict[str, Any]]:
+    return queries.with_hints(db(), api_user(), [(i, None) for i in indicators])
+
+
+@endpoint(bp, "/incidents/<int:incident_id>/indicators", "GET", responses={200: s.Indicators},
+          summary="Indicators of an incident report (for those who read it in full)")
+def report_indicators(incident_id: int) -> Any:
+    _incident, indicators = reports.list_for_report(db(), actor=api_user(), incident_id=incident_id)
+    return {"indicators": _report_rows(indicators)}
+
+
+@endpoint(bp, "/incidents/<int:incident_id>/indicators", "POST", body=s.NewIndicator, responses={201: s.Added},
+          summary="Add an indicator to an incident report (never looser than the report's marking)")
+def add_to_report(incident_id: int, data: s.NewIndicator) -> Any:
+    indicator = reports.add_to_report(db(), actor=api_user(), incident_id=incident_id, given=data.given())
+    commit()
+    return _one(indicator), 201
+
+
+@endpoint(bp, "/incidents/<int:incident_id>/indicators/bulk", "POST", body=s.Many, responses={201: s.AddedMany},
+          summary="Add reviewed indicators to a report in one go (all valid or none)")
+def add_bulk_to_report(incident_id: int, data: s.Many) -> Any:
+    extra = {k: v for k, v in data.given().items() if k in ("confidence", "tags")}
+    added, skipped = reports.add_many_to_report(db(), actor=api_user(), incident_id=incident_id, tlp=data.tlp,
+                                                items=[{**p.given(), **extra} for p in data.indicators])
+    commit()
+    return {"added": _report_rows(added), "skipped": skipped}, 201
+
+
+@endpoint(bp, "/incidents/<int:incident_id>/indicators/extract", "POST", body=s.Paste, responses={200: s.Extracted},
+          summary="Find the indicators in a pasted text, for review against the report", errors=(*READ, 400, 422))
+def extract_for_report(incident_id: int, data: s.Paste) -> Any:
+    return {"found": reports.extract_for_report(db(), actor=api_user(), incident_id=incident_id, text=data.text)}
+
+
+@endpoint(bp, "/incidents/<int:incident_id>/indicators/share", "POST", responses={201: s.Shared},
+          summary="Copy the report's active indicators into the room it was escalated to")
+def share_to_room(incident_id: int) -> Any:
+    room, added, skipped = reports.share_to_room(db(), actor=api_user(), incident_id=incident_id)
+    commit()
+    return {"room": room.id, "added": queries.with_hints(db(), api_user(), [(i, room) for i in added]),
+            "skipped": skipped}, 201
 
 
 # --- exchange -------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Indicators of compromise held as data in a room, and the sightings organisations report.
+"""Indicators of compromise held as data in a room or an incident report, and the
+sightings organisations report.
 
 ``value`` is the normalised form (council/indicators/values.py): what search and "also
 in" look up, by the (type, value) index and the value index (prefix search), both
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from council.auth.models import User
 from council.db import Base, utcnow
 from council.orgs.models import Organization
+from council.reporting.models import Incident
 
 TYPES = ("ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256", "file_name", "cve", "asn",
          "registry_key", "user_agent", "other")
@@ -46,10 +48,14 @@ class Indicator(Base):
         CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 100)", name="confidence"),
         Index("ix_indicators_type_value", "type", "value"),
         Index("uq_indicators_room_type_value", "room_id", "type", "value", unique=True),
+        Index("uq_indicators_incident_type_value", "incident_id", "type", "value", unique=True),
+        # One owner: a room, or an incident report (council/indicators/reports.py).
+        CheckConstraint("(room_id IS NULL) <> (incident_id IS NULL)", name="owner"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     type: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(Value, index=True)
     tlp: Mapped[str] = mapped_column(String(16))
@@ -71,6 +77,8 @@ class Indicator(Base):
 
     source_org: Mapped[Organization] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship(lazy="joined")
+    # Loaded only for a report's indicators (a null key is never queried).
+    incident: Mapped[Incident | None] = relationship()
     sightings: Mapped[list[Sighting]] = relationship(
         back_populates="indicator", order_by="Sighting.id", lazy="selectin", cascade="all, delete-orphan")
 

@@ -1,13 +1,15 @@
-"""Indicators: who sees one, what it looks like, and writing them — add (one, or many
-from a paste or an import), change, retire, sight. Reading lists, search and the
-"also in" hints is council/indicators/queries.py.
+"""Indicators: what one looks like, and writing them — add (one, or many from a paste
+or an import), change, retire, sight. Who sees one is council/indicators/visibility.py;
+reading lists, search and the "also in" hints is council/indicators/queries.py; a
+report's own indicators are council/indicators/reports.py.
 
-Every change is an ``indicator`` room event (registered below) written by these
-services through :func:`council.rooms.stream.append`, carrying the marking of the
-indicators in it: an event about indicators stricter than their room reaches only
+Every change in a room is an ``indicator`` room event (registered below) written by
+these services through :func:`council.rooms.stream.append`, carrying the marking of
+the indicators in it: an event about indicators stricter than their room reaches only
 those who clear that marking; the rest of the room gets a stub with the same seq.
-An indicator is visible to whoever sees its room with the indicator's own TLP applied;
-lists, search, "also in" and exports ask the same question (SQL twin and the check).
+A change to a report's indicators is in the record (audit) and, when the report is
+linked to a room, an ``incident`` event there for those who see them
+(council/indicators/report_events.py).
 """
 
 from __future__ import annotations
@@ -18,51 +20,31 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ConfigDict
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from council.access import can_see, can_write, is_lead, not_looser
 from council.auth.models import User
 from council.db import utcnow
-from council.errors import Conflict, Forbidden, Invalid, NotFound
-from council.indicators.models import Indicator, Sighting, marking
+from council.errors import Conflict, Forbidden, Invalid
+from council.indicators import report_events
+from council.indicators.models import Indicator, Sighting
 from council.indicators.values import BadValue, defang, normalise
+from council.indicators.visibility import indicator_visible, load_indicator, owner_tlp, report_sees, visible_indicators  # noqa: F401  (load_indicator: the one loader, used by callers)
+from council.orgs.models import Organization
+from council.reporting.models import Incident
+from council.reporting.visibility import sight_of
 from council.rooms.audience import register_restriction
 from council.rooms.kinds import parse_time
 from council.rooms.models import TLPS, Room
 from council.rooms.shapes import Post
 from council.rooms.stream import Draft, KindSpec, PostContext, append, iso, register_kind
-from council.rooms.visibility import facts_of, load_visible, viewer_of, visible_filter
+from council.rooms.visibility import facts_of, load_visible, viewer_of
 from council.text import render_markdown
 
 REFUSED = "The indicator was not accepted."
 TAGS_MAX, TAG_MAX = 20, 64
-
-
-def indicator_visible(session: Session, user: User, indicator: Indicator, room: Room) -> bool:
-    return can_see(viewer_of(session, user), replace(facts_of(room), tlp=marking(indicator.tlp, room.tlp)))
-
-
-def visible_indicators(session: Session, user: User) -> Any:
-    """SQL twin of :func:`indicator_visible` (a query joining Room): the room visible, and
-    the indicator's own marking applied too."""
-    viewer = viewer_of(session, user)
-    return and_(visible_filter(viewer), visible_filter(viewer, Indicator.tlp))
-
-
-def load_indicator(session: Session, actor: User, indicator_id: int) -> tuple[Indicator, Room, str]:
-    """The indicator, its room and the actor's role there; NotFound unless visible."""
-    indicator = session.get(Indicator, indicator_id)
-    if indicator is None:
-        raise NotFound("No such indicator.")
-    try:
-        room, role = load_visible(session, actor, indicator.room_id)
-    except NotFound:
-        raise NotFound("No such indicator.") from None
-    if not indicator_visible(session, actor, indicator, room):
-        raise NotFound("No such indicator.")
-    return indicator, room, role
 
 
 # --- what an indicator looks like ---------------------------------------------------------
@@ -83,12 +65,22 @@ def sightings_json(indicator: Indicator) -> dict[str, Any]:
     return {"total": sum(r["count"] for r in rows), "orgs": len(rows), "by_org": rows}
 
 
-def indicator_json(indicator: Indicator, room: Room) -> dict[str, Any]:
-    """The same for every viewer who may see it (events carry it); per-viewer hints are added apart."""
+def owner_json(indicator: Indicator, room: Room | None) -> dict[str, Any]:
+    if room is not None:
+        return {"room": room.id, "room_title": room.title, "exercise": room.is_exercise, "incident": None}
+    incident = indicator.incident
+    assert incident is not None  # one owner (the owner check constraint)
+    return {"room": None, "room_title": None, "exercise": incident.is_test,
+            "incident": {"id": incident.id, "ref": incident.ref, "title": incident.title}}
+
+
+def indicator_json(indicator: Indicator, room: Room | None) -> dict[str, Any]:
+    """The same for every viewer who may see it (events carry it); per-viewer hints are added apart.
+    ``room``: the indicator's room, None for a report's indicator."""
     return {
-        "id": indicator.id, "room": room.id, "room_title": room.title, "exercise": room.is_exercise,
+        "id": indicator.id, **owner_json(indicator, room),
         "type": indicator.type, "value": indicator.value, "defanged": defang(indicator.type, indicator.value),
-        "tlp": marking(indicator.tlp, room.tlp), "confidence": indicator.confidence,
+        "tlp": owner_tlp(indicator, room), "confidence": indicator.confidence,
         "description": indicator.description,
         "description_html": indicator.description_html, "tags": json.loads(indicator.tags),
         "first_seen": iso(indicator.first_seen), "last_seen": iso(indicator.last_seen),
@@ -126,13 +118,22 @@ register_kind(KindSpec("indicator", _never, IndicatorPost, may_post=_not_postabl
 register_restriction("indicator", restriction)
 
 
-def _emit(session: Session, room: Room, actor: User, op: str, tlp: str, indicators: list[Indicator],
-          now: datetime, **extra: Any) -> Any:
+Owner = Room | Incident  # what an indicator belongs to
+
+
+def _emit(session: Session, owner: Owner, actor: User, op: str, tlp: str, indicators: list[Indicator],
+          now: datetime, **extra: Any) -> int:
+    """The change as a room event (a room's indicators) or in the report's record; the seq
+    of the room event (0 for a report's)."""
+    if isinstance(owner, Incident):
+        report_events.emit(session, owner, actor, op, tlp, indicators, now, **extra)
+        return 0
     data = {"op": op, "tlp": tlp, "indicator_ids": [i.id for i in indicators],
-            "indicators": [indicator_json(i, room) for i in indicators], **extra}
+            "indicators": [indicator_json(i, owner) for i in indicators], **extra}
     # The audit row names ids and counts, never values: it is read beside the room's marking.
     audit = {"op": op, "tlp": tlp, "indicator_ids": [i.id for i in indicators][:200], "count": len(indicators)}
-    return append(session, room=room, kind="indicator", actor=actor, draft=Draft(data=data, audit=audit), now=now)
+    return append(session, room=owner, kind="indicator", actor=actor, draft=Draft(data=data, audit=audit),
+                  now=now).seq
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -150,6 +151,7 @@ class Fields:
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     origin: str | None = None
+    source_org_id: int | None = None  # who found it, when not the writer's organisation (a report's, shared)
 
 
 def writable_room(session: Session, actor: User, room_id: int) -> Room:
@@ -161,12 +163,18 @@ def writable_room(session: Session, actor: User, room_id: int) -> Room:
     return room
 
 
-def check_tlp(room: Room, tlp: str | None, session: Session | None = None, actor: User | None = None) -> str:
-    tlp = tlp or room.tlp
-    if tlp not in TLPS or not not_looser(tlp, room.tlp):
-        raise Invalid(REFUSED, {"tlp": f"A marking at least as strict as the room's TLP:{room.tlp}."})
-    if session is not None and actor is not None and not can_see(viewer_of(session, actor),
-                                                                 replace(facts_of(room), tlp=tlp)):
+def _sees(session: Session, actor: User, owner: Owner, tlp: str) -> bool:
+    if isinstance(owner, Incident):
+        return report_sees(sight_of(actor, owner), owner, tlp)
+    return can_see(viewer_of(session, actor), replace(facts_of(owner), tlp=tlp))
+
+
+def check_tlp(owner: Owner, tlp: str | None, session: Session | None = None, actor: User | None = None) -> str:
+    tlp = tlp or owner.tlp
+    if tlp not in TLPS or not not_looser(tlp, owner.tlp):
+        what = "report" if isinstance(owner, Incident) else "room"
+        raise Invalid(REFUSED, {"tlp": f"A marking at least as strict as the {what}'s TLP:{owner.tlp}."})
+    if session is not None and actor is not None and not _sees(session, actor, owner, tlp):
         # Nothing half-written: the writer would not see (nor ever change) what they wrote.
         raise Invalid(REFUSED, {"tlp": f"You would not see an indicator marked TLP:{tlp} here yourself."})
     return tlp
@@ -187,7 +195,7 @@ def clean_tags(tags: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def check_fields(room: Room, given: dict[str, Any], session: Session | None = None,
+def check_fields(owner: Owner, given: dict[str, Any], session: Session | None = None,
                  actor: User | None = None) -> Fields:
     """Validate and normalise one indicator's fields (REST body, a reviewed paste, an import)."""
     type_ = given.get("type")
@@ -205,62 +213,72 @@ def check_fields(room: Room, given: dict[str, Any], session: Session | None = No
     description = given.get("description") or ""
     if not isinstance(description, str) or len(description) > 20_000:
         raise Invalid(REFUSED, {"description": "Text of at most 20000 characters."})
-    return Fields(type_, value, check_tlp(room, given.get("tlp"), session, actor), confidence,  # type: ignore[arg-type]
+    return Fields(type_, value, check_tlp(owner, given.get("tlp"), session, actor), confidence,  # type: ignore[arg-type]
                   description.strip(),
                   clean_tags(given.get("tags")), first, last, given.get("origin"))
 
 
-def existing(session: Session, room: Room, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which (type, value) pairs the room already holds (any marking: the key is unique per room)."""
+def _owned_by(owner: Owner) -> Any:
+    if isinstance(owner, Incident):
+        return Indicator.incident_id == owner.id
+    return Indicator.room_id == owner.id
+
+
+def existing(session: Session, owner: Owner, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (type, value) pairs the owner already holds (any marking: the key is unique per owner)."""
     if not keys:
         return set()
     values = sorted({v for _t, v in keys})
     found: set[tuple[str, str]] = set()
     for start in range(0, len(values), 500):  # bound the parameters of one statement (SQLite: 32766)
         rows = session.execute(select(Indicator.type, Indicator.value).where(
-            Indicator.room_id == room.id, Indicator.value.in_(values[start:start + 500])))
+            _owned_by(owner), Indicator.value.in_(values[start:start + 500])))
         found |= {(t, v) for t, v in rows if (t, v) in keys}
     return found
 
 
-def _new(room: Room, actor: User, f: Fields, now: datetime) -> Indicator:
-    ind = Indicator(room_id=room.id, type=f.type, value=f.value, tlp=f.tlp, confidence=f.confidence,
+def _new(owner: Owner, actor: User, f: Fields, now: datetime) -> Indicator:
+    ind = Indicator(type=f.type, value=f.value, tlp=f.tlp, confidence=f.confidence,
                     description=f.description, description_html=render_markdown(f.description),
                     tags=json.dumps(list(f.tags)), first_seen=f.first_seen, last_seen=f.last_seen,
                     source_org_id=actor.org_id, created_by_id=actor.id, created_at=now, updated_at=now,
                     status="active", origin=f.origin)
+    if isinstance(owner, Incident):
+        ind.incident_id, ind.incident = owner.id, owner
+    else:
+        ind.room_id = owner.id
     ind.source_org = actor.org
     ind.created_by = actor
     ind.sightings = []
     return ind
 
 
-def insert_many(session: Session, room: Room, actor: User, fields: list[Fields], *, op: str = "added",
-                now: datetime | None = None, source_org_id: int | None = None) -> tuple[list[Indicator], int]:
-    """Write the new ones (those the room does not hold yet), one event per marking.
+def insert_many(session: Session, owner: Owner, actor: User, fields: list[Fields], *, op: str = "added",
+                now: datetime | None = None) -> tuple[list[Indicator], int]:
+    """Write the new ones (those the owner does not hold yet), one event per marking.
     Returns (added, skipped as duplicates)."""
     now = now or utcnow()
-    known = existing(session, room, {(f.type, f.value) for f in fields})
+    known = existing(session, owner, {(f.type, f.value) for f in fields})
     added: list[Indicator] = []
     for f in fields:
         if (f.type, f.value) in known:
             continue
         known.add((f.type, f.value))
-        ind = _new(room, actor, f, now)
-        if source_org_id is not None:
-            ind.source_org_id = source_org_id
+        ind = _new(owner, actor, f, now)
+        if f.source_org_id is not None and f.source_org_id != actor.org_id:
+            ind.source_org = session.get(Organization, f.source_org_id)  # type: ignore[assignment]
         session.add(ind)
         added.append(ind)
     try:
         session.flush()
     except IntegrityError:  # the same value added by someone else a moment ago
-        raise Conflict("This room already holds that indicator (added a moment ago); reload.") from None
+        raise Conflict("It already holds that indicator (added a moment ago); reload.") from None
     for tlp in TLPS:
         group = [i for i in added if i.tlp == tlp]
         if group:
-            event = _emit(session, room, actor, op, tlp, group, now)
+            seq = _emit(session, owner, actor, op, tlp, group, now)
             for ind in group:
-                ind.seq = event.seq
+                ind.seq = seq
     return added, len(fields) - len(added)
 
 
@@ -289,15 +307,28 @@ def add_many(session: Session, *, actor: User, room_id: int, items: list[dict[st
 
 
 def _may_edit(actor: User, role: str, indicator: Indicator) -> None:
+    if indicator.incident_id is not None:  # a report's: the organisation that added it, or the reporter
+        assert indicator.incident is not None
+        if actor.org_id not in (indicator.source_org_id, indicator.incident.reporter_org_id):
+            raise Forbidden("Only the organisation that added an indicator, or the report's reporter, "
+                            "changes or retires it.")
+        return
     if not (is_lead(role) or (can_write(role) and actor.org_id == indicator.source_org_id)):
         raise Forbidden("Only the organisation that added an indicator, or the room's lead, changes or retires it.")
 
 
-def change_indicator(session: Session, *, actor: User, indicator_id: int, given: dict[str, Any]) -> Indicator:
+def _editable(session: Session, actor: User, indicator_id: int) -> tuple[Indicator, Owner]:
     indicator, room, role = load_indicator(session, actor, indicator_id)
     _may_edit(actor, role, indicator)
-    if room.status == "closed":
+    if room is not None and room.status == "closed":
         raise Conflict("The room is closed. The lead can reopen it.")
+    owner: Owner | None = room if room is not None else indicator.incident
+    assert owner is not None
+    return indicator, owner
+
+
+def change_indicator(session: Session, *, actor: User, indicator_id: int, given: dict[str, Any]) -> Indicator:
+    indicator, owner = _editable(session, actor, indicator_id)
     if indicator.status == "retired":
         raise Conflict("The indicator is retired; add it again to bring it back.")
     merged = {"type": indicator.type, "value": indicator.value, "tlp": indicator.tlp,
@@ -306,7 +337,7 @@ def change_indicator(session: Session, *, actor: User, indicator_id: int, given:
               "last_seen": iso(indicator.last_seen), **given}
     if merged.get("tlp") is None:  # an explicit null leaves the marking as it is
         merged["tlp"] = indicator.tlp
-    f = check_fields(room, merged, session, actor)
+    f = check_fields(owner, merged, session, actor)
     now = utcnow()
     before = indicator.tlp
     indicator.tlp, indicator.confidence, indicator.description = f.tlp, f.confidence, f.description
@@ -317,21 +348,18 @@ def change_indicator(session: Session, *, actor: User, indicator_id: int, given:
     # Marked with the stricter of the old and new marking: those who saw it and no longer may
     # are not told what it became.
     tlp = before if not_looser(before, indicator.tlp) else indicator.tlp
-    _emit(session, room, actor, "changed", tlp, [indicator], now)
+    _emit(session, owner, actor, "changed", tlp, [indicator], now)
     return indicator
 
 
 def retire_indicator(session: Session, *, actor: User, indicator_id: int) -> Indicator:
-    indicator, room, role = load_indicator(session, actor, indicator_id)
-    _may_edit(actor, role, indicator)
-    if room.status == "closed":
-        raise Conflict("The room is closed. The lead can reopen it.")
+    indicator, owner = _editable(session, actor, indicator_id)
     if indicator.status == "retired":
         raise Conflict("The indicator is already retired.")
     now = utcnow()
     indicator.status, indicator.retired_at, indicator.updated_at = "retired", now, now
     session.flush()
-    _emit(session, room, actor, "retired", indicator.tlp, [indicator], now)
+    _emit(session, owner, actor, "retired", indicator.tlp, [indicator], now)
     return indicator
 
 
@@ -340,6 +368,8 @@ def report_sighting(session: Session, *, actor: User, indicator_id: int, seen_at
     """"Seen by us": any organisation that may see the indicator records its own sightings
     (an observer organisation too: a sighting is its own record, not a change to the room)."""
     indicator, room, _role = load_indicator(session, actor, indicator_id)
+    owner: Owner | None = room if room is not None else indicator.incident
+    assert owner is not None
     now = utcnow()
     when = parse_time(seen_at, "seen_at", tz) or now
     if when > now:
@@ -353,8 +383,7 @@ def report_sighting(session: Session, *, actor: User, indicator_id: int, seen_at
     if indicator.first_seen is None or when < indicator.first_seen:
         indicator.first_seen = when
     session.flush()
-    event = _emit(session, room, actor, "sighted", indicator.tlp, [indicator], now,
-                  sighting={"id": sighting.id, "org_id": actor.org_id, "org": actor.org.name,
-                            "seen_at": iso(when), "count": count, "where": sighting.location})
-    sighting.seq = event.seq
+    sighting.seq = _emit(session, owner, actor, "sighted", indicator.tlp, [indicator], now,
+                         sighting={"id": sighting.id, "org_id": actor.org_id, "org": actor.org.name,
+                                   "seen_at": iso(when), "count": count, "where": sighting.location})
     return sighting

@@ -99,10 +99,23 @@ class RoomRef(Out):
     title: str
 
 
+class ReportRef(Out):
+    incident: int
+    ref: str
+    title: str
+
+
+class Owner(Out):
+    id: int
+    ref: str
+    title: str
+
+
 class Indicator(Out):
     id: int
-    room: int
-    room_title: str
+    room: int | None = Field(description="Its room (None: an incident report's indicator, see incident)")
+    room_title: str | None
+    incident: Owner | None = Field(None, description="The incident report it belongs to (None: a room's)")
     exercise: bool
     type: Type
     value: str
@@ -119,6 +132,8 @@ class Indicator(Out):
     seq: int
     sightings: Sightings
     also_in: list[RoomRef] = Field(default_factory=list, description="Other rooms the caller may see holding it")
+    also_in_reports: list[ReportRef] = Field(default_factory=list,
+                                             description="Incident reports the caller may see holding it")
 
 
 class Added(Indicator):
@@ -133,8 +148,8 @@ class Found(Out):
     type: Type
     value: str
     defanged: str
-    known: bool = Field(description="This room already holds it")
-    also_in: int = Field(description="Other rooms the caller may see that hold it")
+    known: bool = Field(description="This room (or report) already holds it")
+    also_in: int = Field(description="Other rooms and reports the caller may see that hold it")
 
 
 class Extracted(Out):
@@ -144,6 +159,12 @@ class Extracted(Out):
 class AddedMany(Out):
     added: list[Indicator]
     skipped: int
+
+
+class Shared(Out):
+    room: int
+    added: list[Indicator]
+    skipped: int = Field(description="Held by the room already, or marked beyond what you could see there")
 
 
 class SightingOut(Out):

@@ -78,6 +78,14 @@ export function install(R) {
       });
       li.appendChild(also);
     }
+    if (i.also_in_reports && i.also_in_reports.length) {
+      const also = el("p", { class: "small also-in" }, ["In " + i.also_in_reports.length + " incident report" + (i.also_in_reports.length === 1 ? "" : "s") + " you can read: "]);
+      i.also_in_reports.slice(0, 5).forEach((r, n) => {
+        if (n) also.appendChild(document.createTextNode(", "));
+        also.appendChild(el("a", { href: "/incidents/" + r.incident + "#indicators" }, [r.ref]));
+      });
+      li.appendChild(also);
+    }
     const tools = el("div", { class: "btn-row small" }, [
       el("button", { type: "button", class: "btn btn-quiet btn-small", "data-copy": String(i.id), text: "Copy refanged", "aria-label": "Copy " + i.defanged + " refanged" }),
       el("button", { type: "button", class: "btn btn-quiet btn-small", "data-seen": String(i.id), text: "Seen by us", "aria-label": "Report that " + me.org + " saw " + i.defanged }),
@@ -153,7 +161,7 @@ export function install(R) {
       $("[data-ind-found-count]", panel).textContent = String(d.found.length);
       foundList.replaceChildren(...d.found.map((f, n) => {
         const id = "ind-found-" + n;
-        const note = f.known ? " — already in this room" : f.also_in ? " — also in " + f.also_in + " room" + (f.also_in === 1 ? "" : "s") + " you can see" : "";
+        const note = f.known ? " — already in this room" : f.also_in ? " — also in " + f.also_in + " room" + (f.also_in === 1 ? "" : "s") + " or report" + (f.also_in === 1 ? "" : "s") + " you can see" : "";
         return el("li", {}, [
           el("input", { type: "checkbox", id, checked: !f.known, disabled: f.known, "data-type": f.type, "data-value": f.value }),
           el("label", { for: id, class: "check" }, [el("span", { class: "tag", text: label("indicator_type", f.type) }), " ",

@@ -45,6 +45,8 @@ export function install(R) {
       stage_reviewed: (ev.stage_title || ev.stage) + (ev.decision === "accepted" ? " accepted and forwarded" : ": revision requested"),
       stage_overdue: (ev.stage_title || ev.stage) + " is overdue", consent: "forwarding in full consented",
       linked: "linked to this room",
+      indicators: ev.count + " indicator" + (ev.count === 1 ? " " : "s ") + ({ added: "added", changed: "changed",
+        retired: "retired", sighted: "sighted" }[ev.change] || ev.change),
     }[ev.op] || ev.op;
     li.appendChild(el("div", { class: "ev-line" }, [
       el("strong", {}, [bdi(ev.author ? ev.author.name : "System")]), " incident report ",

@@ -1,4 +1,4 @@
-"""Fixtures of the core's tests: socket test clients with a mailbox."""
+"""Fixtures of the core's tests: socket test clients with a mailbox, the reporting chain."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from council.extensions import socketio
+from council.reporting import regimes
 
 _ids = itertools.count(1)
 
@@ -69,3 +70,23 @@ def connect(app, make):
             raw.disconnect()
 
 
+@pytest.fixture
+def chain(make):
+    """National CERT > Banking Sector CERT > Indus Bank; a sibling sector; an unrelated org."""
+    class C:
+        national = make.org("National CERT R", tier="national")
+        banking = make.org("Banking CERT R", parent=national, sector="banking-finance")
+        bank = make.org("Indus Bank R", tier="organizational", parent=banking, sector="banking-finance")
+        telco = make.org("Telecom CERT R", parent=national, sector="telecom")
+        outside = make.org("Outside CERT R", sector="energy")
+        duty = make.user("duty@r.example", org=national)
+        admin = make.user("admin@r.example", org=national, role="admin")
+        reviewer = make.user("rev@r.example", org=banking)
+        reporter = make.user("csirt@r.example", org=bank)
+        colleague = make.user("colleague@r.example", org=bank)
+        sibling = make.user("telco@r.example", org=telco)
+        stranger = make.user("stranger@r.example", org=outside)
+        platform_admin = make.user("padmin@r.example", org=outside, role="admin")
+    make.run(regimes.save_version, actor=None, **regimes.BASELINE)
+    make.run(regimes.save_version, actor=None, **regimes.BANKING)
+    return C
