@@ -210,6 +210,7 @@ def _anchors_and_key(anchors_path: str, public_key_path: str | None) -> tuple[An
     from council.audit.signing import SigningKeyError, load, read_public
 
     try:
+        anchors = read_anchors(anchors_path)
         if public_key_path is not None:
             public = read_public(public_key_path)
         else:
@@ -217,7 +218,7 @@ def _anchors_and_key(anchors_path: str, public_key_path: str | None) -> tuple[An
             if not os.path.exists(conf.key_path):
                 fail(f"no audit signing key at {conf.key_path}: pass the public key with --public-key FILE")
             public = load(conf.key_path).public_key()
-        return read_anchors(anchors_path), public
+        return anchors, public
     except (AnchorError, SigningKeyError) as err:
         fail(str(err))
         raise  # not reached: fail exits

@@ -242,7 +242,8 @@ def _hashes(session: Session, ids: Iterable[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
-        found.update(session.execute(select(AuditEntry.id, AuditEntry.hash).where(AuditEntry.id.in_(chunk))).tuples())
+        rows = session.execute(select(AuditEntry.id, AuditEntry.hash).where(AuditEntry.id.in_(chunk)))
+        found.update((row_id, row_hash) for row_id, row_hash in rows)
     return found
 
 
