@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from flask import current_app
@@ -23,10 +23,16 @@ from council.errors import DomainError
 from council.extensions import database, settings
 from council.orgs.models import KINDS, SECTORS, TIERS
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from council.audit.anchors import Anchor
+    from council.config import AnchorSettings
+
 cli = AppGroup("council", help="Administer the CERT Council platform.")
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
 
@@ -171,7 +177,8 @@ def verify_audit_command(anchors_path: str | None, public_key_path: str | None) 
     fails at once."""
     from council.audit.services import verify
 
-    anchors = public = None
+    anchors: list[Anchor] | None = None
+    public: Ed25519PublicKey | None = None
     if public_key_path is not None and anchors_path is None:
         fail("--public-key needs --anchors FILE")
     if anchors_path is not None:
@@ -204,7 +211,7 @@ def verify_audit_command(anchors_path: str | None, public_key_path: str | None) 
                    f"row {checked.newest['last_id']} at {checked.newest['at']}")
 
 
-def _anchors_and_key(anchors_path: str, public_key_path: str | None) -> tuple[Any, Any]:
+def _anchors_and_key(anchors_path: str, public_key_path: str | None) -> tuple[list[Anchor], Ed25519PublicKey]:
     """The anchors to check and the key to check them with (never the key a line names)."""
     from council.audit.anchors import AnchorError, read_anchors
     from council.audit.signing import SigningKeyError, load, read_public
@@ -221,10 +228,9 @@ def _anchors_and_key(anchors_path: str, public_key_path: str | None) -> tuple[An
         return anchors, public
     except (AnchorError, SigningKeyError) as err:
         fail(str(err))
-        raise  # not reached: fail exits
 
 
-def _anchor_settings() -> Any:
+def _anchor_settings() -> AnchorSettings:
     conf = settings().anchor
     if conf is None:
         fail("audit anchoring is not configured")
