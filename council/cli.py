@@ -250,7 +250,8 @@ def anchor_audit_command() -> None:
         fail(str(err))
         return
     mailed = f"; mailed to {', '.join(conf.mail_to)}" if conf.mail_to else ""
-    click.echo(f"Anchored row {doc['last_id']} ({doc['count']} rows), hash {doc['hash']}, at {doc['at']}, "
+    rows = f"{doc['count']} row{'' if doc['count'] == 1 else 's'}"
+    click.echo(f"Anchored row {doc['last_id']} ({rows}), hash {doc['hash']}, at {doc['at']}, "
                f"key {doc['key']}: appended to {conf.anchors_path}{mailed}")
 
 
