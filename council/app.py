@@ -167,6 +167,9 @@ def _register_blueprints(app: Flask) -> None:
 
     evidence.init_app(app)
     indicators.init_app(app)
+    from council import audit
+
+    audit.init_app(app)
 
     @app.get("/healthz", endpoint="health")
     def health() -> dict[str, str]:

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from flask import current_app
@@ -23,10 +23,16 @@ from council.errors import DomainError
 from council.extensions import database, settings
 from council.orgs.models import KINDS, SECTORS, TIERS
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from council.audit.anchors import Anchor
+    from council.config import AnchorSettings
+
 cli = AppGroup("council", help="Administer the CERT Council platform.")
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
 
@@ -158,17 +164,113 @@ def seed_demo_command() -> None:
 
 
 @cli.command("verify-audit")
-def verify_audit_command() -> None:
-    """Recompute the audit hash chain; exit 1 naming the first bad row."""
+@click.option("--anchors", "anchors_path", default=None, metavar="FILE",
+              help="Also check the chain against every signed anchor in FILE (one JSON object a line).")
+@click.option("--public-key", "public_key_path", default=None, metavar="FILE",
+              help="Verify the anchors with this public key (PEM or base64) instead of the configured signing key.")
+def verify_audit_command(anchors_path: str | None, public_key_path: str | None) -> None:
+    """Recompute the audit hash chain; exit 1 naming the first bad row.
+
+    With --anchors, the chain must also still hold every anchored tip: a rewrite
+    of the whole chain and its head verifies on its own, but not against anchors
+    published before it. Inputs are read before the chain is walked, so bad input
+    fails at once."""
     from council.audit.services import verify
 
+    anchors: list[Anchor] | None = None
+    public: Ed25519PublicKey | None = None
+    if public_key_path is not None and anchors_path is None:
+        fail("--public-key needs --anchors FILE")
+    if anchors_path is not None:
+        anchors, public = _anchors_and_key(anchors_path, public_key_path)
     session = database().session(write=False)
     try:
         result = verify(session)
+        checked = None
+        if result.ok and anchors is not None and public is not None:
+            from council.audit.anchors import check
+
+            checked = check(session, anchors, public)
     finally:
         session.close()
-    if result.ok:
-        click.echo(f"Audit chain intact: {result.count} rows; tip {result.last_hash}")
+    if not result.ok:
+        fail(f"audit chain broken at row {result.bad_id}: {result.reason} "
+             f"({result.count} rows verified before it)")
+    if checked is not None and not checked.ok:
+        if checked.bad_id is None:
+            fail(f"anchor on line {checked.line} of {anchors_path}: {checked.reason} "
+                 f"({checked.checked} anchors read)")
+        fail(f"audit chain does not match its anchors at row {checked.bad_id} (anchor on line {checked.line} "
+             f"of {anchors_path}): {checked.reason} ({checked.checked} anchors checked)")
+    click.echo(f"Audit chain intact: {result.count} rows; tip {result.last_hash}")
+    if checked is not None and checked.newest is not None:
+        from council.audit.signing import fingerprint
+
+        assert public is not None
+        click.echo(f"Anchors intact: {checked.checked} checked with key {fingerprint(public)}; newest anchors "
+                   f"row {checked.newest['last_id']} at {checked.newest['at']}")
+
+
+def _anchors_and_key(anchors_path: str, public_key_path: str | None) -> tuple[list[Anchor], Ed25519PublicKey]:
+    """The anchors to check and the key to check them with (never the key a line names)."""
+    from council.audit.anchors import AnchorError, read_anchors
+    from council.audit.signing import SigningKeyError, load, read_public
+
+    try:
+        anchors = read_anchors(anchors_path)
+        if public_key_path is not None:
+            public = read_public(public_key_path)
+        else:
+            conf = _anchor_settings()
+            if not os.path.exists(conf.key_path):
+                fail(f"no audit signing key at {conf.key_path}: pass the public key with --public-key FILE")
+            public = load(conf.key_path).public_key()
+        return anchors, public
+    except (AnchorError, SigningKeyError) as err:
+        fail(str(err))
+
+
+def _anchor_settings() -> AnchorSettings:
+    conf = settings().anchor
+    if conf is None:
+        fail("audit anchoring is not configured")
+    return conf
+
+
+@cli.command("anchor-audit")
+def anchor_audit_command() -> None:
+    """Anchor the audit chain's tip now: sign it, append it to the anchors file, mail and log it."""
+    from council.audit.anchors import AnchorError, publish
+
+    conf = _anchor_settings()
+    try:
+        with transaction() as session:
+            doc = publish(session, conf, origin=settings().base_url, trigger="manual")
+    except AnchorError as err:
+        fail(str(err))
         return
-    fail(f"audit chain broken at row {result.bad_id}: {result.reason} "
-         f"({result.count} rows verified before it)")
+    mailed = f"; mailed to {', '.join(conf.mail_to)}" if conf.mail_to else ""
+    rows = f"{doc['count']} row{'' if doc['count'] == 1 else 's'}"
+    click.echo(f"Anchored row {doc['last_id']} ({rows}), hash {doc['hash']}, at {doc['at']}, "
+               f"key {doc['key']}: appended to {conf.anchors_path}{mailed}")
+
+
+@cli.command("audit-public-key")
+@click.option("--base64", "as_base64", is_flag=True, help="The 32 raw key bytes in base64 instead of PEM.")
+@click.option("--fingerprint", "as_fingerprint", is_flag=True, help="Only the key's SHA256 fingerprint.")
+def audit_public_key_command(as_base64: bool, as_fingerprint: bool) -> None:
+    """Print the public half of the audit signing key (made now if there is none), for an auditor."""
+    from council.audit import signing
+
+    conf = _anchor_settings()
+    try:
+        public = signing.load_or_create(conf.key_path).public_key()
+    except (signing.SigningKeyError, OSError) as err:
+        fail(str(err))
+        return
+    if as_fingerprint:
+        click.echo(signing.fingerprint(public))
+    elif as_base64:
+        click.echo(signing.public_b64(public))
+    else:
+        click.echo(signing.public_pem(public), nl=False)

@@ -8,6 +8,7 @@ pass their own values without touching the process environment.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,8 @@ class Settings:
     # default <instance>/files), each at most this many megabytes (COUNCIL_FILE_MAX_MB).
     files_dir: str = ""
     file_max_mb: int = 25
+    # Where the audit chain's tip is anchored, signed by a key kept outside the database.
+    anchor: AnchorSettings | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -69,6 +72,43 @@ class MailSettings:
     password: str = field(repr=False)
     sender: str
     timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class AnchorSettings:
+    """Anchoring the audit chain (COUNCIL_AUDIT_*): the Ed25519 signing key's file, the
+    append-only file anchors go to, who is mailed each one, and how often (0: on demand only)."""
+
+    key_path: str
+    anchors_path: str
+    mail_to: tuple[str, ...] = ()
+    every_minutes: int = 60
+
+
+ANCHOR_MAX_MINUTES = 7 * 24 * 60
+_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
+
+
+def anchor_from_env(env: dict[str, str], instance_path: Path, mail: MailSettings | None) -> AnchorSettings:
+    """Paths default to the instance folder; a path that is a folder, a mail address that
+    is not one, or anchor mail without an SMTP server to send it stops the start-up."""
+    key_path = env.get("COUNCIL_AUDIT_KEY_PATH", "").strip() or str(instance_path / "audit_signing_key")
+    anchors_path = env.get("COUNCIL_AUDIT_ANCHORS_PATH", "").strip() or str(instance_path / "audit_anchors.jsonl")
+    for name, value in (("COUNCIL_AUDIT_KEY_PATH", key_path), ("COUNCIL_AUDIT_ANCHORS_PATH", anchors_path)):
+        if Path(value).is_dir():
+            raise ConfigError(f"{name} must name a file, not the folder {value}")
+    mail_to = tuple(a.strip() for a in env.get("COUNCIL_AUDIT_ANCHOR_MAIL", "").split(",") if a.strip())
+    for address in mail_to:
+        if not _ADDRESS.fullmatch(address):
+            raise ConfigError(f"COUNCIL_AUDIT_ANCHOR_MAIL: {address!r} is not a mail address")
+    if mail_to and mail is None:
+        raise ConfigError("COUNCIL_AUDIT_ANCHOR_MAIL needs COUNCIL_SMTP_HOST: anchors are mailed through it")
+    minutes = env.get("COUNCIL_AUDIT_ANCHOR_MINUTES", "60").strip() or "60"
+    if not minutes.isascii() or not minutes.isdigit() or int(minutes) > ANCHOR_MAX_MINUTES:
+        raise ConfigError(f"COUNCIL_AUDIT_ANCHOR_MINUTES must be a number of minutes from 0 (on demand only) "
+                          f"to {ANCHOR_MAX_MINUTES}")
+    return AnchorSettings(key_path=key_path, anchors_path=anchors_path, mail_to=mail_to,
+                          every_minutes=int(minutes))
 
 
 MAIL_SECURITY = ("starttls", "tls", "none")
@@ -181,6 +221,7 @@ def from_env(
     if not max_mb.isascii() or not max_mb.isdigit() or not 1 <= int(max_mb) <= 2047:
         raise ConfigError("COUNCIL_FILE_MAX_MB must be a number of megabytes from 1 to 2047")
     files_dir = env.get("COUNCIL_FILES_DIR", "").strip() or str(instance_path / "files")
+    mail = mail_from_env(env)
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),
         secret_key=env.get("COUNCIL_SECRET_KEY") or _read_or_create_secret(instance_path),
@@ -194,12 +235,13 @@ def from_env(
         trusted_proxies=int(proxies),
         async_mode=mode,
         modules=modules,
-        mail=mail_from_env(env),
+        mail=mail,
         base_url=base_url,
         mail_max_tlp=max_tlp,
         crisis_ratify_hours=int(ratify),
         files_dir=files_dir,
         file_max_mb=int(max_mb),
+        anchor=anchor_from_env(env, instance_path, mail),
     )
 
 

@@ -9,7 +9,7 @@ from council.advisories.models import (
     AdvisoryPerson,
     AdvisoryVersion,
 )
-from council.audit.models import AuditEntry, AuditHead
+from council.audit.models import AuditAnchorClock, AuditEntry, AuditHead
 from council.auth.models import ApiToken, LoginBucket, LoginThrottle, User
 from council.decisions.models import Decision, DecisionPosition
 from council.directory.models import CommsCheck, CommsCheckOrg, DutyShift, TeamRecord
@@ -31,6 +31,7 @@ __all__ = [
     "AdvisoryPerson",
     "AdvisoryVersion",
     "ApiToken",
+    "AuditAnchorClock",
     "AuditEntry",
     "AuditHead",
     "CommsCheck",

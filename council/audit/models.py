@@ -48,3 +48,18 @@ class AuditHead(Base):
     last_id: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(default=0)
+
+
+class AuditAnchorClock(Base):
+    """When the next scheduled anchor of the chain is due (a single row).
+
+    Every serving process runs the anchor job; the one whose conditional UPDATE
+    moves ``next_at`` on is the one that anchors, so an hour gets one anchor
+    however many processes run. The anchors themselves are not kept here: a
+    database writer could change them (they go to a file, mail and the log)."""
+
+    __tablename__ = "audit_anchor_clock"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    next_at: Mapped[datetime]
+    last_at: Mapped[datetime | None]

@@ -57,16 +57,25 @@ class NotificationPref(Base):
 
 class MailOutbox(Base):
     """A mail to send: written in the transaction of what caused it, claimed and
-    sent after commit by whichever process gets it first (outbox.py)."""
+    sent after commit by whichever process gets it first (outbox.py).
+
+    Most mail is to a person (``user_id``) and is built when sent, access asked
+    again. A few mails go to an address outside the platform (``to_address``: the
+    audit anchors' archive): their text is fixed when queued, since there is no
+    person whose access could change and nothing in them is marked."""
 
     __tablename__ = "mail_outbox"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'withdrawn')", name="status"),
+        CheckConstraint("user_id IS NOT NULL OR to_address <> ''", name="recipient"),
         Index("ix_mail_outbox_due", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254), default="")
+    # The whole text of a mail to ``to_address`` (its subject is ``subject_line``).
+    body_text: Mapped[str] = mapped_column(Text, default="")
     # One notification, or (a digest) several, listed as JSON ids.
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="SET NULL"))
     digest_ids: Mapped[str] = mapped_column(Text, default="")

@@ -78,9 +78,12 @@ class Prepared:
 
 def prepare(session: Session, row: MailOutbox, *, base_url: str, max_tlp: str, sender: str) -> Prepared:
     """The mail as its recipient may read it *now*: access asked again, and each item
-    at the stricter of its marking when written and its subject's marking today."""
-    user = session.get(User, row.user_id)
+    at the stricter of its marking when written and its subject's marking today.
+    A mail to an address outside the platform goes as it was queued."""
     msg_id = row.message_id or m.new_message_id(sender)
+    if row.user_id is None:
+        return Prepared(row.id, m.Mail(row.to_address, row.subject_line, row.body_text), msg_id)
+    user = session.get(User, row.user_id)
     if user is None or not user.active:
         return Prepared(row.id, None, msg_id)
     if row.notification_id is not None:

@@ -140,6 +140,17 @@ def notify(session: Session, note: Note, recipients: Iterable[User], *, actor: U
     return ids
 
 
+def mail_address(session: Session, *, to: str, subject: str, text: str, now: datetime | None = None) -> None:
+    """Queue one mail to an address outside the platform, in the caller's transaction.
+
+    For records the platform publishes about itself (the audit anchors), not for
+    telling people: no notification, no preferences, no access asked at sending,
+    so nothing marked may go this way. Sent by the same outbox worker as all mail."""
+    now = now or utcnow()
+    session.add(MailOutbox(user_id=None, to_address=to, subject_line=subject[:300], body_text=text,
+                           next_attempt_at=now, created_at=now))
+
+
 def _modes(session: Session, user_ids: list[int], note: Note) -> dict[int, str]:
     chosen = dict(session.execute(select(NotificationPref.user_id, NotificationPref.mode).where(
         NotificationPref.kind == note.kind, NotificationPref.user_id.in_(user_ids))).all())
