@@ -1,7 +1,8 @@
 """`council backup` / `council restore` on PostgreSQL (pg_dump -Fc / pg_restore): a backup
 taken while events are being posted restores into an empty database exactly as its
 manifest describes it; a database holding data is refused without --force and replaced
-with it; a changed part is refused with nothing written."""
+with it; a changed part is refused with nothing written. And the upgrade check of
+tests/test_upgrade_data.py, on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -105,3 +106,11 @@ def test_restore_refuses_a_changed_dump_and_writes_nothing(backed_up, target, ba
     assert result.exit_code == 1 and "database.pgdump does not match the manifest" in result.stderr
     assert tables(bare_pg) == []
     assert files_under(settings(target).files_dir) == []
+
+
+def test_every_row_written_at_the_oldest_revision_survives_the_upgrade_to_head_on_postgresql(bare_pg):
+    """tests/test_upgrade_data.py's check on PostgreSQL: a row in every table at the first
+    revision, all of them still there at head, the audit chain still verifying."""
+    from tests.test_upgrade_data import check_upgrade_keeps_every_row
+
+    check_upgrade_keeps_every_row(bare_pg, "oldest")
