@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from council.audit.services import Verification, verify
@@ -134,7 +135,7 @@ def restore(*, database_url: str, files_dir: str | Path, path: Path, force: bool
     else:
         with postgres.connect(database_url) as conn:
             pg_restore = postgres.find_tool("pg_restore", postgres.server_major(conn))
-            has_tables = bool(conn.dialect.get_table_names(conn))
+            has_tables = bool(inspect(conn).get_table_names())
             occupied = manifest.holds_data(conn)
         if occupied and not force:
             raise Conflict(f"the database is not empty ({occupied}); nothing was restored (--force overwrites it)")
