@@ -6,6 +6,7 @@ this code does not know) is one error line with nothing written."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -158,11 +159,15 @@ def test_restore_refuses_a_directory_without_a_manifest(target, tmp_path):
 def test_restore_of_an_older_revision_tells_the_operator_to_migrate(tmp_path, template_db):
     """A database at an older revision restores to that revision, and the operator is told
     to run `council init`, which then brings it to head."""
-    from council.migrate import upgrade
+    from alembic import command
+
+    from council.migrate import alembic_config
 
     old = tmp_path / "old"
     old.mkdir()
-    upgrade(f"sqlite:///{old / 'council.db'}", "0016")
+    shutil.copy(template_db, old / "council.db")
+    command.downgrade(alembic_config(f"sqlite:///{old / 'council.db'}"), "-1")
+    previous = current_revision(f"sqlite:///{old / 'council.db'}")
     source = make_app(old, template_db)
     target = app_on(tmp_path / "new")
     try:
@@ -170,10 +175,10 @@ def test_restore_of_an_older_revision_tells_the_operator_to_migrate(tmp_path, te
         assert made.exit_code == 0, made.output
         restored = run(target, "restore", str(tmp_path / "backup"))
         assert restored.exit_code == 0, restored.output
-        assert "at revision 0016" in restored.stdout and "council init" in restored.stdout
-        assert current_revision(database(target).url) == "0016"
+        assert f"at revision {previous}" in restored.stdout and "council init" in restored.stdout
+        assert current_revision(database(target).url) == previous
         assert run(target, "init").exit_code == 0
-        assert current_revision(database(target).url) != "0016"
+        assert current_revision(database(target).url) != previous
     finally:
         database(source).dispose()
         database(target).dispose()
