@@ -96,8 +96,9 @@ def test_a_backup_under_write_load_restores_into_an_empty_database_as_its_manife
     assert audit_tip(target) == (True, manifest["audit"]["last_id"], manifest["audit"]["last_hash"])
 
 
-def test_restore_refuses_a_changed_dump_and_writes_nothing(backed_up, target, bare_pg):
-    path, _manifest = backed_up
+def test_restore_refuses_a_changed_dump_and_writes_nothing(world, target, bare_pg, tmp_path):
+    path = tmp_path / "plain-backup"
+    assert run(world.app, "backup", str(path)).exit_code == 0
     dump = path / "database.pgdump"
     data = bytearray(dump.read_bytes())
     data[len(data) // 2] ^= 0xFF
