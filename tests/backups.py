@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from council.audit.services import verify
 from council.evidence.models import EvidenceFile
@@ -87,6 +87,13 @@ def write_load(make: Factory, council: Council) -> Iterator[WriteLoad]:
         load.stop.set()
         load.thread.join(30)
     assert load.error is None, load.error
+
+
+def table_counts(app: Flask, names: list[str]) -> dict[str, int]:
+    """Rows in each named table, counted here (not by the code under test)."""
+    with database(app).session(write=False) as s:
+        quote = s.get_bind().dialect.identifier_preparer.quote
+        return {name: s.execute(text(f"SELECT count(*) FROM {quote(name)}")).scalar_one() for name in names}
 
 
 def room_seqs(app: Flask) -> dict[str, int]:

@@ -78,7 +78,10 @@ def backup(*, database_url: str, files_dir: str | Path, path: Path) -> BackupDon
             shutil.rmtree(path, ignore_errors=True)
         else:
             for child in path.iterdir():
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
+                if child.is_dir():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
         raise
     return result
 

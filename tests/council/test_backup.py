@@ -13,7 +13,15 @@ import pytest
 
 from council.extensions import database, settings
 from council.migrate import current_revision
-from tests.backups import audit_tip, files_under, room_seqs, seed_council, stored_evidence, write_load
+from tests.backups import (
+    audit_tip,
+    files_under,
+    room_seqs,
+    seed_council,
+    stored_evidence,
+    table_counts,
+    write_load,
+)
 from tests.conftest import make_app
 from tests.factories import Factory
 
@@ -82,6 +90,7 @@ def test_a_backup_under_write_load_restores_into_an_empty_database_as_its_manife
         in result.stdout
     assert "3 evidence files copied" in result.stdout
     assert "council init" not in result.stdout  # the backup is at this code's head
+    assert table_counts(target, list(manifest["tables"])) == manifest["tables"]
     assert room_seqs(target) == manifest["rooms"]
     assert audit_tip(target) == (True, manifest["audit"]["last_id"], manifest["audit"]["last_hash"])
     evidence = stored_evidence(target)

@@ -17,7 +17,15 @@ from sqlalchemy import create_engine, inspect
 
 from council import create_app
 from council.extensions import database, settings
-from tests.backups import audit_tip, files_under, room_seqs, seed_council, stored_evidence, write_load
+from tests.backups import (
+    audit_tip,
+    files_under,
+    room_seqs,
+    seed_council,
+    stored_evidence,
+    table_counts,
+    write_load,
+)
 from tests.factories import Factory
 from tests.scale.conftest import SECRET, World, _admin_exec, database_url
 
@@ -64,7 +72,9 @@ def backed_up(world: World, tmp_path: Path) -> tuple[Path, dict]:
     with write_load(make, council) as load:
         before = load.posted
         result = run(world.app, "backup", str(path))
+        during = load.posted - before
     assert result.exit_code == 0, result.output
+    assert during > 0, "no event was posted while pg_dump ran: the backup held writers up"
     manifest = json.loads((path / "manifest.json").read_text())
     assert manifest["database"]["kind"] == "postgresql" and manifest["database"]["tool"].startswith("pg_dump")
     assert sorted(p["path"] for p in manifest["parts"])[0] == "database.pgdump"
@@ -78,6 +88,7 @@ def test_a_backup_under_write_load_restores_into_an_empty_database_as_its_manife
     assert result.exit_code == 0, result.output
     assert f"Audit chain intact: {manifest['audit']['count']} rows; tip {manifest['audit']['last_hash']}" \
         in result.stdout
+    assert table_counts(target, list(manifest["tables"])) == manifest["tables"]
     assert room_seqs(target) == manifest["rooms"]
     assert audit_tip(target) == (True, manifest["audit"]["last_id"], manifest["audit"]["last_hash"])
     evidence = stored_evidence(target)
