@@ -74,7 +74,7 @@ def backed_up(world: World, tmp_path: Path) -> tuple[Path, dict]:
         result = run(world.app, "backup", str(path))
         during = load.posted - before
     assert result.exit_code == 0, result.output
-    assert during > 0, "no event was posted while pg_dump ran: the backup held writers up"
+    assert during > 0, "no event was posted while the backup ran: it held writers up"
     manifest = json.loads((path / "manifest.json").read_text())
     assert manifest["database"]["kind"] == "postgresql" and manifest["database"]["tool"].startswith("pg_dump")
     assert sorted(p["path"] for p in manifest["parts"])[0] == "database.pgdump"
