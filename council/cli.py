@@ -274,3 +274,64 @@ def audit_public_key_command(as_base64: bool, as_fingerprint: bool) -> None:
         click.echo(signing.public_b64(public))
     else:
         click.echo(signing.public_pem(public), nl=False)
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(file_okay=True, dir_okay=True, path_type=str))
+def backup_command(path: str) -> None:
+    """Back up the database and evidence files into PATH (a new or empty directory),
+    while the platform runs."""
+    from pathlib import Path
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from council.backup.services import backup
+
+    try:
+        done = backup(database_url=settings().database_url, files_dir=settings().files_dir, path=Path(path))
+    except DomainError as err:
+        fail(describe(err))
+        return
+    except (SQLAlchemyError, OSError) as err:
+        fail(f"backup failed, nothing kept in {path}: {str(err).splitlines()[0]}")
+        return
+    made = done.manifest
+    tip = made.facts.audit_tip
+    click.echo(f"Backup of the {made.database_kind} database at revision {made.facts.revision} written to {path}: "
+               f"{sum(made.facts.tables.values())} rows in {len(made.facts.tables)} tables, "
+               f"{len(made.file_parts)} evidence files, audit tip {tip.get('last_id', 0)} {tip.get('last_hash', '')}")
+    for name in made.missing_files:
+        click.echo(f"warning: evidence file {name} is named by the database but missing from the store", err=True)
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(file_okay=False, dir_okay=True, path_type=str))
+@click.option("--force", is_flag=True, help="Overwrite a database that is not empty.")
+def restore_command(path: str, force: bool) -> None:
+    """Restore a backup made by `council backup` into the configured (empty) database.
+    Stop the platform first."""
+    from pathlib import Path
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from council.backup.services import restore
+
+    database().dispose()  # this process's own connections: the restore replaces what they point at
+    try:
+        done = restore(database_url=settings().database_url, files_dir=settings().files_dir, path=Path(path),
+                       force=force)
+    except DomainError as err:
+        fail(describe(err))
+        return
+    except (SQLAlchemyError, OSError) as err:
+        fail(f"restore failed: {str(err).splitlines()[0]}")
+        return
+    facts = done.facts
+    click.echo(f"Restored the backup of {done.manifest.created_at} at revision {facts.revision}: "
+               f"{sum(facts.tables.values())} rows in {len(facts.tables)} tables (as the manifest counts), "
+               f"{len(facts.room_seqs)} rooms, {done.files_restored} evidence files copied "
+               f"({len(done.manifest.file_parts)} in the backup).")
+    click.echo(f"Audit chain intact: {done.audit.count} rows; tip {done.audit.last_hash}")
+    if done.needs_migration:
+        click.echo(f"The database is at revision {facts.revision}, older than this version's {done.head}: "
+                   "run `flask --app wsgi council init` to migrate it.")
