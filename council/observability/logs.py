@@ -1,0 +1,168 @@
+"""Log lines: one JSON object a line on stdout when serving, or text for a person.
+
+Why python-json-logger (over structlog): it is a ``logging.Formatter``, so every
+existing ``logging.getLogger(...)`` call in the code (the scheduler, the audit
+anchor, the mail worker, libraries) comes out as JSON unchanged; structlog would
+have us route the standard library through its own pipeline for the same result.
+
+Each HTTP request and each Socket.IO event gets a request id (a sane inbound
+``X-Request-Id`` is kept, else one is made; the response echoes it) carried by
+every line logged while it runs. The line written per request holds who
+(user_id, org_id), what (method, the URL *rule* — ``/rooms/<int:room_id>``, never
+the raw path or its query string), the status and duration_ms; per socket
+event: the event name, who, ok, duration_ms. Never bodies, headers, cookies,
+passwords or tokens: nothing here reads them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Any
+
+from flask import Flask, g, has_app_context, request
+from flask.wrappers import Response
+from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy import inspect as sa_inspect
+
+from council.observability import metrics
+from council.observability.instruments import SOCKET_EVENT_DURATION, SOCKET_EVENTS_IN
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# An inbound id is kept only if it looks like an id: no spaces, no markup, bounded.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+requests_log = logging.getLogger("council.request")
+sockets_log = logging.getLogger("council.socket")
+_HANDLER_MARK = "council_log_handler"
+
+
+class RequestContext(logging.Filter):
+    """Stamps the current request id (HTTP or socket event) on every record logged while it runs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id") and has_app_context():
+            request_id = g.get("request_id")
+            if request_id:
+                record.request_id = request_id
+        return True
+
+
+class TextFormatter(logging.Formatter):
+    """Text for a terminal, the request id appended when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        request_id = getattr(record, "request_id", None)
+        return f"{line} [{request_id}]" if request_id else line
+
+
+def formatter(fmt: str) -> logging.Formatter:
+    if fmt == "text":
+        return TextFormatter(TEXT_FORMAT)
+    return JsonFormatter(
+        "%(levelname)s %(name)s %(message)s", timestamp="time",
+        rename_fields={"levelname": "level", "name": "logger"}, json_ensure_ascii=False,
+    )
+
+
+def configure(fmt: str, stream: IO[str] | None = None, level: int = logging.INFO) -> logging.Handler:
+    """Send the root logger to ``stream`` (stdout) in ``fmt`` ("json" | "text").
+
+    Called by what serves (council.server, the gunicorn settings), not by
+    create_app: tests and CLI commands keep their own logging. Calling it again
+    replaces the handler it installed before, never stacks a second one."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
+        root.removeHandler(old)
+    handler = logging.StreamHandler(stream or sys.stdout)
+    setattr(handler, _HANDLER_MARK, True)
+    handler.setFormatter(formatter(fmt))
+    handler.addFilter(RequestContext())
+    root.addHandler(handler)
+    root.setLevel(level)
+    return handler
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(16)
+
+
+def inbound_request_id(value: str | None) -> str:
+    """The caller's X-Request-Id if it is a sane id, else a new one."""
+    if value and SANE_REQUEST_ID.fullmatch(value):
+        return value
+    return new_request_id()
+
+
+def identity(user: Any) -> tuple[int | None, int | None]:
+    """(user id, org id) from what is already loaded: never a query to find out."""
+    if user is None:
+        return None, None
+    try:
+        state = sa_inspect(user)
+    except Exception:  # not a mapped object (an anonymous user)
+        return None, None
+    ident = state.identity
+    return (ident[0] if ident else None), state.dict.get("org_id")
+
+
+def _request_user() -> Any:
+    user = g.get("api_user")
+    if user is None:
+        # flask-login's cache of the loaded user; reading current_user would load one.
+        user = getattr(g.get("_login_user"), "user", None)
+    return user
+
+
+def init_app(app: Flask) -> None:
+    def start() -> None:
+        g.request_started = time.perf_counter()
+        g.request_id = inbound_request_id(request.headers.get(REQUEST_ID_HEADER))
+
+    # First of all before_request functions: the login gate and CSRF answer requests too.
+    app.before_request_funcs.setdefault(None, []).insert(0, start)
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        started = g.get("request_started")
+        if started is None:  # refused before our before_request ran (CSRF): time from here
+            started = time.perf_counter()
+            g.request_id = inbound_request_id(request.headers.get(REQUEST_ID_HEADER))
+        seconds = time.perf_counter() - started
+        response.headers[REQUEST_ID_HEADER] = g.request_id
+        route = request.url_rule.rule if request.url_rule is not None else None
+        metrics.observe_request(route, request.method, response.status_code, seconds)
+        user_id, org_id = identity(_request_user())
+        requests_log.info(
+            "%s %s %s", request.method, route or metrics.UNMATCHED, response.status_code,
+            extra={"request_id": g.request_id, "user_id": user_id, "org_id": org_id,
+                   "route": route or metrics.UNMATCHED, "method": request.method,
+                   "status": response.status_code, "duration_ms": round(seconds * 1000, 2)},
+        )
+        return response
+
+
+@contextmanager
+def socket_event(event: str, user_id: int | None, org_id: int | None) -> Iterator[dict[str, Any]]:
+    """Around one Socket.IO event: a request id for its lines, a count, a duration,
+    one line. The caller puts ``ok`` in the yielded dict when it knows."""
+    g.request_id = new_request_id()
+    started = time.perf_counter()
+    outcome: dict[str, Any] = {}
+    SOCKET_EVENTS_IN.labels(event).inc()
+    try:
+        yield outcome
+    finally:
+        seconds = time.perf_counter() - started
+        SOCKET_EVENT_DURATION.labels(event).observe(seconds)
+        sockets_log.info(
+            "socket %s", event,
+            extra={"request_id": g.request_id, "event": event, "user_id": user_id, "org_id": org_id,
+                   "ok": outcome.get("ok"), "duration_ms": round(seconds * 1000, 2)},
+        )
