@@ -28,7 +28,6 @@ from typing import IO, Any
 from flask import Flask, g, has_app_context, request
 from flask.wrappers import Response
 from pythonjsonlogger.json import JsonFormatter
-from sqlalchemy import inspect as sa_inspect
 
 from council.observability import metrics
 from council.observability.instruments import SOCKET_EVENT_DURATION, SOCKET_EVENTS_IN
@@ -100,24 +99,10 @@ def inbound_request_id(value: str | None) -> str:
     return new_request_id()
 
 
-def identity(user: Any) -> tuple[int | None, int | None]:
-    """(user id, org id) from what is already loaded: never a query to find out."""
-    if user is None:
-        return None, None
-    try:
-        state = sa_inspect(user)
-    except Exception:  # not a mapped object (an anonymous user)
-        return None, None
-    ident = state.identity
-    return (ident[0] if ident else None), state.dict.get("org_id")
-
-
-def _request_user() -> Any:
-    user = g.get("api_user")
-    if user is None:
-        # flask-login's cache of the loaded user; reading current_user would load one.
-        user = getattr(g.get("_login_user"), "user", None)
-    return user
+def note_user(user: Any) -> None:
+    """Who this request acts for, noted when the login or the API token is resolved:
+    read again after the response, the row may be expired (a rolled-back error)."""
+    g.log_identity = (user.id, user.org_id)
 
 
 def init_app(app: Flask) -> None:
@@ -138,7 +123,7 @@ def init_app(app: Flask) -> None:
         response.headers[REQUEST_ID_HEADER] = g.request_id
         route = request.url_rule.rule if request.url_rule is not None else None
         metrics.observe_request(route, request.method, response.status_code, seconds)
-        user_id, org_id = identity(_request_user())
+        user_id, org_id = g.get("log_identity", (None, None))
         requests_log.info(
             "%s %s %s", request.method, route or metrics.UNMATCHED, response.status_code,
             extra={"request_id": g.request_id, "user_id": user_id, "org_id": org_id,
