@@ -247,6 +247,11 @@ def metrics_from_env(env: dict[str, str]) -> tuple[str, str, str]:
     return mode, token, multiproc
 
 
+def multiproc_dir_from_env() -> str:
+    """PROMETHEUS_MULTIPROC_DIR alone (checked), for the gunicorn master, which has no app."""
+    return metrics_from_env(dict(os.environ))[2]
+
+
 def async_mode_from_env() -> str:
     """The async mode alone, for the server entry point that must patch before importing."""
     return os.environ.get("COUNCIL_ASYNC_MODE", "gevent").strip() or "gevent"

@@ -27,14 +27,15 @@ def main() -> None:
     from council.app import create_app
     from council.config import ConfigError, log_format_from_env
     from council.extensions import socketio
-    from council.observability import logs
+    from council.observability import health, logformat
 
     try:
         # One JSON object a line on stdout (COUNCIL_LOG_FORMAT=text: for a terminal).
-        logs.configure(log_format_from_env())
+        logformat.configure(log_format_from_env())
         app = create_app()
     except ConfigError as exc:
         sys.exit(f"error: {exc}")
+    health.script_heads(app)  # read once now, not on the first /readyz
     scheduler.start(app)
     print(f"CERT Council serving on http://{args.host}:{args.port}/ "
           f"(async mode {socketio(app).async_mode})", flush=True)

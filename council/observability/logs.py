@@ -1,9 +1,4 @@
-"""Log lines: one JSON object a line on stdout when serving, or text for a person.
-
-Why python-json-logger (over structlog): it is a ``logging.Formatter``, so every
-existing ``logging.getLogger(...)`` call in the code (the scheduler, the audit
-anchor, the mail worker, libraries) comes out as JSON unchanged; structlog would
-have us route the standard library through its own pipeline for the same result.
+"""The log line of every HTTP request and Socket.IO event (the format: logformat.py).
 
 Each HTTP request and each Socket.IO event gets a request id (a sane inbound
 ``X-Request-Id`` is kept, else one is made; the response echoes it) carried by
@@ -19,15 +14,13 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import Any
 
-from flask import Flask, g, has_app_context, request
+from flask import Flask, g, request
 from flask.wrappers import Response
-from pythonjsonlogger.json import JsonFormatter
 
 from council.observability import metrics
 from council.observability.instruments import SOCKET_EVENT_DURATION, SOCKET_EVENTS_IN
@@ -35,57 +28,8 @@ from council.observability.instruments import SOCKET_EVENT_DURATION, SOCKET_EVEN
 REQUEST_ID_HEADER = "X-Request-Id"
 # An inbound id is kept only if it looks like an id: no spaces, no markup, bounded.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 requests_log = logging.getLogger("council.request")
 sockets_log = logging.getLogger("council.socket")
-_HANDLER_MARK = "council_log_handler"
-
-
-class RequestContext(logging.Filter):
-    """Stamps the current request id (HTTP or socket event) on every record logged while it runs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "request_id") and has_app_context():
-            request_id = g.get("request_id")
-            if request_id:
-                record.request_id = request_id
-        return True
-
-
-class TextFormatter(logging.Formatter):
-    """Text for a terminal, the request id appended when there is one."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        request_id = getattr(record, "request_id", None)
-        return f"{line} [{request_id}]" if request_id else line
-
-
-def formatter(fmt: str) -> logging.Formatter:
-    if fmt == "text":
-        return TextFormatter(TEXT_FORMAT)
-    return JsonFormatter(
-        "%(levelname)s %(name)s %(message)s", timestamp="time",
-        rename_fields={"levelname": "level", "name": "logger"}, json_ensure_ascii=False,
-    )
-
-
-def configure(fmt: str, stream: IO[str] | None = None, level: int = logging.INFO) -> logging.Handler:
-    """Send the root logger to ``stream`` (stdout) in ``fmt`` ("json" | "text").
-
-    Called by what serves (council.server, the gunicorn settings), not by
-    create_app: tests and CLI commands keep their own logging. Calling it again
-    replaces the handler it installed before, never stacks a second one."""
-    root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
-        root.removeHandler(old)
-    handler = logging.StreamHandler(stream or sys.stdout)
-    setattr(handler, _HANDLER_MARK, True)
-    handler.setFormatter(formatter(fmt))
-    handler.addFilter(RequestContext())
-    root.addHandler(handler)
-    root.setLevel(level)
-    return handler
 
 
 def new_request_id() -> str:

@@ -18,7 +18,7 @@ from council import scheduler
 from council.config import ConfigError, from_env
 from council.extensions import database
 from council.notifications.models import MailOutbox
-from council.observability import health, logs
+from council.observability import health, logformat
 from tests.conftest import login, make_app
 from tests.factories import PASSWORD
 
@@ -32,7 +32,7 @@ def captured():
     root = logging.getLogger()
     level = root.level
     stream = io.StringIO()
-    handler = logs.configure("json", stream=stream)
+    handler = logformat.configure("json", stream=stream)
     yield stream
     root.removeHandler(handler)
     root.setLevel(level)
@@ -160,7 +160,7 @@ def test_logs_are_json_lines_with_who_and_what_and_never_secrets(app, client, ma
 
 def test_text_format_is_for_a_terminal(client):
     stream = io.StringIO()
-    handler = logs.configure("text", stream=stream)
+    handler = logformat.configure("text", stream=stream)
     try:
         client.get("/healthz", headers={"X-Request-Id": "term-0000-0001"})
     finally:
