@@ -75,6 +75,10 @@ def _allowed(conf: Any) -> bool:
         return hmac.compare_digest(header[7:].strip().encode(), conf.metrics_token.encode())
     if conf.metrics == "token":
         return False
+    if not conf.trusted_proxies and "X-Forwarded-For" in request.headers:
+        # Relayed by a proxy on this host that the app was not told about: the peer is the
+        # proxy, not the client, so "local" proves nothing.
+        return False
     try:
         address = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:

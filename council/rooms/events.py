@@ -35,7 +35,7 @@ from council import realtime
 from council.api.shapes import MAX_ID, parse_data
 from council.errors import DomainError, Invalid
 from council.extensions import database
-from council.observability.instruments import POST_DURATION
+from council.observability.instruments import POST_DURATION, SOCKET_EVENTS_OUT
 from council.rooms import shapes, stream
 from council.rooms.audience import audiences_of
 from council.rooms.reading import mark_read
@@ -100,6 +100,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
         payload = presence(reg, room_id)
         for channel in (room_channel(room_id), BATCH + room_channel(room_id)):
             socketio.emit("presence", payload, to=channel)
+            SOCKET_EVENTS_OUT.labels("presence").inc()
 
     def send_presence(room_id: int) -> None:
         """Broadcast who follows the room. Changes within ``presence_coalesce_s`` go out
@@ -257,6 +258,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                         conn.channels.pop(item.room_id, None)
                         conn.batched.discard(item.room_id)
                         socketio.emit("removed", {"room": item.room_id}, to=conn.sid)
+                        SOCKET_EVENTS_OUT.labels("removed").inc()
                         continue
                     # Still in: follow the audiences they belong to now.
                     audiences = audiences_of(session, user, room, role)

@@ -233,6 +233,8 @@ def test_metrics_are_404_to_anyone_config_does_not_allow(tmp_path, template_db, 
     assert client.get("/metrics").status_code == 200  # default: this host
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
     assert client.get("/metrics", **far).status_code == 404
+    # Through a proxy on this host the app was not told about: the peer is not the client.
+    assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 404
 
     secret = "metrics-token-0123456789"
     token_app = make_app(tmp_path, template_db, COUNCIL_METRICS="token", COUNCIL_METRICS_TOKEN=secret)

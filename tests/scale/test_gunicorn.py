@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import os
 import re
 import signal
 import subprocess
@@ -41,8 +42,6 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 def gunicorn(tmp_path: Path, pg_url: str, prefix: str) -> Server:
     """``gunicorn -c python:council.gunicorn_conf -b 127.0.0.1:PORT wsgi:app``, as README says."""
-    import os
-
     prom = tmp_path / "prom"
     prom.mkdir()
     (prom / "stale_counter_1.db").write_bytes(b"")  # from an earlier run: wiped at start
@@ -83,7 +82,8 @@ class CookieSocket:
         self.got = threading.Event()
         self.events: list[dict[str, Any]] = []
         self.sio.on("event", self._on_event)
-        self.sio.connect(url, headers={"Cookie": cookie, "User-Agent": BROWSER}, transports=["websocket"], wait_timeout=10)
+        self.sio.connect(url, headers={"Cookie": cookie, "User-Agent": BROWSER}, transports=["websocket"],
+                         wait_timeout=10)
 
     def _on_event(self, ev: dict[str, Any]) -> None:
         self.events.append(ev)
