@@ -252,6 +252,11 @@ def multiproc_dir_from_env() -> str:
     return metrics_from_env(dict(os.environ))[2]
 
 
+def under_flask_cli() -> bool:
+    """True inside a ``flask …`` command (the flask CLI sets this flag for itself)."""
+    return "FLASK_RUN_FROM_CLI" in os.environ
+
+
 def async_mode_from_env() -> str:
     """The async mode alone, for the server entry point that must patch before importing."""
     return os.environ.get("COUNCIL_ASYNC_MODE", "gevent").strip() or "gevent"

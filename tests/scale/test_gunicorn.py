@@ -154,6 +154,8 @@ def test_gunicorn_serves_health_sign_in_sockets_scheduler_and_metrics_then_stops
     assert "Shutting down: Master" in log and "Traceback" not in log, log[-3000:]
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert any(line["logger"] == "council.scheduler" and "scheduler started" in line["message"] for line in lines)
+    # One line per request (the master's and the worker's set-up replace, never stack, handlers).
+    assert [line["route"] for line in lines if line["logger"] == "council.request"].count("/readyz") == 1
     socket_posts = [line for line in lines if line["logger"] == "council.socket" and line.get("event") == "post"]
     assert {line["user_id"] for line in socket_posts} >= {lead.id}
     assert "posted through gunicorn" not in log and lead.token not in log
