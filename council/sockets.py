@@ -26,8 +26,7 @@ from council.auth.signin import load_session_user
 from council.auth.tokens import resolve_token
 from council.cluster import LocalCluster, RedisCluster
 from council.extensions import settings
-from council.observability import instruments as metrics
-from council.observability import logs
+from council.observability import instruments, logs
 from council.realtime import Outgoing, Sender
 
 BURST = 50
@@ -241,7 +240,7 @@ def register(socketio: SocketIO, app: Flask) -> Registry:
         user, token_id = who
         reg.add(Connection(request.sid, user.id, user.session_version, token_id,  # type: ignore[attr-defined]
                            name=user.name, org_id=user.org_id, org=user.org.name))
-        metrics.SOCKETS_LIVE.inc()
+        instruments.SOCKETS_LIVE.inc()
         logs.sockets_log.info("socket connected", extra={"event": "connect", "user_id": user.id,
                                                          "org_id": user.org_id})
         reg.cluster.ensure_started()
@@ -253,7 +252,7 @@ def register(socketio: SocketIO, app: Flask) -> Registry:
     def on_disconnect(*_args: Any) -> None:
         conn = reg.remove(request.sid)  # type: ignore[attr-defined]
         if conn is not None:
-            metrics.SOCKETS_LIVE.dec()
+            instruments.SOCKETS_LIVE.dec()
             logs.sockets_log.info("socket disconnected", extra={"event": "disconnect", "user_id": conn.user_id,
                                                                 "org_id": conn.org_id})
             for room_id in conn.rooms:
@@ -335,13 +334,13 @@ def make_sender(socketio: SocketIO, reg: Registry) -> Sender:
         for item in items:
             if item.action == "emit":
                 socketio.emit(item.event, item.payload, to=item.to)
-                metrics.SOCKET_EVENTS_OUT.labels(item.event).inc()
+                instruments.SOCKET_EVENTS_OUT.labels(item.event).inc()
                 if item.event == "event" and item.to and item.to.startswith("room:"):
                     batches.setdefault(item.to, []).append(item.payload)
             else:
                 reg.cluster.publish(item)
         for channel, events in batches.items():
             socketio.emit("events", {"room": events[0]["room"], "events": events}, to=BATCH + channel)
-            metrics.SOCKET_EVENTS_OUT.labels("events").inc()
+            instruments.SOCKET_EVENTS_OUT.labels("events").inc()
 
     return send
