@@ -241,8 +241,8 @@ def register(socketio: SocketIO, app: Flask) -> Registry:
         reg.add(Connection(request.sid, user.id, user.session_version, token_id,  # type: ignore[attr-defined]
                            name=user.name, org_id=user.org_id, org=user.org.name))
         instruments.SOCKETS_LIVE.inc()
-        logs.sockets_log.info("socket connected", extra={"event": "connect", "user_id": user.id,
-                                                         "org_id": user.org_id})
+        logs.sockets_log.info("socket connected", extra={"request_id": logs.new_request_id(), "event": "connect",
+                                                         "user_id": user.id, "org_id": user.org_id})
         reg.cluster.ensure_started()
         # The person's own channel (notifications): joined here, never on a client's word.
         join_room(f"user:{user.id}")
