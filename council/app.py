@@ -19,13 +19,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from council import config as config_module
-from council import timefmt, web
+from council import observability, timefmt, web
 from council.auth import login as login_module
 from council.db import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 # Endpoints an anonymous visitor may reach; every other page redirects to /login.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"}) | observability.PUBLIC_ENDPOINTS
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -65,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     CSRFProtect(app)
     login_module.init_app(app, https=settings.https)
     web.init_app(app)
+    observability.init_app(app)
     _register_templates(app, settings.timezone)
     _register_blueprints(app)
     _require_login(app)
@@ -170,10 +171,6 @@ def _register_blueprints(app: Flask) -> None:
     from council import audit
 
     audit.init_app(app)
-
-    @app.get("/healthz", endpoint="health")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
 
 
 def _require_login(app: Flask) -> None:

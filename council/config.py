@@ -15,6 +15,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ASYNC_MODES = ("gevent", "threading")
+LOG_FORMATS = ("json", "text")
+METRICS_MODES = ("off", "local", "token")
 
 
 class ConfigError(ValueError):
@@ -58,6 +60,14 @@ class Settings:
     file_max_mb: int = 25
     # Where the audit chain's tip is anchored, signed by a key kept outside the database.
     anchor: AnchorSettings | None = None
+    # Log lines when serving: one JSON object a line (collectors), or text for a person at a terminal.
+    log_format: str = "json"
+    # Who may scrape /metrics: nobody (off), this host or a bearer token (local), the token only (token).
+    metrics: str = "local"
+    metrics_token: str = field(default="", repr=False)
+    # Set (PROMETHEUS_MULTIPROC_DIR, prometheus-client's own name): several processes share
+    # metric files there and every scrape sums them.
+    metrics_multiproc_dir: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -222,6 +232,8 @@ def from_env(
         raise ConfigError("COUNCIL_FILE_MAX_MB must be a number of megabytes from 1 to 2047")
     files_dir = env.get("COUNCIL_FILES_DIR", "").strip() or str(instance_path / "files")
     mail = mail_from_env(env)
+    log_format = log_format_from_env(env)
+    metrics, metrics_token, multiproc_dir = metrics_from_env(env)
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),
         secret_key=env.get("COUNCIL_SECRET_KEY") or _read_or_create_secret(instance_path),
@@ -242,7 +254,49 @@ def from_env(
         files_dir=files_dir,
         file_max_mb=int(max_mb),
         anchor=anchor_from_env(env, instance_path, mail),
+        log_format=log_format,
+        metrics=metrics,
+        metrics_token=metrics_token,
+        metrics_multiproc_dir=multiproc_dir,
     )
+
+
+def log_format_from_env(environ: dict[str, str] | None = None) -> str:
+    """COUNCIL_LOG_FORMAT, checked: also read alone by the gunicorn settings, before any app exists."""
+    env = os.environ if environ is None else environ
+    value = env.get("COUNCIL_LOG_FORMAT", "json").strip().lower() or "json"
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"COUNCIL_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+    return value
+
+
+METRICS_TOKEN_MIN = 16
+
+
+def metrics_from_env(env: dict[str, str]) -> tuple[str, str, str]:
+    """COUNCIL_METRICS, COUNCIL_METRICS_TOKEN and PROMETHEUS_MULTIPROC_DIR, checked together."""
+    mode = env.get("COUNCIL_METRICS", "local").strip().lower() or "local"
+    if mode not in METRICS_MODES:
+        raise ConfigError(f"COUNCIL_METRICS must be one of {', '.join(METRICS_MODES)}")
+    token = env.get("COUNCIL_METRICS_TOKEN", "").strip()
+    if token and len(token) < METRICS_TOKEN_MIN:
+        raise ConfigError(f"COUNCIL_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN} characters")
+    if mode == "token" and not token:
+        raise ConfigError("COUNCIL_METRICS=token needs COUNCIL_METRICS_TOKEN")
+    multiproc = env.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if multiproc and not Path(multiproc).is_dir():
+        raise ConfigError("PROMETHEUS_MULTIPROC_DIR must be an existing directory (emptied before the processes start)")
+    return mode, token, multiproc
+
+
+def multiproc_dir_from_env() -> str:
+    """PROMETHEUS_MULTIPROC_DIR alone (checked), for the gunicorn master, which has no app."""
+    return metrics_from_env(dict(os.environ))[2]
+
+
+def under_flask_cli() -> bool:
+    """True inside a ``flask …`` command (the flask CLI sets this flag for itself)."""
+    return "FLASK_RUN_FROM_CLI" in os.environ
 
 
 def async_mode_from_env() -> str:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from sqlalchemy.orm import Session
 
 from council import realtime
+from council.observability.instruments import BATCH_SIZE
 
 if TYPE_CHECKING:
     from council.db import Database
@@ -135,6 +136,7 @@ class GroupCommit:
         finally:
             self.batches += 1
             self.units += len(batch)
+            BATCH_SIZE.observe(len(batch))
             for unit in batch:
                 unit.done.set()
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from council import realtime
 from council.db import utcnow
 from council.extensions import database, socketio
+from council.observability.instruments import SCHEDULER_LAG
 
 log = logging.getLogger("council.scheduler")
 TICK_S = 0.5
@@ -66,6 +67,8 @@ def run_due(app: Flask, now: float | None = None) -> float:
     for job in app.extensions.get("council_jobs", []):
         if now < job.next_at:
             continue
+        if job.next_at:  # how late it runs after it was due (its first run has no due time)
+            SCHEDULER_LAG.labels(job.name).observe(now - job.next_at)
         job.next_at = now + job.every_s
         try:
             with app.app_context(), database(app).transaction(after_commit=realtime.flush) as session:

@@ -7,7 +7,7 @@ it, so this module patches first and imports the app afterwards.
 from __future__ import annotations
 
 import argparse
-import logging
+import sys
 
 from council.config import async_mode_from_env
 
@@ -22,13 +22,20 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from council import scheduler
     from council.app import create_app
+    from council.config import ConfigError, log_format_from_env
     from council.extensions import socketio
+    from council.observability import health, logformat
 
-    app = create_app()
+    try:
+        # One JSON object a line on stdout (COUNCIL_LOG_FORMAT=text: for a terminal).
+        logformat.configure(log_format_from_env())
+        app = create_app()
+    except ConfigError as exc:
+        sys.exit(f"error: {exc}")
+    health.script_heads(app)  # read once now, not on the first /readyz
     scheduler.start(app)
     print(f"CERT Council serving on http://{args.host}:{args.port}/ "
           f"(async mode {socketio(app).async_mode})", flush=True)

@@ -26,6 +26,7 @@ from council.auth.signin import load_session_user
 from council.auth.tokens import resolve_token
 from council.cluster import LocalCluster, RedisCluster
 from council.extensions import settings
+from council.observability import instruments, logs
 from council.realtime import Outgoing, Sender
 
 BURST = 50
@@ -239,6 +240,9 @@ def register(socketio: SocketIO, app: Flask) -> Registry:
         user, token_id = who
         reg.add(Connection(request.sid, user.id, user.session_version, token_id,  # type: ignore[attr-defined]
                            name=user.name, org_id=user.org_id, org=user.org.name))
+        instruments.SOCKETS_LIVE.inc()
+        logs.sockets_log.info("socket connected", extra={"request_id": logs.new_request_id(), "event": "connect",
+                                                         "user_id": user.id, "org_id": user.org_id})
         reg.cluster.ensure_started()
         # The person's own channel (notifications): joined here, never on a client's word.
         join_room(f"user:{user.id}")
@@ -248,6 +252,9 @@ def register(socketio: SocketIO, app: Flask) -> Registry:
     def on_disconnect(*_args: Any) -> None:
         conn = reg.remove(request.sid)  # type: ignore[attr-defined]
         if conn is not None:
+            instruments.SOCKETS_LIVE.dec()
+            logs.sockets_log.info("socket disconnected", extra={"event": "disconnect", "user_id": conn.user_id,
+                                                                "org_id": conn.org_id})
             for room_id in conn.rooms:
                 reg.cluster.left(room_id, conn.sid)
             for hook in reg.disconnect_hooks:
@@ -269,6 +276,14 @@ def acked(socketio: SocketIO, name: str) -> Callable[[Callable[[Any], dict[str, 
 
     def wrap(fn: Callable[[Any], dict[str, Any]]) -> Any:
         def handler(*args: Any) -> dict[str, Any]:
+            conn = registry().get(request.sid)  # type: ignore[attr-defined]
+            user_id, org_id = (conn.user_id, conn.org_id) if conn is not None else (None, None)
+            with logs.socket_event(name, user_id, org_id) as outcome:
+                answer = _answer(fn, args)
+                outcome["ok"] = answer.get("ok") if isinstance(answer, dict) else None
+                return answer
+
+        def _answer(fn: Callable[[Any], dict[str, Any]], args: tuple[Any, ...]) -> dict[str, Any]:
             try:
                 return fn(args[0] if args else None)
             except DomainError as err:
@@ -319,11 +334,13 @@ def make_sender(socketio: SocketIO, reg: Registry) -> Sender:
         for item in items:
             if item.action == "emit":
                 socketio.emit(item.event, item.payload, to=item.to)
+                instruments.SOCKET_EVENTS_OUT.labels(item.event).inc()
                 if item.event == "event" and item.to and item.to.startswith("room:"):
                     batches.setdefault(item.to, []).append(item.payload)
             else:
                 reg.cluster.publish(item)
         for channel, events in batches.items():
             socketio.emit("events", {"room": events[0]["room"], "events": events}, to=BATCH + channel)
+            instruments.SOCKET_EVENTS_OUT.labels("events").inc()
 
     return send

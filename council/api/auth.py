@@ -10,6 +10,7 @@ from flask_login import current_user
 from council.auth.models import User
 from council.auth.tokens import needs_touch, resolve_token, touch_token
 from council.extensions import database
+from council.observability.logs import note_user
 from council.web import SAFE_METHODS, db
 
 
@@ -23,6 +24,7 @@ def authenticate() -> Any:
         if token is None:
             return _unauthorized("Invalid or revoked token.")
         g.api_user = token.user
+        note_user(token.user)
         if needs_touch(token):
             if request.method in SAFE_METHODS:
                 # The request's session is read-only: record use in a short write of its own.

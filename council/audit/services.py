@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from council.audit.models import AuditEntry, AuditHead
 from council.db import utcnow
+from council.observability.instruments import AUDIT_APPEND
 
 GENESIS = "0" * 64
 
@@ -89,6 +91,7 @@ def record(
     The row joins the transaction's pending rows, written in one INSERT when the
     session next flushes (before any query that could read them, and at commit):
     an ORM object per row cost a unit-of-work pass each, on every chat post."""
+    started = time.perf_counter()
     head = _head(session)
     row: dict[str, Any] = {
         "id": head.last_id + 1,
@@ -109,6 +112,7 @@ def record(
     head.last_hash = row["hash"]
     head.count += 1
     session.info.setdefault(_PENDING, []).append(row)
+    AUDIT_APPEND.observe(time.perf_counter() - started)
 
 
 _PENDING = "council_audit_pending"

@@ -15,6 +15,7 @@ from flask_login import LoginManager, UserMixin, user_loaded_from_cookie
 
 from council.auth.models import User
 from council.auth.signin import load_session_user
+from council.observability.logs import note_user
 
 REMEMBER_FOR = timedelta(days=7)
 SESSION_FOR = timedelta(hours=12)
@@ -84,7 +85,10 @@ def init_app(app: Flask, *, https: bool) -> LoginManager:
             session.pop(SIGNED_IN_AT)
             return None
         user = load_session_user(db(), user_id, version)
-        return SessionUser(user) if user else None
+        if user is None:
+            return None
+        note_user(user)
+        return SessionUser(user)
 
     def _adopt_remembered(_app: Flask, **_extra: object) -> None:
         # Flask-Login restores a remembered user without stamping the session

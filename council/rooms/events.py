@@ -24,6 +24,7 @@ room's access; a flood beyond the burst gets error acks.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from flask import Flask, request
@@ -34,6 +35,7 @@ from council import realtime
 from council.api.shapes import MAX_ID, parse_data
 from council.errors import DomainError, Invalid
 from council.extensions import database
+from council.observability.instruments import POST_DURATION, SOCKET_EVENTS_OUT
 from council.rooms import shapes, stream
 from council.rooms.audience import audiences_of
 from council.rooms.reading import mark_read
@@ -98,6 +100,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
         payload = presence(reg, room_id)
         for channel in (room_channel(room_id), BATCH + room_channel(room_id)):
             socketio.emit("presence", payload, to=channel)
+            SOCKET_EVENTS_OUT.labels("presence").inc()
 
     def send_presence(room_id: int) -> None:
         """Broadcast who follows the room. Changes within ``presence_coalesce_s`` go out
@@ -200,7 +203,9 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                 return {"ok": True, "seq": event.seq, "event": stream.shown_to_poster(session, user, event)}
 
             # Posts arriving together share one transaction (council/groupcommit.py).
+            started = time.perf_counter()
             answer = database().grouped.run(work)
+            POST_DURATION.observe(time.perf_counter() - started)
         except DomainError as err:
             return _fail(err)
         if answer is SESSION_ENDED:
@@ -253,6 +258,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                         conn.channels.pop(item.room_id, None)
                         conn.batched.discard(item.room_id)
                         socketio.emit("removed", {"room": item.room_id}, to=conn.sid)
+                        SOCKET_EVENTS_OUT.labels("removed").inc()
                         continue
                     # Still in: follow the audiences they belong to now.
                     audiences = audiences_of(session, user, room, role)
