@@ -28,6 +28,8 @@ from council.migrate import alembic_config, current_revision, upgrade
 AT = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
 _QUOTED = re.compile(r"'([^']*)'")
 _LENGTH = re.compile(r"length\((\w+)\)\s*=\s*(\d+)")
+_ONE_OF = re.compile(r"\((\w+) IS NULL\)\s*<>\s*\((\w+) IS NULL\)", re.I)  # one of two set
+_NULL = object()
 
 
 def start_revision(url: str, which: str) -> str:
@@ -45,12 +47,15 @@ def start_revision(url: str, which: str) -> str:
 
 def _listed_values(conn: Connection, table: Table) -> dict[str, Any]:
     """Column → a value its CHECK constraints allow: the first listed value of a constraint on
-    one column, a string of the length ``length(col) = N`` demands, and an end after its start."""
+    one column, a string of the length ``length(col) = N`` demands, an end after its start, and
+    the second of two columns of which exactly one is set (``(a IS NULL) <> (b IS NULL)``) left null."""
     out: dict[str, Any] = {}
     for check in inspect(conn).get_check_constraints(table.name):
         text = check["sqltext"]
         for column, length in _LENGTH.findall(text):
             out[column] = "a" * int(length)
+        for _first, second in _ONE_OF.findall(text):
+            out[second] = _NULL
         if re.search(r"\bends_at\b\s*>\s*\bstarts_at\b", text):
             out["ends_at"] = AT + timedelta(hours=1)
         bare = _QUOTED.sub("''", text)  # a listed value ("crisis-level") is no column name ("level")
@@ -87,7 +92,9 @@ def row_for(conn: Connection, table: Table, n: int, firsts: dict[str, dict[str, 
     row: dict[str, Any] = {}
     for column in table.columns:
         fk = next(iter(column.foreign_keys), None)
-        if fk is not None:
+        if listed.get(column.name) is _NULL:
+            row[column.name] = None
+        elif fk is not None:
             referred = fk.column.table.name
             row[column.name] = None if referred == table.name else firsts[referred][fk.column.name]
         elif column.primary_key and isinstance(column.type, Integer):
