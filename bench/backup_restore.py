@@ -55,8 +55,6 @@ def new_database(engine: str, tmp: Path, pg: str, made: list[str]) -> str:
 
 def seeded(url: str, tmp: Path, files: int, file_kb: int):  # type: ignore[no-untyped-def]
     upgrade(url)
-    if not url.startswith("sqlite"):
-        _lock_only_the_row()
     app = create_app({"COUNCIL_DATABASE_URL": url, "COUNCIL_SECRET_KEY": "bench", "COUNCIL_ASYNC_MODE": "threading",
                       "INSTANCE_PATH": str(tmp / "source")})
     result = app.test_cli_runner().invoke(args=["council", "seed-demo"])
@@ -70,23 +68,6 @@ def seeded(url: str, tmp: Path, files: int, file_kb: int):  # type: ignore[no-un
             upload_file(s, actor=lead, store=store, max_bytes=1 << 30, subject="room", subject_id=room.id,
                         content=io.BytesIO(os.urandom(file_kb * 1024)), name=f"capture-{n}.pcap")
     return app
-
-
-def _lock_only_the_row() -> None:
-    """For seeding the demo on PostgreSQL only: ``session.get(Model, id, with_for_update=True)``
-    on a model with joined-eager relationships asks for FOR UPDATE across outer joins, which
-    PostgreSQL refuses (load_advisory, load_incident: the demo cannot be seeded there as the
-    code stands). Locking just the model's own table (FOR UPDATE OF) is what those calls mean."""
-    from sqlalchemy.orm import Session
-
-    original = Session.get
-
-    def get(self, entity, ident, **kw):  # type: ignore[no-untyped-def]
-        if kw.get("with_for_update") is True:
-            kw["with_for_update"] = {"of": entity}
-        return original(self, entity, ident, **kw)
-
-    Session.get = get  # type: ignore[method-assign]
 
 
 def main() -> None:
