@@ -1,7 +1,9 @@
 """The demo's indicators: the ransomware room gets the operator's IOCs (shared by the
 banking CERT, one marked AMBER+STRICT) and sightings by Indus Bank CSIRT and the
-National CERT. Written just after the last audit entry, so audit times never run
-backwards. Idempotent: a room that holds indicators is left as it is."""
+National CERT; Indus Bank's incident report holds what its own responders found (one
+of them also in the room, so "also in" shows). Written just after the last audit entry,
+so audit times never run backwards. Idempotent: a room or report that holds indicators
+is left as it is."""
 
 from __future__ import annotations
 
@@ -40,7 +42,37 @@ SIGHTINGS = [  # (index into IOCS, who, count, where, minutes after the IOCs)
 ]
 
 
+REPORT = "Ransomware on the national payment switch (Indus Bank's view)"
+REPORT_IOCS = [
+    {"type": "ipv4", "value": "198.51.100[.]23", "confidence": 90, "tags": ["c2"],
+     "description": "Our ATM proxy logs show the settlement hosts beaconing here from 06:31."},
+    {"type": "url", "value": "hxxp://198.51.100[.]23:8443/dl/svc_settle.exe", "confidence": 80, "tags": ["loader"],
+     "description": "Where the jump host fetched the encryptor."},
+    {"type": "user_agent", "value": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) SettleSync/2.1", "confidence": 60,
+     "tags": ["c2"]},
+]
+
+
 def seed(session: Session) -> None:
+    _seed_room(session)
+    _seed_report(session)
+
+
+def _seed_report(session: Session) -> None:
+    from council.indicators import reports
+    from council.reporting.models import Incident
+
+    incident = session.scalar(select(Incident).where(Incident.title == REPORT))
+    reporter = session.scalar(select(User).where(User.email == "csirt@indusbank.example"))
+    if incident is None or reporter is None or session.scalar(
+            select(Indicator.id).where(Indicator.incident_id == incident.id).limit(1)):
+        return
+    last = session.scalar(select(func.max(AuditEntry.at)))
+    with history_clock(last + timedelta(seconds=1) if last else utcnow()):
+        reports.add_many_to_report(session, actor=reporter, incident_id=incident.id, items=REPORT_IOCS)
+
+
+def _seed_room(session: Session) -> None:
     room = session.scalar(select(Room).where(Room.title == ROOM))
     if room is None or session.scalar(select(Indicator.id).where(Indicator.room_id == room.id).limit(1)):
         return
