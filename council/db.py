@@ -119,8 +119,10 @@ class Database:
             self.read_engine = self._sqlite_engine(url, immediate=False)
             self.write_engine = self._sqlite_engine(url, immediate=True)
         else:
+            # hide_parameters: a database error's message (logged) never carries the values
+            # of its statement — post bodies, descriptions, indicator values.
             self.read_engine = create_engine(
-                url, pool_pre_ping=True, pool_size=10, max_overflow=20
+                url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
             )
             self.write_engine = self.read_engine
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
@@ -136,6 +138,7 @@ class Database:
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")

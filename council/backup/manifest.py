@@ -134,14 +134,14 @@ def read(directory: Path) -> Manifest:
 def _part_path(value: Any) -> str:
     """A part's path, refused unless it is one a backup writes (never ``..``, never absolute)."""
     text = str(value)
-    if text in ("database.sqlite3", "database.pgdump") or _FILE_PART.match(text):
+    if text in ("database.sqlite3", "database.pgdump") or _FILE_PART.fullmatch(text):
         return text
     raise ValueError(f"unexpected part path {text!r}")
 
 
 def file_key(part_path: str) -> str:
     """The evidence store key of a file part (``files/ab/cd/abcd….zip`` → ``ab/cd/abcd….zip``)."""
-    match = _FILE_PART.match(part_path)
+    match = _FILE_PART.fullmatch(part_path)
     if match is None or match.group(3)[:2] != match.group(1) or match.group(3)[2:4] != match.group(2):
         raise Invalid(f"unexpected file part {part_path!r}")
     return part_path.removeprefix("files/")

@@ -121,7 +121,10 @@ def put_back(part: Path, url: str, tool: Tool, *, clear: bool) -> None:
     database ``council init`` made, or one being overwritten with --force): the schema is
     dropped and made again first, so no table the archive lacks (a later migration's)
     survives beside the restored ones, then given back to the database's owner as
-    PostgreSQL 15 creates it."""
+    PostgreSQL 15 creates it. The archive is read first (``pg_restore --list``: its header
+    and table of contents), so a tool that cannot read it refuses before anything is dropped."""
+    target, env = libpq(url)
+    _run([tool.path, "--list", str(part)], env, "pg_restore (reading the archive; nothing was changed)")
     if clear:
         engine = create_engine(url)
         try:
@@ -133,7 +136,6 @@ def put_back(part: Path, url: str, tool: Tool, *, clear: bool) -> None:
                 conn.exec_driver_sql("GRANT USAGE ON SCHEMA public TO PUBLIC")
         finally:
             engine.dispose()
-    target, env = libpq(url)
     _run([tool.path, "--no-owner", "--exit-on-error", "--single-transaction", "--dbname", target, str(part)],
          env, "pg_restore")
 

@@ -154,9 +154,11 @@ def restore(*, database_url: str, files_dir: str | Path, path: Path, force: bool
             session.close()
     differences = made.facts.differences(facts)
     if differences:
-        raise Invalid("the restored database does not match the manifest: " + "; ".join(differences[:5]))
+        raise Invalid("the backup WAS restored but does not match its manifest (do not serve from it; restore "
+                      "another backup with --force): " + "; ".join(differences[:5]))
     if not audit.ok:
-        raise Invalid(f"the restored audit chain is broken at row {audit.bad_id}: {audit.reason}")
+        raise Invalid(f"the backup WAS restored but its audit chain is broken at row {audit.bad_id}: {audit.reason} "
+                      "(do not serve from it; restore another backup with --force)")
     return RestoreDone(made, facts, audit, restored_files, head)
 
 

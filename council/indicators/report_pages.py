@@ -5,6 +5,7 @@ the incident, as the room panel's REST calls do for rooms."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -55,7 +56,7 @@ def _number(value: str, field: str) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", value):  # ASCII digits only ("²" is a digit to str.isdigit)
         raise Invalid("The indicator was not accepted.", {field: "A whole number."})
     return int(value)
 

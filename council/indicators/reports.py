@@ -18,7 +18,7 @@ from council.indicators.models import Indicator, marking
 from council.indicators.queries import also_in
 from council.indicators.services import REFUSED, Fields, check_fields, insert_many, report_sees, writable_room
 from council.reporting.models import Incident
-from council.reporting.visibility import Sight, load_incident
+from council.reporting.visibility import FULL_FORWARD, Sight, load_incident
 from council.rooms.models import Room
 
 
@@ -83,7 +83,8 @@ def share_to_room(session: Session, *, actor: User, incident_id: int) -> tuple[R
     """Copy the report's active indicators into the room it was escalated to (a writer of
     that room who reads the report in full does it). Each keeps its marking, made no
     looser than the room's; one the actor could not see in the room stays behind
-    (counted as skipped), as do those the room holds already."""
+    (counted as skipped), as do those the room holds already and those the reporter's
+    marking keeps from the reviewer's hand (:func:`_may_carry`)."""
     incident, _sight = readable_report(session, actor, incident_id)
     if incident.room_id is None:
         raise Conflict(f"{incident.ref} is not linked to a room yet: escalate it first.")
@@ -94,6 +95,9 @@ def share_to_room(session: Session, *, actor: User, incident_id: int) -> tuple[R
     _incident, held = list_for_report(session, actor=actor, incident_id=incident.id, include_retired=False)
     fields, refused = [], 0
     for ind in held:
+        if not _may_carry(actor, incident, ind):
+            refused += 1
+            continue
         given = {"type": ind.type, "value": ind.value, "tlp": marking(ind.tlp, room.tlp),
                  "confidence": ind.confidence, "description": ind.description,
                  "tags": [*_tags(ind), incident.ref.lower()],
@@ -106,6 +110,15 @@ def share_to_room(session: Session, *, actor: User, incident_id: int) -> tuple[R
             refused += 1
     added, duplicates = insert_many(session, room, actor, fields, op="shared")
     return room, added, duplicates + refused
+
+
+def _may_carry(actor: User, incident: Incident, indicator: Indicator) -> bool:
+    """The reporter's instruction holds in the room too: an indicator marked beyond what the
+    report forwards in full (AMBER+STRICT, RED) goes into a room by the hand of the reporter
+    or of the organisation that added it, or with the reporter's consent to forward in full —
+    never by the reviewer alone with what the reporter found."""
+    return (actor.org_id in (incident.reporter_org_id, indicator.source_org_id) or incident.consent_full
+            or marking(indicator.tlp, incident.tlp) in FULL_FORWARD)
 
 
 def _tags(indicator: Indicator) -> list[str]:

@@ -43,6 +43,7 @@ class OutboxCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         from sqlalchemy import func, select
+        from sqlalchemy.exc import SQLAlchemyError
 
         from council.extensions import database
         from council.notifications.models import MailOutbox
@@ -56,6 +57,8 @@ class OutboxCollector(Collector):
             rows = session.execute(
                 select(MailOutbox.status, func.count()).where(MailOutbox.status.in_(tuple(counts)))
                 .group_by(MailOutbox.status)).all()
+        except SQLAlchemyError:  # the database is down: the rest of the scrape still answers
+            return
         finally:
             session.close()
         for status, n in rows:

@@ -87,8 +87,8 @@ export function install(R) {
       li.appendChild(also);
     }
     const tools = el("div", { class: "btn-row small" }, [
-      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-copy": String(i.id), text: "Copy refanged", "aria-label": "Copy " + i.defanged + " refanged" }),
-      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-seen": String(i.id), text: "Seen by us", "aria-label": "Report that " + me.org + " saw " + i.defanged }),
+      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-copy": String(i.id), text: "Copy refanged", "aria-label": "Copy refanged: " + i.defanged }),
+      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-seen": String(i.id), text: "Seen by us", "aria-label": "Seen by us (" + me.org + "): " + i.defanged }),
     ]);
     const mayEdit = R.canWrite() && (R.role() === "lead" || i.source_org.id === me.org_id);
     if (mayEdit && i.status === "active") tools.appendChild(el("button", { type: "button", class: "btn btn-quiet btn-small", "data-retire": String(i.id), text: "Retire" }));

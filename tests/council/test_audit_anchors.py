@@ -109,6 +109,13 @@ def test_anchors_are_signed_lines_appended_with_the_key_made_0600(app, cli, anch
     assert "PRIVATE" not in caplog.text
 
 
+def test_a_lost_key_is_never_silently_replaced(app, cli, anchored):
+    key = instance(app) / "audit_signing_key"
+    key.unlink()
+    one_error(cli("anchor-audit"), "no audit signing key", "holds anchors signed before")
+    assert not key.exists() and len(anchored.read_text().splitlines()) == 2
+
+
 def test_an_untouched_chain_passes_against_every_anchor(app, cli, anchored):
     append(app, 2)  # rows after the last anchor are fine
     result = cli("verify-audit", "--anchors", str(anchored))

@@ -181,6 +181,14 @@ def test_a_linked_room_hears_counts_for_the_chain_only_and_sharing_copies_on_req
         "198.51.100.7"}
     again = api.post(chain.reviewer, f"/incidents/{incident.id}/indicators/share", {}).get_json()
     assert again["added"] == [] and again["skipped"] == 2
+    # A stricter marking than the report forwards in full crosses only by the reporter's hand.
+    strict = add(api, chain.reporter, incident, value="203.0.113.77", tlp="AMBER+STRICT").get_json()
+    by_reviewer = api.post(chain.reviewer, f"/incidents/{incident.id}/indicators/share", {}).get_json()
+    assert by_reviewer["added"] == [] and by_reviewer["skipped"] == 3
+    by_reporter = api.post(chain.reporter, f"/incidents/{incident.id}/indicators/share", {})
+    assert by_reporter.status_code == 201, by_reporter.get_json()
+    assert [i["value"] for i in by_reporter.get_json()["added"]] == [strict["value"]]
+    assert by_reporter.get_json()["added"][0]["tlp"] == "AMBER+STRICT"
     assert early["id"] not in {i["id"] for i in out["added"]}  # copies, the report keeps its own
 
 
