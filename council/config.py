@@ -55,6 +55,9 @@ class Settings:
     # default <instance>/files), each at most this many megabytes (COUNCIL_FILE_MAX_MB).
     files_dir: str = ""
     file_max_mb: int = 25
+    # Who must have a second factor (COUNCIL_MFA): "admins" (platform admins) or "all".
+    # A TLP:RED room asks every session for one, whatever this says.
+    mfa: str = "admins"
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -72,6 +75,7 @@ class MailSettings:
 
 
 MAIL_SECURITY = ("starttls", "tls", "none")
+MFA_POLICIES = ("admins", "all")
 MAIL_TLPS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 
 
@@ -181,6 +185,9 @@ def from_env(
     if not max_mb.isascii() or not max_mb.isdigit() or not 1 <= int(max_mb) <= 2047:
         raise ConfigError("COUNCIL_FILE_MAX_MB must be a number of megabytes from 1 to 2047")
     files_dir = env.get("COUNCIL_FILES_DIR", "").strip() or str(instance_path / "files")
+    mfa = env.get("COUNCIL_MFA", "admins").strip().lower() or "admins"
+    if mfa not in MFA_POLICIES:
+        raise ConfigError("COUNCIL_MFA must be 'admins' (platform admins need a second factor) or 'all' (everyone)")
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),
         secret_key=env.get("COUNCIL_SECRET_KEY") or _read_or_create_secret(instance_path),
@@ -200,6 +207,7 @@ def from_env(
         crisis_ratify_hours=int(ratify),
         files_dir=files_dir,
         file_max_mb=int(max_mb),
+        mfa=mfa,
     )
 
 
