@@ -155,6 +155,8 @@ def seed_demo_command() -> None:
                f"{DEMO_PASSWORD}):")
     for email, what in logins:
         click.echo(f"  {email:<32} {what}")
+    click.echo("Platform admins need a second factor (COUNCIL_MFA): admin@ncert.example is asked to set up "
+               "an authenticator app at first sign-in.")
 
 
 @cli.command("verify-audit")
