@@ -13,6 +13,7 @@ from council.auth import mfa, totp
 from council.auth.forms import ActionForm, CodeForm, IdentityForm
 from council.auth.login import (
     CODE_STEP,
+    SECOND_FACTOR,
     SessionUser,
     code_step,
     current_account,
@@ -169,7 +170,7 @@ def remove():  # type: ignore[no-untyped-def]
     if not result.ok:
         _flash_all(result.errors)
     else:
-        session.pop("second_factor", None)
+        session.pop(SECOND_FACTOR, None)
         flash("Second factor removed.", "success")
     return redirect(url_for("mfa.page"))
 
@@ -180,8 +181,7 @@ def verify():  # type: ignore[no-untyped-def]
     """The step-up: a code for this session before a TLP:RED room (or an API token)."""
     user = current_account()
     target = _next() or url_for("main.dashboard")
-    if not mfa.is_enrolled(db(), user):
-        flash("A TLP:RED room needs a second factor: set one up first.", "info")
+    if not mfa.is_enrolled(db(), user):  # the page that sent them here said why
         return redirect(url_for("mfa.page", next=target))
     if mfa.session_verified(db(), user, second_factor_mark()):
         return redirect(target)

@@ -314,3 +314,14 @@ def test_the_admin_resets_a_factor_from_the_people_page(app, client, make):
     assert "mfa.admin_reset" in actions(app, person.id)
     with database(app).session(write=False) as s:
         assert not mfa.is_enrolled(s, s.merge(person))
+
+
+def test_the_api_says_the_callers_second_factor_status(app, client, make):
+    member = make.user("m@example.org", second_factor=True)
+    login(client, "m@example.org")
+    mine = client.get("/api/v1/me/mfa").get_json()
+    assert mine["confirmed_at"] and {k: v for k, v in mine.items() if k != "confirmed_at"} == {
+        "enrolled": True, "required": False, "recovery_codes_left": 0, "verified_in_session": True}
+    _row, token = make.api_token(member)
+    by_token = client.get("/api/v1/me/mfa", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert by_token["enrolled"] is True and by_token["verified_in_session"] is False
