@@ -325,3 +325,15 @@ def test_the_api_says_the_callers_second_factor_status(app, client, make):
     _row, token = make.api_token(member)
     by_token = client.get("/api/v1/me/mfa", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert by_token["enrolled"] is True and by_token["verified_in_session"] is False
+
+
+def test_the_operator_resets_a_factor_from_the_command_line(app, make):
+    admin = make.user("lost@example.org", role="admin")
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["council", "reset-second-factor", "lost@example.org"])
+    assert done.exit_code == 0 and "Second factor of lost@example.org reset" in done.output
+    assert "mfa.admin_reset" in actions(app, admin.id)
+    again = runner.invoke(args=["council", "reset-second-factor", "lost@example.org"])
+    assert again.exit_code == 1 and "error: lost@example.org: This person has no second factor" in again.stderr
+    nobody = runner.invoke(args=["council", "reset-second-factor", "nobody@example.org"])
+    assert nobody.exit_code == 1 and "error: no user with email" in nobody.stderr
