@@ -180,7 +180,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _require_login(app: Flask) -> None:
-    from council.auth.mfa import must_enrol
+    from council.auth.assurance import must_enrol
     from council.extensions import settings as app_settings
 
     @app.before_request

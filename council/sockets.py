@@ -21,8 +21,8 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from sqlalchemy.orm import Session
 
+from council.auth.assurance import must_enrol
 from council.auth.login import second_factor_mark
-from council.auth.mfa import must_enrol
 from council.auth.models import User
 from council.auth.signin import load_session_user
 from council.auth.tokens import resolve_token

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, g, request
 from flask_login import current_user
 
-from council.auth.mfa import must_enrol
+from council.auth.assurance import must_enrol
 from council.auth.models import User
 from council.auth.tokens import needs_touch, resolve_token, touch_token
 from council.extensions import database, settings

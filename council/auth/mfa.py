@@ -25,25 +25,28 @@ from sqlalchemy.orm import Session
 
 from council.audit.services import record
 from council.auth import sealing, totp
+from council.auth.assurance import (  # noqa: F401  (the rules that ask for the factor, named here too)
+    StepUpRequired,
+    factor_of,
+    is_enrolled,
+    mark_of,
+    must_enrol,
+    policy_requires,
+    require_for_room,
+    require_for_token,
+    require_step_up,
+    session_verified,
+)
 from council.auth.models import LoginBucket, RecoveryCode, SecondFactor, User
 from council.auth.passwords import verify_password
 from council.auth.signin import ACCOUNT_FREE_FAILURES, backoff
 from council.db import utcnow
-from council.errors import Forbidden, Invalid
+from council.errors import Invalid
 from council.orgs.services import require_admin
 
 BUCKET = "second-factor"  # LoginBucket.address of code failures: never a real address
 PENDING_FOR = timedelta(minutes=30)
 PAGE = "/account/second-factor"
-RED = "RED"
-
-
-class StepUpRequired(Forbidden):
-    """This needs a second factor verified in this session (TLP:RED, API tokens)."""
-
-    def __init__(self, message: str, *, enrolled: bool) -> None:
-        super().__init__(message, {"second_factor": "enter a code" if enrolled else "enrol first"})
-        self.enrolled = enrolled
 
 
 @dataclass(frozen=True)
@@ -77,24 +80,7 @@ def _keys(session: Session) -> dict[str, bytes]:
     return keys
 
 
-def _factor(session: Session, user: User) -> SecondFactor | None:
-    return session.get(SecondFactor, user.id)
-
-
-def policy_requires(user: User, policy: str) -> bool:
-    """COUNCIL_MFA: platform admins always; everyone with ``all``."""
-    return user.is_admin or policy == "all"
-
-
-def is_enrolled(session: Session, user: User) -> bool:
-    factor = _factor(session, user)
-    return factor is not None and factor.enrolled
-
-
-def must_enrol(session: Session, user: User, policy: str) -> bool:
-    """True when the policy asks ``user`` for a second factor they have not enrolled:
-    pages send them to enrolment before anything else."""
-    return policy_requires(user, policy) and not is_enrolled(session, user)
+_factor = factor_of
 
 
 def status(session: Session, user: User, policy: str) -> Status:
@@ -105,37 +91,6 @@ def status(session: Session, user: User, policy: str) -> Status:
                    and factor.pending_at + PENDING_FOR > utcnow())
     return Status(enrolled=bool(factor and factor.enrolled), confirmed_at=factor.confirmed_at if factor else None,
                   pending=pending, recovery_left=int(left), required=policy_requires(user, policy))
-
-
-def mark_of(user: User, factor: SecondFactor) -> str:
-    return f"{user.id}:{factor.generation}"
-
-
-def session_verified(session: Session, user: User, mark: str | None) -> bool:
-    """Whether ``mark`` (from the session) proves ``user``'s current factor."""
-    factor = _factor(session, user)
-    return bool(mark) and factor is not None and factor.enrolled and mark == mark_of(user, factor)
-
-
-def require_step_up(session: Session, *, user: User, mark: str | None, by_token: bool = False,
-                    why: str = "This room is TLP:RED") -> None:
-    """Refuse unless this session verified the second factor (REST tokens are for machines
-    and are let through: making one needed the factor, see ``require_for_token``)."""
-    if by_token or session_verified(session, user, mark):
-        return
-    enrolled = is_enrolled(session, user)
-    action = "enter a code from your authenticator app" if enrolled else "set up a second factor"
-    raise StepUpRequired(f"{why}: {action} to continue.", enrolled=enrolled)
-
-
-def require_for_room(session: Session, *, user: User, tlp: str, mark: str | None, by_token: bool = False) -> None:
-    """A TLP:RED room opens (page or socket join) only after the step-up, whatever COUNCIL_MFA says."""
-    if tlp == RED:
-        require_step_up(session, user=user, mark=mark, by_token=by_token)
-
-
-def require_for_token(session: Session, *, user: User, mark: str | None) -> None:
-    require_step_up(session, user=user, mark=mark, why="API tokens need a second factor")
 
 
 # --- codes and the per-account limit ---------------------------------------------------

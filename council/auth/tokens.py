@@ -39,7 +39,7 @@ def create_token(session: Session, *, actor: Any, user: User, label: str,
     if actor is not user and not getattr(actor, "is_admin", False):
         raise NotFound("No such user.")
     if isinstance(actor, User):
-        from council.auth.mfa import require_for_token
+        from council.auth.assurance import require_for_token
 
         require_for_token(session, user=actor, mark=second_factor)
     label = (label or "").strip() or "API token"

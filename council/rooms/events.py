@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from council import realtime
 from council.api.shapes import MAX_ID, parse_data
-from council.auth.mfa import require_for_room
+from council.auth.assurance import require_for_room
 from council.errors import DomainError, Invalid
 from council.extensions import database
 from council.rooms import shapes, stream

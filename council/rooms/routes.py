@@ -9,9 +9,9 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
+from council.auth.assurance import StepUpRequired, require_for_room
 from council.auth.forms import ActionForm
 from council.auth.login import current_account, second_factor_mark
-from council.auth.mfa import StepUpRequired, require_for_room
 from council.auth.models import User
 from council.errors import Invalid
 from council.extensions import settings

@@ -15,6 +15,7 @@ from council.auth.models import RecoveryCode, SecondFactor
 from council.auth.totp import step_at
 from council.config import ConfigError, from_env
 from council.db import utcnow
+from council.errors import Forbidden, Invalid
 from council.extensions import database, socketio
 from council.notifications.models import Notification
 from tests.conftest import csrf, csrf_from, login, submit_code
@@ -161,7 +162,7 @@ def test_an_admin_reset_is_audited_and_the_person_is_told(app, make):
     admin = make.user(role="admin")
     user = make.user(second_factor=True)
     mark = make.second_factor_mark(user)
-    with pytest.raises(mfa.Forbidden):
+    with pytest.raises(Forbidden):
         make.run(mfa.admin_reset, actor=user, user_id=admin.id)
     make.run(mfa.admin_reset, actor=admin, user_id=user.id)
     with database(app).session(write=False) as s:
@@ -171,7 +172,7 @@ def test_an_admin_reset_is_audited_and_the_person_is_told(app, make):
         assert (entry.actor_id, entry.target_id) == (admin.id, str(user.id))
         note = s.scalars(select(Notification).where(Notification.user_id == user.id)).one()
     assert note.kind == "account_security" and note.urgent and note.title == "A platform admin reset your second factor"
-    with pytest.raises(mfa.Invalid):
+    with pytest.raises(Invalid):
         make.run(mfa.admin_reset, actor=admin, user_id=user.id)
 
 
