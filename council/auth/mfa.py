@@ -1,11 +1,9 @@
-"""The second factor: enrolment, verification, recovery codes, removal, admin reset,
-and the rules that ask for it (policy, the TLP:RED step-up, API token creation).
+"""The second factor's verbs: enrolment, verification, recovery codes, removal, admin
+reset. The rules that ask for it (policy, the TLP:RED step-up, API tokens, the
+session's mark) are in council/auth/assurance.py and are named here too.
 
-A session proves the factor once (at sign-in, or later for a RED room) and carries
-a *mark*: "<user id>:<generation>" (council/auth/login.py keeps it in the session
-cookie). The mark counts only while the person's factor is the one it was made
-with: enrolling anew, removing or an admin reset moves the generation on and so
-voids every earlier mark everywhere.
+Enrolling anew, removing or an admin reset moves the factor's generation on, and so
+voids every session's earlier mark everywhere.
 
 Wrong codes are counted per account in the sign-in buckets (LoginBucket, under the
 address ``second-factor``): whoever types codes already has the password, so the
