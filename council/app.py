@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, flash, redirect, request, url_for
 from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from flask_socketio import SocketIO
@@ -25,7 +25,9 @@ from council.db import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 # Endpoints an anonymous visitor may reach; every other page redirects to /login.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"}) | observability.PUBLIC_ENDPOINTS
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "mfa.code", "mfa.cancel", "static"}) | observability.PUBLIC_ENDPOINTS
+# What a signed-in person who must enrol a second factor may reach before they have.
+ENROL_ENDPOINTS = frozenset({"mfa.page", "mfa.start", "mfa.confirm", "auth.logout"})
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -62,6 +64,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.extensions["council_db"] = Database(settings.database_url)
+    from council.auth.sealing import keys_for
+
+    app.extensions["council_db"].keys.update(keys_for(settings.secret_key))
     CSRFProtect(app)
     login_module.init_app(app, https=settings.https)
     web.init_app(app)
@@ -126,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from council.api.routes import bp as api_bp
     from council.audit.routes import bp as audit_bp
     from council.auth.admin import bp as users_bp
+    from council.auth.mfa_routes import bp as mfa_bp
     from council.auth.routes import bp as auth_bp
     from council.dashboard import bp as main_bp
     from council.decisions import services as decision_services
@@ -134,7 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     from council.orgs.routes import bp as orgs_bp
     from council.rooms.routes import bp as rooms_bp
 
-    for bp in (auth_bp, main_bp, orgs_bp, users_bp, audit_bp, rooms_bp, decisions_bp, api_bp, decisions_api_bp):
+    for bp in (auth_bp, mfa_bp, main_bp, orgs_bp, users_bp, audit_bp, rooms_bp, decisions_bp, api_bp, decisions_api_bp):
         app.register_blueprint(bp)
     # API writes by bearer token carry no CSRF token; session writes are checked in api.auth.
     app.extensions["csrf"].exempt(api_bp)
@@ -174,12 +180,19 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _require_login(app: Flask) -> None:
+    from council.auth.assurance import must_enrol
+    from council.extensions import settings as app_settings
+
     @app.before_request
     def _gate() -> Any:
         if request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith("/api/"):
             return None
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if request.endpoint not in ENROL_ENDPOINTS and must_enrol(
+                web.db(), current_user.user, app_settings(app).mfa):
+            flash("Set up a second factor to continue (required for your account).", "info")
+            return redirect(url_for("mfa.page"))
         return None
 
 

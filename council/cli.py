@@ -133,6 +133,28 @@ def create_token_command(email: str, label: str) -> None:
     click.echo(f"Token for {user.email} ({label}), shown once: {text}")
 
 
+@cli.command("reset-second-factor")
+@click.argument("email")
+def reset_second_factor_command(email: str) -> None:
+    """Remove a person's second factor (audited, the person is told): the way back in for an
+    admin who lost theirs, or for everyone after the secret key changed."""
+    from council.auth.mfa import admin_reset
+    from council.auth.services import find_user
+    from council.errors import Invalid
+
+    with transaction() as session:
+        user = find_user(session, email)
+        if user is None:
+            fail(f"no user with email {email!r}")
+            return
+        try:
+            admin_reset(session, actor=SYSTEM, user_id=user.id)
+        except Invalid as err:
+            fail(f"{email}: {err.message}")
+            return
+    click.echo(f"Second factor of {user.email} reset; they set up a new one at their next sign-in.")
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -161,6 +183,8 @@ def seed_demo_command() -> None:
                f"{DEMO_PASSWORD}):")
     for email, what in logins:
         click.echo(f"  {email:<32} {what}")
+    click.echo("Platform admins need a second factor (COUNCIL_MFA): admin@ncert.example is asked to set up "
+               "an authenticator app at first sign-in.")
 
 
 @cli.command("verify-audit")

@@ -68,6 +68,9 @@ class Settings:
     # Set (PROMETHEUS_MULTIPROC_DIR, prometheus-client's own name): several processes share
     # metric files there and every scrape sums them.
     metrics_multiproc_dir: str = ""
+    # Who must have a second factor (COUNCIL_MFA): "admins" (platform admins) or "all".
+    # A TLP:RED room asks every session for one, whatever this says.
+    mfa: str = "admins"
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -122,6 +125,7 @@ def anchor_from_env(env: dict[str, str], instance_path: Path, mail: MailSettings
 
 
 MAIL_SECURITY = ("starttls", "tls", "none")
+MFA_POLICIES = ("admins", "all")
 MAIL_TLPS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 
 
@@ -234,6 +238,9 @@ def from_env(
     mail = mail_from_env(env)
     log_format = log_format_from_env(env)
     metrics, metrics_token, multiproc_dir = metrics_from_env(env)
+    mfa = env.get("COUNCIL_MFA", "admins").strip().lower() or "admins"
+    if mfa not in MFA_POLICIES:
+        raise ConfigError("COUNCIL_MFA must be 'admins' (platform admins need a second factor) or 'all' (everyone)")
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),
         secret_key=env.get("COUNCIL_SECRET_KEY") or _read_or_create_secret(instance_path),
@@ -258,6 +265,7 @@ def from_env(
         metrics=metrics,
         metrics_token=metrics_token,
         metrics_multiproc_dir=multiproc_dir,
+        mfa=mfa,
     )
 
 

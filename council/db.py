@@ -131,6 +131,8 @@ class Database:
         self.sender: Callable[[Any], None] | None = None
         # Whether mail is configured: the notification service writes outbox rows only then.
         self.mail_on = False
+        # Keys derived from the app's secret key, by purpose (council/auth/sealing.py; set by the app).
+        self.keys: dict[str, bytes] = {}
         # Chat posts and other small room writes share transactions under load (groupcommit.py).
         self.grouped = GroupCommit(self)
 
@@ -179,6 +181,7 @@ class Database:
         session = (self._write if write else self._read)()
         session.info["council_sender"] = self.sender
         session.info["council_mail_on"] = self.mail_on
+        session.info["council_keys"] = self.keys
         return session
 
     @contextmanager

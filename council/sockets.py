@@ -21,6 +21,8 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from sqlalchemy.orm import Session
 
+from council.auth.assurance import must_enrol
+from council.auth.login import second_factor_mark
 from council.auth.models import User
 from council.auth.signin import load_session_user
 from council.auth.tokens import resolve_token
@@ -60,6 +62,9 @@ class Connection:
     org_id: int = 0
     org: str = ""
     rooms: set[int] = field(default_factory=set)
+    # The session's second-factor mark at connect (council/auth/mfa.py): a TLP:RED room
+    # is joined only with a valid one. A page that verified later opens a new socket.
+    second_factor: str = ""
     # Per room, the audience channels joined beside room:<id> (see rooms/audience.py).
     channels: dict[int, set[str]] = field(default_factory=dict)
     # Rooms this socket follows in batches ("events" lists, see room_channels).
@@ -157,6 +162,8 @@ def _authenticate(auth: Any) -> tuple[User, int | None] | None:
         token = resolve_token(db(), str(token_text))
         return (token.user, token.id) if token else None
     if current_user.is_authenticated:
+        if must_enrol(db(), current_user.user, settings().mfa):
+            return None  # as pages: nothing before the second factor is set up
         return current_user.user, None
     return None
 
@@ -239,7 +246,8 @@ def register(socketio: SocketIO, app: Flask) -> Registry:
             return False
         user, token_id = who
         reg.add(Connection(request.sid, user.id, user.session_version, token_id,  # type: ignore[attr-defined]
-                           name=user.name, org_id=user.org_id, org=user.org.name))
+                           name=user.name, org_id=user.org_id, org=user.org.name,
+                           second_factor="" if token_id is not None else second_factor_mark()))
         instruments.SOCKETS_LIVE.inc()
         logs.sockets_log.info("socket connected", extra={"request_id": logs.new_request_id(), "event": "connect",
                                                          "user_id": user.id, "org_id": user.org_id})

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from council import create_app
 from council.extensions import database
 from council.migrate import upgrade
-from tests.factories import Factory
+from tests.factories import Factory, totp_code
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf-token" content="([^"]+)"')
 
@@ -68,10 +68,22 @@ def csrf_from(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
-def login(client: FlaskClient, email: str, password: str = "correct horse battery", **extra: str):  # type: ignore[no-untyped-def]
+def login(client: FlaskClient, email: str, password: str = "correct horse battery",  # type: ignore[no-untyped-def]
+          code: bool = True, **extra: str):
+    """Sign in through the page; for an account with a second factor (the factory's
+    admins), also through the code step with a code of the factory's secret
+    (``code=False`` stops at the code step)."""
     page = client.get("/login")
     token = csrf_from(page.get_data(as_text=True))
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token, **extra})
+    answer = client.post("/login", data={"email": email, "password": password, "csrf_token": token, **extra})
+    if code and answer.status_code == 302 and answer.headers["Location"].endswith("/login/code"):
+        return submit_code(client, totp_code(client.application, email))
+    return answer
+
+
+def submit_code(client: FlaskClient, code: str, path: str = "/login/code"):  # type: ignore[no-untyped-def]
+    token = csrf_from(client.get(path).get_data(as_text=True))
+    return client.post(path, data={"code": code, "csrf_token": token})
 
 
 def csrf(client: FlaskClient, path: str = "/account") -> str:

@@ -10,12 +10,15 @@ from flask import Flask
 from council.actors import SYSTEM
 from council.auth.models import User
 from council.auth.services import create_user
-from council.db import Base
+from council.db import Base, utcnow
 from council.extensions import database
 from council.orgs.models import Organization
 from council.orgs.services import create_org
 
 PASSWORD = "correct horse battery"
+# The authenticator secret of every person the factory enrols (platform admins by default:
+# the policy requires it of them). Tests compute its codes with pyotp.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _seq = itertools.count(1)
 
 
@@ -33,7 +36,10 @@ class Factory:
         return org
 
     def user(self, email: str | None = None, org: Organization | None = None, role: str = "member",
-             name: str | None = None, password: str = PASSWORD, org_admin: bool = False) -> User:
+             name: str | None = None, password: str = PASSWORD, org_admin: bool = False,
+             second_factor: bool | None = None) -> User:
+        """A person; platform admins come with a second factor already enrolled (the
+        policy requires one), others only with ``second_factor=True``."""
         org = org or self.org()
         n = next(_seq)
         with database(self.app).transaction() as s:
@@ -41,7 +47,24 @@ class Factory:
                                name=name or f"User {n}", org_id=org.id, role=role, password=password,
                                org_admin=org_admin)
             user.org  # noqa: B018 - load before the session closes
+        if second_factor if second_factor is not None else role == "admin":
+            self.enrol(user)
         return user
+
+    def enrol(self, user: User, secret: str = TOTP_SECRET) -> None:
+        """Give ``user`` a confirmed authenticator with a known secret. Written directly (no
+        audit row, no notification): set-up for tests, not the behaviour under test."""
+        enrol_known_secret(self.app, user.id, secret)
+
+    def second_factor_mark(self, user: User) -> str:
+        """The mark a session gets by entering a code of ``user``'s factor now."""
+        from council.auth.mfa import mark_of
+        from council.auth.models import SecondFactor
+
+        with database(self.app).session(write=False) as s:
+            factor = s.get(SecondFactor, user.id)
+            assert factor is not None, "enrol the user first"
+            return mark_of(user, factor)
 
     def run(self, fn: Any, **kwargs: Any) -> Any:
         """Call a service in its own committed transaction."""
@@ -77,3 +100,36 @@ class Factory:
         event, _created = self.run(post, actor=author, room_id=room.id, kind=kind, payload=payload,
                                    client_id=client_id)
         return event
+
+
+def enrol_known_secret(app: Flask, user_id: int, secret: str = TOTP_SECRET) -> None:
+    from council.auth.models import SecondFactor
+    from council.auth.sealing import seal
+
+    with database(app).transaction() as s:
+        factor = s.get(SecondFactor, user_id) or SecondFactor(user_id=user_id, generation=0)
+        factor.secret_sealed = seal(s.info["council_keys"]["seal"], secret)
+        factor.pending_sealed, factor.pending_at, factor.last_step = None, None, None
+        factor.confirmed_at = factor.updated_at = utcnow()
+        factor.generation += 1
+        s.add(factor)
+
+
+def totp_code(app: Flask, email: str, secret: str = TOTP_SECRET) -> str:
+    """A code the server will take now for ``email``: of a time step after the last one
+    used. Tests sign the same person in several times a minute, which a person cannot;
+    past the window's three steps the last used step is wound back (test set-up only)."""
+    import pyotp
+    from sqlalchemy import select
+
+    from council.auth.models import SecondFactor
+    from council.auth.totp import WINDOW, step_at
+
+    now = step_at(utcnow())
+    with database(app).transaction() as s:
+        factor = s.scalars(select(SecondFactor).join(User, User.id == SecondFactor.user_id)
+                           .where(User.email == email.lower())).one()
+        step = max(now - WINDOW, (factor.last_step or 0) + 1)
+        if step > now + WINDOW:
+            factor.last_step, step = None, now - WINDOW
+    return pyotp.TOTP(secret).generate_otp(step)

@@ -7,9 +7,10 @@ from typing import Any
 from flask import current_app, g, request
 from flask_login import current_user
 
+from council.auth.assurance import must_enrol
 from council.auth.models import User
 from council.auth.tokens import needs_touch, resolve_token, touch_token
-from council.extensions import database
+from council.extensions import database, settings
 from council.observability.logs import note_user
 from council.web import SAFE_METHODS, db
 
@@ -38,6 +39,9 @@ def authenticate() -> Any:
     if current_user.is_authenticated:
         if request.method not in SAFE_METHODS:
             current_app.extensions["csrf"].protect()
+        if must_enrol(db(), current_user.user, settings().mfa):
+            # The browser of someone who must enrol first: as pages, so the API (tokens excepted).
+            return {"error": "Set up a second factor first (your account's Second factor page)."}, 403
         g.api_user = current_user.user
         return None
     return _unauthorized("Authentication required: a bearer token or a signed-in session.")

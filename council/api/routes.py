@@ -11,14 +11,19 @@ from flask import Blueprint, request
 from council.api.auth import api_user, authenticate
 from council.api.contract import READ, WRITE, endpoint
 from council.api.shapes import NOT_JSON, NotJson
+from council.auth import mfa
+from council.auth.login import second_factor_mark
 from council.auth.people import person_json, search_people
+from council.auth.shapes import SecondFactorStatus
 from council.errors import Invalid
+from council.extensions import settings
 from council.orgs.services import list_orgs
 from council.rooms import reading, stream
 from council.rooms import services as rooms
 from council.rooms import shapes as s
 from council.rooms.audience import audiences_of
 from council.rooms.serialize import action_json, room_json, sitrep_json
+from council.rooms.stream import iso
 from council.text import render_markdown
 from council.web import commit, db
 
@@ -53,6 +58,18 @@ def orgs() -> Any:
     return {"orgs": [{"id": o.id, "name": o.name, "kind": o.kind, "tier": o.tier, "sector": o.sector,
                       "parent_id": o.parent_id}
                      for o in list_orgs(db())]}
+
+
+@endpoint(bp, "/me/mfa", "GET", summary="The caller's second factor: enrolled, required, verified in this session",
+          responses={200: SecondFactorStatus}, errors=(401,))
+def my_second_factor() -> Any:
+    user = api_user()
+    state = mfa.status(db(), user, settings().mfa)
+    by_token = request.headers.get("Authorization", "").startswith("Bearer ")
+    return {"enrolled": state.enrolled, "required": state.required,
+            "confirmed_at": iso(state.confirmed_at) if state.confirmed_at else None,
+            "recovery_codes_left": state.recovery_left,
+            "verified_in_session": not by_token and mfa.session_verified(db(), user, second_factor_mark())}
 
 
 @endpoint(bp, "/people", "GET", summary="People the caller may name (search as you type)", query=s.PeopleQuery,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
-from council.auth import services
+from council.auth import mfa, services
 from council.auth.forms import ActionForm, ResetPasswordForm, UserForm
 from council.auth.login import current_account
 from council.errors import Forbidden, Invalid
+from council.extensions import settings
 from council.orgs.services import list_orgs, require_admin
-from council.web import commit, db, flash_errors, flash_form_errors
+from council.web import act_from_form, commit, db, flash_errors, flash_form_errors
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
@@ -77,7 +78,8 @@ def edit(user_id: int):  # type: ignore[no-untyped-def]
         form.name.data, form.org_id.data, form.role.data = user.name, user.org_id, user.role
         form.org_admin.data = user.org_admin
     return render_template("council/users/edit.html", user=user, form=form,
-                           reset_form=ResetPasswordForm(), action_form=ActionForm())
+                           reset_form=ResetPasswordForm(), action_form=ActionForm(),
+                           second_factor=mfa.status(db(), user, settings().mfa))
 
 
 @bp.post("/<int:user_id>/active")
@@ -113,3 +115,14 @@ def reset_password(user_id: int):  # type: ignore[no-untyped-def]
         require_admin(actor)
         flash("Enter the new password.", "error")
     return redirect(url_for("users.edit", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/second-factor/reset")
+def reset_second_factor(user_id: int):  # type: ignore[no-untyped-def]
+    """A lost phone: the admin takes the factor off; the person is told and enrols again."""
+    require_admin(current_account())
+    target = url_for("users.edit", user_id=user_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(target)
+    return act_from_form(mfa.admin_reset, "Second factor reset; the person has been told.", target,
+                         user_id=user_id)

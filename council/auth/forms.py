@@ -46,3 +46,16 @@ class OrgForm(FlaskForm):
     sector = SelectField("Sector")
     parent_id = SelectField("Parent organisation", coerce=int)
     short_name = StringField("Short name (for @mentions)", validators=[Length(max=40)])
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = StringField("Code", validators=[DataRequired(), Length(max=64)])
+
+
+class IdentityForm(FlaskForm):
+    """Password and a current code: what enrolling, replacing and removing a second factor ask."""
+
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    code = StringField("Code from your app", validators=[DataRequired(), Length(max=64)])

@@ -20,6 +20,13 @@ from council.observability.logs import note_user
 REMEMBER_FOR = timedelta(days=7)
 SESSION_FOR = timedelta(hours=12)
 SIGNED_IN_AT = "signed_in_at"
+# The second factor verified in this session: "<user id>:<generation>" (council/auth/mfa.py).
+SECOND_FACTOR = "second_factor"
+# Between the password and the code: who, under which session version, since when, and
+# what to do once the code is accepted. Flask-Login knows nothing of it, so the session is
+# not signed in: pages redirect to /login, sockets and the API refuse it.
+CODE_STEP = "code_step"
+CODE_STEP_FOR = timedelta(minutes=5)
 
 
 def stamp_session() -> None:
@@ -106,3 +113,38 @@ def current_account() -> User:
     from flask_login import current_user
 
     return current_user.user  # type: ignore[no-any-return]
+
+
+def second_factor_mark() -> str:
+    """This session's second-factor mark ("" when none was verified here)."""
+    return str(session.get(SECOND_FACTOR, ""))
+
+
+def keep_second_factor_mark(mark: str) -> None:
+    session[SECOND_FACTOR] = mark
+
+
+def begin_code_step(user: User, *, remember: bool, target: str | None) -> None:
+    """The password was right and the account has a second factor: wait for the code."""
+    session.clear()
+    session[CODE_STEP] = {"user": user.id, "version": user.session_version, "at": time.time(),
+                          "remember": remember, "next": target or ""}
+
+
+def code_step() -> tuple[User, dict[str, object]] | None:
+    """The person half-way through signing in, and the step's data; None when there is
+    no such step, it is older than five minutes, or their sessions ended since."""
+    from council.web import db
+
+    step = session.get(CODE_STEP)
+    if not isinstance(step, dict):
+        return None
+    try:
+        fresh = time.time() - float(step["at"]) <= CODE_STEP_FOR.total_seconds()
+        user = load_session_user(db(), int(step["user"]), int(step["version"])) if fresh else None
+    except (KeyError, TypeError, ValueError):
+        user = None
+    if user is None:
+        session.pop(CODE_STEP, None)
+        return None
+    return user, step

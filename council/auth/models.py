@@ -90,3 +90,42 @@ class LoginBucket(Base):
     failures: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SecondFactor(Base):
+    """A person's TOTP authenticator (RFC 6238).
+
+    Secrets are sealed (AES-GCM under a key derived from the app's secret key,
+    council/auth/sealing.py): a copy of the database alone does not let anyone
+    compute the codes. ``generation`` changes whenever the factor does (enrolled,
+    replaced, removed, reset); a session's "verified" mark names the generation
+    it verified, so a change voids every earlier mark at once.
+    """
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret_sealed: Mapped[str | None] = mapped_column(String(255))  # the confirmed secret
+    pending_sealed: Mapped[str | None] = mapped_column(String(255))  # shown, not yet confirmed
+    pending_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    # The last time step (unix time // 30) whose code was accepted: no code is taken twice.
+    last_step: Mapped[int | None]
+    generation: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def enrolled(self) -> bool:
+        return self.secret_sealed is not None
+
+
+class RecoveryCode(Base):
+    """A one-time recovery code, stored only as a keyed hash (HMAC-SHA256)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

@@ -5,10 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from council.auth import services, signin, tokens
+from council.auth import mfa, services, signin, tokens
 from council.auth.forms import ActionForm, ChangePasswordForm, LoginForm, TokenForm
-from council.auth.login import SessionUser, current_account, stamp_session
+from council.auth.login import (
+    SessionUser,
+    begin_code_step,
+    current_account,
+    second_factor_mark,
+    stamp_session,
+)
 from council.errors import Invalid
+from council.extensions import settings
 from council.web import client_address, commit, db, flash_errors, local_path
 
 bp = Blueprint("auth", __name__)
@@ -31,6 +38,10 @@ def login():  # type: ignore[no-untyped-def]
             address=client_address(),
         )
         commit()
+        if result.user is not None and mfa.is_enrolled(db(), result.user):
+            # Not signed in yet: the code step (council/auth/mfa_routes.py) finishes it.
+            begin_code_step(result.user, remember=bool(form.remember.data), target=request.args.get("next"))
+            return redirect(url_for("mfa.code"))
         if result.user is not None:
             session.clear()
             login_user(SessionUser(result.user), remember=bool(form.remember.data))
@@ -64,6 +75,8 @@ def _account_page(new_token: dict[str, str] | None = None) -> str:
         action_form=ActionForm(),
         tokens=tokens.list_tokens(db(), user=user),
         new_token=new_token,
+        second_factor=mfa.status(db(), user, settings().mfa),
+        second_factor_verified=mfa.session_verified(db(), user, second_factor_mark()),
     )
 
 
@@ -107,7 +120,13 @@ def create_token():  # type: ignore[no-untyped-def]
         return redirect(url_for("auth.account"))
     user = current_account()
     try:
-        token, text = tokens.create_token(db(), actor=user, user=user, label=form.label.data or "")
+        token, text = tokens.create_token(db(), actor=user, user=user, label=form.label.data or "",
+                                          second_factor=second_factor_mark())
+    except mfa.StepUpRequired as err:
+        flash(err.message, "info")
+        if err.enrolled:
+            return redirect(url_for("mfa.verify", next=url_for("auth.account")))
+        return redirect(url_for("mfa.page", next=url_for("auth.account")))
     except Invalid as err:
         flash_errors(err)
         return redirect(url_for("auth.account"))

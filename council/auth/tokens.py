@@ -28,10 +28,20 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, *, actor: Any, user: User, label: str) -> tuple[ApiToken, str]:
-    """Make a token for ``user``; returns the row and the token text (shown once)."""
+def create_token(session: Session, *, actor: Any, user: User, label: str,
+                 second_factor: str | None = None) -> tuple[ApiToken, str]:
+    """Make a token for ``user``; returns the row and the token text (shown once).
+
+    A person makes one only with their second factor verified in this session
+    (``second_factor``: the session's mark): a token outlives the session and is
+    excused from the step-up, so it must not be had with a password alone. The
+    operator (SYSTEM, the CLI on the server) is not asked."""
     if actor is not user and not getattr(actor, "is_admin", False):
         raise NotFound("No such user.")
+    if isinstance(actor, User):
+        from council.auth.assurance import require_for_token
+
+        require_for_token(session, user=actor, mark=second_factor)
     label = (label or "").strip() or "API token"
     if len(label) > 100:
         raise Invalid("The token could not be created.", {"label": "Use at most 100 characters."})

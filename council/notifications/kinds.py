@@ -46,6 +46,8 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind("council_meeting", "A council meeting is convened, or its minutes await adoption"),
     Kind("recommendation", "A council recommendation is addressed to my organisation"),
     Kind("crisis_level", "The national cyber-crisis level changes", urgent=True),
+    Kind("account_security", "My sign-in changes: second factor set up, removed or reset (always at once)",
+         urgent=True),
     Kind("ratification_due", "A provisional crisis level awaits ratification by the council", urgent=True),
 )}
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from council import realtime
 from council.api.shapes import MAX_ID, parse_data
+from council.auth.assurance import require_for_room
 from council.errors import DomainError, Invalid
 from council.extensions import database
 from council.observability.instruments import POST_DURATION, SOCKET_EVENTS_OUT
@@ -135,10 +136,12 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                 disconnect()
                 return SESSION_ENDED
             room, role = load_visible(session, user, room_id)
+            conn = reg.get(sid)
+            require_for_room(session, user=user, tlp=room.tlp, mark=conn.second_factor if conn else "",
+                             by_token=conn is not None and conn.token_id is not None)
             audiences = audiences_of(session, user, room, role)
             # Join first, then read: an event committed in between arrives twice
             # at worst (the client drops the duplicate by seq), never not at all.
-            conn = reg.get(sid)
             wanted = room_channels(room.id, audiences, batched=batched)
             if conn is not None and room.id in conn.rooms:  # joined again: maybe in the other form
                 for channel in set(_following(conn, room.id)) - set(wanted):
@@ -250,6 +253,9 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                         if user is None:
                             raise Invalid("gone")
                         room, role = load_visible(session, user, item.room_id)
+                        # Raised to TLP:RED: a session socket without the step-up leaves.
+                        require_for_room(session, user=user, tlp=room.tlp, mark=conn.second_factor,
+                                         by_token=conn.token_id is not None)
                     except DomainError:
                         conn.rooms.discard(item.room_id)
                         reg.cluster.left(item.room_id, conn.sid)

@@ -9,8 +9,9 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
+from council.auth.assurance import StepUpRequired, require_for_room
 from council.auth.forms import ActionForm
-from council.auth.login import current_account
+from council.auth.login import current_account, second_factor_mark
 from council.auth.models import User
 from council.errors import Invalid
 from council.extensions import settings
@@ -87,6 +88,11 @@ def new() -> Any:
 def show(room_id: int) -> Any:
     actor = current_account()
     room, role = services.get_room(db(), actor=actor, room_id=room_id)
+    try:
+        require_for_room(db(), user=actor, tlp=room.tlp, mark=second_factor_mark())
+    except StepUpRequired as err:
+        flash(err.message, "info")
+        return redirect(url_for("mfa.verify", next=request.path))
     events, more = stream.list_events(db(), room, limit=50)
     boot = {
         "room": room_json(room, role),

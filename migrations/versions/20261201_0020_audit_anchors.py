@@ -1,7 +1,7 @@
 """audit anchors: the anchor schedule's clock; outbox mail to an address outside the platform
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-01 19:22:41.979145
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import council.db
 
 revision = '0020'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

@@ -31,7 +31,7 @@ from flask import Flask
 
 from council.extensions import database
 from tests.conftest import make_app
-from tests.factories import PASSWORD, Factory
+from tests.factories import PASSWORD, Factory, totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -188,6 +188,10 @@ def sign_in(page: Any, live_server: LiveServer, email: str, password: str = PASS
     page.fill("#password", password)
     with page.expect_navigation():
         page.click("button[type=submit]")
+    if page.url.endswith("/login/code"):  # an enrolled person (the factory's admins): the code step
+        page.fill("#code", totp_code(live_server.app, email))
+        with page.expect_navigation():
+            page.click("button[type=submit]")
 
 
 def open_page(browser: Any, live_server: LiveServer, email: str, path: str | None = None,

@@ -15,10 +15,14 @@ from collections import deque
 from urllib.parse import urldefrag, urlparse
 
 import pytest
+from sqlalchemy import select
 
+from council.auth.models import User
 from council.demo import DEMO_PASSWORD
+from council.extensions import database
 from council.labels import LABELS
 from tests.browser.conftest import ROOT, csp_violations, open_page, serve
+from tests.factories import enrol_known_secret
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +42,10 @@ RAW_VALUES = sorted({v for table in LABELS.values() for v in table if "_" in v})
 def seed_demo(app):  # type: ignore[no-untyped-def]
     result = app.test_cli_runner().invoke(args=["council", "seed-demo"])
     assert result.exit_code == 0, result.output
+    # The demo admin sets up a second factor at first sign-in; the walk starts after that.
+    with database(app).session(write=False) as s:
+        admin_id = s.scalar(select(User.id).where(User.email == "admin@ncert.example"))
+    enrol_known_secret(app, admin_id)
 
 
 @pytest.fixture(scope="module")

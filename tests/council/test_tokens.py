@@ -41,7 +41,7 @@ def resolves(app, text: str) -> ApiToken | None:
 
 
 def test_token_is_shown_once_on_creation_and_never_again(app, client, make):
-    make.user("t@example.org")
+    make.user("t@example.org", second_factor=True)
     login(client, "t@example.org", PASSWORD)
     text, html = create_via_page(client)
     assert text.startswith(PREFIX) and len(text) > 40
@@ -53,7 +53,7 @@ def test_token_is_shown_once_on_creation_and_never_again(app, client, make):
 
 
 def test_only_the_sha256_of_the_token_is_stored(app, client, make):
-    make.user("t@example.org")
+    make.user("t@example.org", second_factor=True)
     login(client, "t@example.org", PASSWORD)
     text, _ = create_via_page(client)
     [row] = stored_tokens(app)
@@ -68,7 +68,7 @@ def test_only_the_sha256_of_the_token_is_stored(app, client, make):
 
 
 def test_revoking_via_the_account_page_makes_the_token_useless(app, client, make):
-    make.user("t@example.org")
+    make.user("t@example.org", second_factor=True)
     login(client, "t@example.org", PASSWORD)
     text, _ = create_via_page(client, "to revoke")
     [row] = stored_tokens(app)
@@ -145,8 +145,9 @@ def test_garbage_does_not_resolve(app, make, text):
 
 
 def test_token_creation_and_revocation_are_audited(app, make):
-    user = make.user()
-    token, _text = make.run(create_token, actor=user, user=user, label="audited")
+    user = make.user(second_factor=True)
+    token, _text = make.run(create_token, actor=user, user=user, label="audited",
+                            second_factor=make.second_factor_mark(user))
     make.run(revoke_token, actor=user, token_id=token.id)
     with database(app).session(write=False) as s:
         rows = list(s.scalars(select(AuditEntry).where(AuditEntry.target_type == "token")))

@@ -1,0 +1,75 @@
+"""Who must have a second factor, and what asks a session for it (pure rules over the
+rows; council/auth/mfa.py holds the verbs that change the factor).
+
+A session proves the factor once (at sign-in, or later for a TLP:RED room) and carries
+a *mark*: "<user id>:<generation>" (council/auth/login.py keeps it in the session
+cookie). The mark counts only while the person's factor is the one it was made with.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from council.auth.models import SecondFactor, User
+from council.errors import Forbidden
+
+RED = "RED"
+
+
+def factor_of(session: Session, user: User) -> SecondFactor | None:
+    return session.get(SecondFactor, user.id)
+
+
+class StepUpRequired(Forbidden):
+    """This needs a second factor verified in this session (TLP:RED, API tokens)."""
+
+    def __init__(self, message: str, *, enrolled: bool) -> None:
+        super().__init__(message, {"second_factor": "enter a code" if enrolled else "enrol first"})
+        self.enrolled = enrolled
+
+
+def policy_requires(user: User, policy: str) -> bool:
+    """COUNCIL_MFA: platform admins always; everyone with ``all``."""
+    return user.is_admin or policy == "all"
+
+
+def is_enrolled(session: Session, user: User) -> bool:
+    factor = factor_of(session, user)
+    return factor is not None and factor.enrolled
+
+
+def must_enrol(session: Session, user: User, policy: str) -> bool:
+    """True when the policy asks ``user`` for a second factor they have not enrolled:
+    pages send them to enrolment before anything else."""
+    return policy_requires(user, policy) and not is_enrolled(session, user)
+
+
+def mark_of(user: User, factor: SecondFactor) -> str:
+    return f"{user.id}:{factor.generation}"
+
+
+def session_verified(session: Session, user: User, mark: str | None) -> bool:
+    """Whether ``mark`` (from the session) proves ``user``'s current factor."""
+    factor = factor_of(session, user)
+    return bool(mark) and factor is not None and factor.enrolled and mark == mark_of(user, factor)
+
+
+def require_step_up(session: Session, *, user: User, mark: str | None, by_token: bool = False,
+                    why: str = "This room is TLP:RED") -> None:
+    """Refuse unless this session verified the second factor (REST tokens are for machines
+    and are let through: making one needed the factor, see ``require_for_token``)."""
+    if by_token or session_verified(session, user, mark):
+        return
+    enrolled = is_enrolled(session, user)
+    action = "enter a code from your authenticator app" if enrolled else "set up a second factor"
+    raise StepUpRequired(f"{why}: {action} to continue.", enrolled=enrolled)
+
+
+def require_for_room(session: Session, *, user: User, tlp: str, mark: str | None, by_token: bool = False) -> None:
+    """A TLP:RED room opens (page or socket join) only after the step-up, whatever COUNCIL_MFA says."""
+    if tlp == RED:
+        require_step_up(session, user=user, mark=mark, by_token=by_token)
+
+
+def require_for_token(session: Session, *, user: User, mark: str | None) -> None:
+    require_step_up(session, user=user, mark=mark, why="API tokens need a second factor")
