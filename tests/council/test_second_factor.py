@@ -251,6 +251,23 @@ def test_a_red_room_page_asks_for_the_step_up_then_opens(app, client, make):
     assert client.get(f"/rooms/{room.id}").status_code == 200
 
 
+def test_the_sessions_api_reads_a_red_room_only_after_the_step_up(app, client, make):
+    member = make.user("api@example.org", second_factor=True)
+    room = make.room(member, title="Red room", tlp="RED")
+    hidden = make.room(make.user("other@example.org"), title="Someone else's red room", tlp="RED")
+    login(client, "api@example.org")
+    assert client.get(f"/api/v1/rooms/{room.id}/events").status_code == 200
+    with client.session_transaction() as sess:
+        sess.pop("second_factor")
+    refused = client.get(f"/api/v1/rooms/{room.id}/events")
+    assert refused.status_code == 403 and refused.get_json()["fields"] == {"second_factor": "enter a code"}
+    assert client.get(f"/api/v1/rooms/{room.id}/indicators").status_code == 403
+    assert client.get(f"/api/v1/rooms/{hidden.id}/events").status_code == 404  # invisible stays 404
+    token = make.api_token(member)[1]
+    assert client.get(f"/api/v1/rooms/{room.id}/events",
+                      headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
 def test_a_red_room_needs_enrolment_first_for_someone_without_a_factor(app, client, make):
     member = make.user("plain@example.org")
     room = make.room(member, title="Red room", tlp="RED")
