@@ -125,8 +125,8 @@ def publish(session: Session, conf: AnchorSettings, *, origin: str, at: datetime
     are undone, and the next run anchors again)."""
     from council.notifications.services import mail_address
 
-    made = not os.path.exists(conf.key_path)
-    if made and os.path.exists(conf.anchors_path) and os.path.getsize(conf.anchors_path) > 0:
+    anchored_before = os.path.exists(conf.anchors_path) and os.path.getsize(conf.anchors_path) > 0
+    if not os.path.exists(conf.key_path) and anchored_before:
         # A key lost (or never copied to this host) is never silently replaced: anchors signed
         # by one key and then another would look like a forgery to the auditor.
         raise AnchorError(f"no audit signing key at {conf.key_path}, but {conf.anchors_path} holds anchors "
@@ -135,9 +135,6 @@ def publish(session: Session, conf: AnchorSettings, *, origin: str, at: datetime
         key = signing.load_or_create(conf.key_path)
     except (signing.SigningKeyError, OSError) as exc:
         raise AnchorError(str(exc)) from exc
-    if made:
-        log.warning("made a new audit signing key at %s (%s): give its public half to the auditor",
-                    conf.key_path, signing.fingerprint(key.public_key()))
     at = at or utcnow()
     doc = make(tip(session), key, at=at, origin=origin)
     line = as_line(doc)

@@ -68,4 +68,7 @@ def configure(fmt: str, stream: IO[str] | None = None, level: int = logging.INFO
     handler.addFilter(RequestContext())
     root.addHandler(handler)
     root.setLevel(level)
+    # Alembic announces each of its plugins at INFO whenever migrations are read (the readiness
+    # check's head): noise to a collector, so only its warnings pass.
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
     return handler
