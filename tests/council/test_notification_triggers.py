@@ -17,8 +17,7 @@ from council.reporting import notices, services
 from tests.council import test_reporting
 from tests.council.test_decisions import propose
 
-chain = test_reporting.chain  # the fixture: national > banking > bank, and an outsider
-file = test_reporting.file
+file = test_reporting.file  # (the chain fixture is tests/council/conftest.py's)
 
 
 BASE = "Council default (modelled on NIS2's cadence)"
