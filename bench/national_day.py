@@ -466,10 +466,15 @@ async def run_load(setup: Setup, plan: Plan, args: argparse.Namespace) -> dict[s
                 away = time.perf_counter()
                 if c.wire is not None:
                     await c.wire.close()
-                try:
-                    await c.connect(http, setup, resume=True)
-                except (RuntimeError, aiohttp.ClientError, TimeoutError) as exc:
-                    tally.refused[f"reconnect: {exc}"[:60]] = tally.refused.get(f"reconnect: {exc}"[:60], 0) + 1
+                for attempt in range(5):  # as the web client does: try again after a pause
+                    try:
+                        await c.connect(http, setup, resume=True)
+                        break
+                    except Exception as exc:  # refused, closed while opening, timed out
+                        key = f"reconnect: {type(exc).__name__}"
+                        tally.refused[key] = tally.refused.get(key, 0) + 1
+                        await asyncio.sleep(1.0 + attempt)
+                else:
                     return
                 back = time.perf_counter()
                 for follow in c.follows.values():
@@ -623,6 +628,7 @@ def main() -> None:
         finally:
             setup.target.stop()
         results.append(r)
+        print(row(r), flush=True)
         print(f"{r['target']}: connected in {r['connect_s']:.1f} s; kinds {r['kinds']}; refused {r['refused']}; "
               f"{r['reconnects']} reconnects, {r['resumed']} posts resumed, {r['overlap']} repeated by a join "
               f"(dropped by seq); {r['excused']} missed while away (no history)", flush=True)
