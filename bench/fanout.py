@@ -20,6 +20,8 @@ duplicated and out-of-order (a seq lower than one already received).
     .venv/bin/python bench/fanout.py --subs 200 --processes 2 --targets council
     # memory: server RSS with 500 idle connected clients
     .venv/bin/python bench/fanout.py --memory 500
+    # a profile of the (first) server while the senders post (py-spy's raw collapsed stacks)
+    BENCH_PYSPY=/tmp/fanout.txt .venv/bin/python bench/fanout.py --subs 200 --targets council --per-event
 
 Bounded: every run has a fixed duration and a drain timeout; loopback only.
 """
@@ -336,6 +338,12 @@ async def run_load(
         stop_at = time.perf_counter() + seconds
         tally.first_send = time.perf_counter()
         cpu_server, cpu_load = target.cpu_s(), time.process_time()
+        spy = None
+        if os.environ.get("BENCH_PYSPY"):  # a path: py-spy samples the first server while the senders post
+            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
+                                    str(target.procs[0].pid), "--duration", str(int(seconds)), "--format", "raw",
+                                    "--nonblocking", "-o", os.environ["BENCH_PYSPY"]],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         async def post(wire: Wire) -> None:
             cid = f"{run_id}-{next(counter)}"
@@ -378,6 +386,8 @@ async def run_load(
             await asyncio.sleep(0.1)
         cpu_server = target.cpu_s() - cpu_server
         cpu_load = time.process_time() - cpu_load
+        if spy is not None:
+            spy.wait(30)
         busy = max(1e-9, time.perf_counter() - tally.first_send)
         rss = target.rss_mb()
         for wire in wires + posters:

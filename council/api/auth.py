@@ -32,6 +32,11 @@ def authenticate() -> Any:
         if needs_touch(token):
             if request.method in SAFE_METHODS:
                 # The request's session is read-only: record use in a short write of its own.
+                # The read session gives its connection back first: a request holding one pooled
+                # connection while it waits for a second (the write's) starved the pool under a
+                # burst of reads with fresh tokens, until every request timed out (see
+                # BENCHMARKS.md, national-day load). Token and user stay loaded (no expiry on commit).
+                db().commit()
                 with database().transaction() as session:
                     touch_token(session, token.id)
             else:

@@ -86,6 +86,11 @@ def _tiers(full: dict[str, Any]) -> Tiers | None:
     return rule(full) if rule else None
 
 
+def restricted(full: dict[str, Any]) -> bool:
+    """Whether some viewers of the room see this event in another form (or as a stub)."""
+    return _tiers(full) is not None
+
+
 def view_for(full: dict[str, Any], audiences: set[str] | None) -> dict[str, Any]:
     """The event as a viewer with these audience keys may see it (None: all of it)."""
     tiers = _tiers(full)

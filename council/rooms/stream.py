@@ -29,7 +29,7 @@ from council.audit.services import record
 from council.auth.models import User
 from council.db import utcnow
 from council.errors import Conflict, Forbidden, Invalid, NotFound
-from council.rooms.audience import audiences_of, deliveries, view_for
+from council.rooms.audience import audiences_of, deliveries, restricted, view_for
 from council.rooms.models import Room, RoomEvent
 from council.rooms.visibility import load_visible
 from council.text import clean_text
@@ -249,15 +249,22 @@ def shown_to_poster(session: Session, actor: User, event: RoomEvent) -> dict[str
     """The answer to a post: the event as its poster may see it now. A post can
     end the poster's own view (a lead removing themselves from a RED room); the
     post stands and they get its least-privileged form, not "No such room"."""
-    room = session.get(Room, event.room_id)
-    assert room is not None
+    full = getattr(event, "_council_broadcast", None)  # as append() broadcast it
+    if full is None:
+        room = session.get(Room, event.room_id)
+        assert room is not None
+        full = serialize(event, room)
+    if not restricted(full):
+        # Everyone who sees the room sees this event whole, so the poster's
+        # standing does not change the answer: no need to ask for it again
+        # (the room's access and audiences were most of the answer's cost).
+        return full
     try:
-        room, role = load_visible(session, actor, room.id)
+        room, role = load_visible(session, actor, event.room_id)
         audiences = audiences_of(session, actor, room, role)
     except NotFound:
         audiences = set()
-    full = getattr(event, "_council_broadcast", None)  # as append() broadcast it
-    return view_for(full if full is not None else serialize(event, room), audiences)
+    return view_for(full, audiences)
 
 
 def append(
