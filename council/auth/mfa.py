@@ -37,7 +37,7 @@ from council.auth.assurance import (  # noqa: F401  (the rules that ask for the 
 )
 from council.auth.models import LoginBucket, RecoveryCode, SecondFactor, User
 from council.auth.passwords import verify_password
-from council.auth.signin import ACCOUNT_FREE_FAILURES, backoff
+from council.auth.signin import ACCOUNT_FREE_FAILURES, backoff, end_sessions
 from council.db import utcnow
 from council.errors import Invalid
 from council.orgs.services import require_admin
@@ -155,7 +155,12 @@ def _use_recovery(session: Session, user: User, text: str, now: datetime) -> boo
 def _check(session: Session, user: User, factor: SecondFactor, code: str, now: datetime, *,
            recovery: bool = True) -> tuple[bool, str, str]:
     """Check a code (or a recovery code) against the confirmed factor: (ok, how, error).
-    Counts failures; a lock refuses before anything is compared."""
+    Counts failures; a lock refuses before anything is compared. The factor's row is
+    locked first (PostgreSQL: FOR UPDATE; SQLite's write transaction is one at a time), so
+    two requests with one code, one recovery code or a burst of guesses for one account
+    are checked one after the other: a code is taken once, failures all count."""
+    factor = session.get(SecondFactor, user.id, with_for_update={"of": SecondFactor},
+                         populate_existing=True) or factor
     wait = locked_for(session, user, now)
     if wait is not None:
         return False, "", _wait_text(wait)
@@ -284,7 +289,7 @@ def confirm_enrolment(session: Session, *, user: User, password: str, code: str,
     """The first code of the new secret, with the password: the factor is in use from now
     on, ten new recovery codes are made (shown once) and the session is marked verified."""
     now = now or utcnow()
-    factor = _factor(session, user)
+    factor = session.get(SecondFactor, user.id, with_for_update={"of": SecondFactor}, populate_existing=True)
     pending = pending_enrolment(session, user=user)
     if factor is None or pending is None:
         return Checked(False, {"code": "Start again: the key shown has expired."})
@@ -312,6 +317,9 @@ def confirm_enrolment(session: Session, *, user: User, password: str, code: str,
            target_id=user.id, details={"generation": factor.generation})
     _tell(session, user, "Your second factor was replaced" if replaced else "A second factor now protects your account",
           "Sign-in now asks for a code from your authenticator app. If this was not you, tell a platform admin.")
+    # Every other session of the person ends (one opened with a stolen password before the
+    # factor existed must not outlive it); the caller signs this browser in again.
+    end_sessions(session, user, reason="second factor set up")
     return Checked(True, mark=mark_of(user, factor), recovery_codes=codes)
 
 
@@ -363,6 +371,7 @@ def remove(session: Session, *, user: User, password: str, code: str, policy: st
            details={"required": policy_requires(user, policy)})
     _tell(session, user, "Your second factor was removed",
           "Sign-in no longer asks for a code. If this was not you, tell a platform admin.")
+    end_sessions(session, user, reason="second factor removed")
     return Checked(True)
 
 
@@ -386,6 +395,8 @@ def admin_reset(session: Session, *, actor: Any, user_id: int, now: datetime | N
           f"{getattr(actor, 'name', 'A platform admin')} removed the authenticator from your account. "
           "Set up a new one from your account page; if you did not ask for this, reply to the admins.",
           actor=actor)
+    # A lost or stolen phone: whatever was signed in with it (sessions, sockets) ends now.
+    end_sessions(session, user, reason="second factor reset", actor=actor)
     return user
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_required, login_user
 
 from council.auth import mfa, totp
@@ -26,6 +26,7 @@ from council.extensions import settings
 from council.web import commit, db, flash_errors, local_path
 
 bp = Blueprint("mfa", __name__)
+PENDING_KEY = "mfa_pending"  # the session that started setting up a key (only it is shown the key)
 
 
 def _next() -> str:
@@ -74,10 +75,21 @@ def cancel():  # type: ignore[no-untyped-def]
     return redirect(url_for("auth.login"))
 
 
+def _stay_signed_in() -> None:
+    """The service ended every session of the person: this browser goes on under the new
+    session version (remembered if it was), as after a password change."""
+    remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+    login_user(SessionUser(current_account()), remember=remembered)
+    stamp_session()
+
+
 def _page(*, codes: list[str] | None = None, status: int = 200) -> Any:
     user = current_account()
     state = mfa.status(db(), user, settings().mfa)
-    enrolment = mfa.pending_enrolment(db(), user=user) if codes is None else None
+    # A key being set up is shown only to the session that asked for it (another session of
+    # the account — one opened with a stolen password, say — never reads it).
+    mine = session.get(PENDING_KEY) == user.id
+    enrolment = mfa.pending_enrolment(db(), user=user) if codes is None and mine else None
     qr = totp.qr_svg(enrolment.uri) if enrolment else None
     return render_template(
         "council/auth/second_factor.html", state=state, enrolment=enrolment, qr=qr,
@@ -109,6 +121,8 @@ def start():  # type: ignore[no-untyped-def]
         commit()
         if isinstance(result, mfa.Checked):
             _flash_all(result.errors)
+        else:
+            session[PENDING_KEY] = user.id
         return redirect(target)
     if not ActionForm().validate_on_submit():
         return redirect(target)
@@ -118,6 +132,7 @@ def start():  # type: ignore[no-untyped-def]
         flash_errors(err)
         return redirect(target)
     commit()
+    session[PENDING_KEY] = user.id
     return redirect(target)
 
 
@@ -135,6 +150,7 @@ def confirm():  # type: ignore[no-untyped-def]
     if not result.ok:
         _flash_all(result.errors)
         return redirect(url_for("mfa.page", next=_next() or None))
+    _stay_signed_in()
     keep_second_factor_mark(result.mark)
     flash("Second factor set up. Sign-in now asks for a code.", "success")
     return _page(codes=result.recovery_codes)
@@ -170,6 +186,7 @@ def remove():  # type: ignore[no-untyped-def]
     if not result.ok:
         _flash_all(result.errors)
     else:
+        _stay_signed_in()
         session.pop(SECOND_FACTOR, None)
         flash("Second factor removed.", "success")
     return redirect(url_for("mfa.page"))

@@ -39,6 +39,7 @@ from council.extensions import database
 from council.observability.instruments import POST_DURATION, SOCKET_EVENTS_OUT
 from council.rooms import shapes, stream
 from council.rooms.audience import audiences_of
+from council.rooms.models import Room
 from council.rooms.reading import mark_read
 from council.rooms.visibility import load_visible
 from council.sockets import (
@@ -201,6 +202,12 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                 user = connection_user(session, sid)
                 if user is None:
                     return SESSION_ENDED
+                room = session.get(Room, room_id)
+                if room is not None and room.tlp == "RED":  # posting is opening it too: the step-up
+                    load_visible(session, user, room_id)  # (an invisible room stays "No such room")
+                    conn = reg.get(sid)
+                    require_for_room(session, user=user, tlp=room.tlp, mark=conn.second_factor if conn else "",
+                                     by_token=conn is not None and conn.token_id is not None)
                 event, _created = stream.post(session, actor=user, room_id=room_id, kind=data.get("kind"),
                                               payload=data, client_id=data.get("client_id"))
                 return {"ok": True, "seq": event.seq, "event": stream.shown_to_poster(session, user, event)}

@@ -230,6 +230,24 @@ def test_an_admin_without_a_factor_is_sent_to_enrol_before_anything_else(app, cl
     assert "Shown only now." not in client.get("/account/second-factor").get_data(as_text=True)
 
 
+def test_only_the_session_that_starts_a_key_sees_it_and_setting_it_up_ends_the_others(app, client, make):
+    person = make.user("two@example.org")
+    other = app.test_client()  # a second session of the account (say, opened with a stolen password)
+    login(other, "two@example.org")
+    login(client, "two@example.org")
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    client.post("/account/second-factor/start", data={"csrf_token": csrf_from(page)})
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    key = page.split('id="manual-key"', 1)[1].split(">", 1)[1].split("<", 1)[0].replace(" ", "")
+    assert key and key[:8] not in other.get("/account/second-factor").get_data(as_text=True).replace(" ", "")
+    done = client.post("/account/second-factor/confirm", data={
+        "csrf_token": csrf_from(page), "password": PASSWORD, "code": code_for(key)})
+    assert done.status_code == 200 and "Shown only now." in done.get_data(as_text=True)
+    assert client.get("/").status_code == 200  # this browser stays signed in
+    assert other.get("/").headers["Location"].startswith("/login")  # every other session ended
+    assert "auth.sessions_ended" in actions(app, person.id)
+
+
 def test_a_red_room_page_asks_for_the_step_up_then_opens(app, client, make):
     member = make.user("m@example.org", second_factor=True)
     room = make.room(member, title="Red room", tlp="RED")
@@ -288,6 +306,9 @@ def test_a_socket_join_to_a_red_room_is_refused_without_the_step_up(app, client,
     refused = sock.emit("join", {"room": red.id}, callback=True)
     assert refused["ok"] is False and "TLP:RED" in refused["error"] and refused["fields"]["second_factor"]
     assert sock.emit("join", {"room": green.id}, callback=True)["ok"] is True
+    posted = sock.emit("post", {"room": red.id, "kind": "message", "body": "in without a code",
+                                "client_id": "no-step-up-1"}, callback=True)
+    assert posted["ok"] is False and posted["fields"]["second_factor"]  # posting opens it too
     sock.disconnect()
     # After the step-up the page's new socket joins.
     submit_code(client, totp_code(app, "m@example.org"), path=f"/account/second-factor/verify?next=/rooms/{red.id}")
