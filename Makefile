@@ -27,8 +27,8 @@ pdf-deps: deps
 services:
 	@scripts/services-up
 
-test: dev-deps vendor ## The whole test suite
-	$(BIN)/python -m pytest
+test: dev-deps vendor ## The whole test suite (two workers; a file's tests stay together)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: dev-deps
 	$(BIN)/ruff check .

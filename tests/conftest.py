@@ -88,3 +88,16 @@ def submit_code(client: FlaskClient, code: str, path: str = "/login/code"):  # t
 
 def csrf(client: FlaskClient, path: str = "/account") -> str:
     return csrf_from(client.get(path).get_data(as_text=True))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for `make test`'s two workers (pytest-xdist, --dist loadgroup): a file's tests
+    run together in one process (module-level checks, such as the contract fuzzing's
+    closing "nothing half-written", see the whole file), and the browser and scale tests —
+    real servers, clusters and timing — one after another on one worker, never beside each
+    other. Before xdist's own hook, which reads the groups."""
+    for item in items:
+        path = Path(str(item.fspath))
+        heavy = {"browser", "scale"} & set(path.parts)
+        item.add_marker(pytest.mark.xdist_group("heavy" if heavy else path.stem))
