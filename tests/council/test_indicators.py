@@ -379,7 +379,7 @@ def test_raising_a_rooms_marking_raises_its_indicators_with_it(api, w, make):
     assert api(w.tel).get(f"/indicators/{ind['id']}").get_json()["tlp"] == "AMBER+STRICT"
 
 
-def test_the_demo_gives_the_ransomware_room_indicators_sighted_by_two_organisations(app):
+def test_the_demo_gives_the_ransomware_room_and_the_banks_report_their_indicators(app):
     from council.auth.services import find_user
     from council.indicators import queries, services
 
@@ -391,10 +391,18 @@ def test_the_demo_gives_the_ransomware_room_indicators_sighted_by_two_organisati
         orgs = {o["org"] for i in seen for o in services.sightings_json(i)["by_org"]}
         assert len(seen) == 7 and orgs == {"Indus Bank CSIRT", "National CERT"}
         assert {i.tlp for i in seen} == {"AMBER", "AMBER+STRICT"}
+        # Indus Bank's own report holds what its responders found, one value also in the room.
+        bank = find_user(s, "csirt@indusbank.example")
+        reported = [i for i, _r in queries.search(s, actor=bank, q="198.51.100.23", type_="ipv4") if i.incident_id]
+        assert len(reported) == 1 and reported[0].incident.reporter_org_id == bank.org_id
+        assert queries.also_in(s, bank, reported)[reported[0].id][0]["room"] == room.id
+        outsider = find_user(s, "noc@crescent.example")  # not in the report's chain
+        assert [i for i, _r in queries.search(s, actor=outsider, q="198.51.100.23") if i.incident_id] == []
     again = app.test_cli_runner().invoke(args=["council", "seed-demo"])
     assert again.exit_code == 0
-    with database(app).session(write=False) as s:
-        assert s.scalar(select(func.count(Indicator.id))) == 7
+    with database(app).session(write=False) as s:  # seeding again adds nothing
+        assert s.scalar(select(func.count(Indicator.id)).where(Indicator.room_id.is_not(None))) == 7
+        assert s.scalar(select(func.count(Indicator.id)).where(Indicator.incident_id.is_not(None))) == 3
 
 
 # --- what a review found ------------------------------------------------------------------------
