@@ -16,7 +16,7 @@ from council.auth.models import User
 from council.errors import Conflict, Forbidden, Invalid, NotFound
 from council.indicators.models import Indicator, marking
 from council.indicators.queries import also_in
-from council.indicators.services import REFUSED, Fields, check_fields, insert_many, report_sees, writable_room
+from council.indicators.services import check_fields, check_many, insert_many, report_sees, writable_room
 from council.reporting.models import Incident
 from council.reporting.visibility import FULL_FORWARD, Sight, load_incident
 from council.rooms.models import Room
@@ -51,16 +51,7 @@ def add_many_to_report(session: Session, *, actor: User, incident_id: int, items
                        tlp: str | None = None) -> tuple[list[Indicator], int]:
     """The reviewed results of a paste, all valid or none written."""
     incident, _sight = readable_report(session, actor, incident_id)
-    fields: list[Fields] = []
-    problems: dict[str, str] = {}
-    for n, item in enumerate(items):
-        try:
-            fields.append(check_fields(incident, {**item, "tlp": item.get("tlp") or tlp}, session, actor))
-        except Invalid as err:
-            problems[f"indicators.{n}"] = "; ".join(f"{k}: {v}" for k, v in err.fields.items())
-    if problems:
-        raise Invalid(REFUSED, problems)
-    return insert_many(session, incident, actor, fields)
+    return insert_many(session, incident, actor, check_many(session, actor, incident, items, tlp))
 
 
 def extract_for_report(session: Session, *, actor: User, incident_id: int, text: str) -> list[dict[str, Any]]:

@@ -295,15 +295,21 @@ def add_many(session: Session, *, actor: User, room_id: int, items: list[dict[st
              tlp: str | None = None) -> tuple[list[Indicator], int]:
     """The reviewed results of a paste, added in one go: all valid or none written."""
     room = writable_room(session, actor, room_id)
+    return insert_many(session, room, actor, check_many(session, actor, room, items, tlp))
+
+
+def check_many(session: Session, actor: User, owner: Owner, items: list[dict[str, Any]],
+               tlp: str | None = None) -> list[Fields]:
+    """Every item checked; Invalid naming each refused one by its index (nothing is written)."""
     fields, problems = [], {}
     for n, item in enumerate(items):
         try:
-            fields.append(check_fields(room, {**item, "tlp": item.get("tlp") or tlp}, session, actor))
+            fields.append(check_fields(owner, {**item, "tlp": item.get("tlp") or tlp}, session, actor))
         except Invalid as err:
             problems[f"indicators.{n}"] = "; ".join(f"{k}: {v}" for k, v in err.fields.items())
     if problems:
         raise Invalid(REFUSED, problems)
-    return insert_many(session, room, actor, fields)
+    return fields
 
 
 def _may_edit(actor: User, role: str, indicator: Indicator) -> None:
