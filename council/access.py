@@ -10,6 +10,9 @@ Visibility
   AMBER+STRICT   users of participating orgs only
   RED            named members only
 A named member always sees the room: naming someone is the lead sharing it.
+TLP:RED material (a RED room, or a RED item in any room) stays closed to a
+browser session that has not verified the second factor (``red_cleared``
+False): the step-up opens it, whatever COUNCIL_MFA says.
 Exercise rooms are seen by their named members (the exercise's people) only,
 whatever their marking. Platform admins get nothing extra here.
 
@@ -35,6 +38,7 @@ class Viewer:
     org_id: int
     org_ancestors: frozenset[int]  # the parents of org_id up to the root (not org_id itself)
     active: bool = True
+    red_cleared: bool = True  # False: a browser session without the second-factor step-up
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class RoomFacts:
 
 def can_see(viewer: Viewer, room: RoomFacts) -> bool:
     if not viewer.active:
+        return False
+    if room.tlp == "RED" and not viewer.red_cleared:
         return False
     if viewer.user_id in room.roles:
         return True

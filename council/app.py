@@ -182,6 +182,7 @@ def _register_blueprints(app: Flask) -> None:
 def _require_login(app: Flask) -> None:
     from council.auth.assurance import must_enrol
     from council.extensions import settings as app_settings
+    from council.rooms.step_up import owed_for_room
 
     @app.before_request
     def _gate() -> Any:
@@ -193,6 +194,11 @@ def _require_login(app: Flask) -> None:
                 web.db(), current_user.user, app_settings(app).mfa):
             flash("Set up a second factor to continue (required for your account).", "info")
             return redirect(url_for("mfa.page"))
+        owed = owed_for_room(current_user.user)
+        if owed is not None:
+            flash(owed.message, "info")
+            back = request.path if request.method in web.SAFE_METHODS else f"/rooms/{request.view_args['room_id']}"
+            return redirect(url_for("mfa.verify", next=back))
         return None
 
 

@@ -7,14 +7,12 @@ from typing import Any
 from flask import current_app, g, request
 from flask_login import current_user
 
-from council.auth.assurance import StepUpRequired, must_enrol, require_for_room
-from council.auth.login import second_factor_mark
+from council.auth.assurance import must_enrol, note_browser_session
 from council.auth.models import User
 from council.auth.tokens import needs_touch, resolve_token, touch_token
-from council.errors import NotFound
 from council.extensions import database, settings
 from council.observability.logs import note_user
-from council.rooms.visibility import load_visible
+from council.rooms.step_up import owed_for_room
 from council.web import SAFE_METHODS, db
 
 
@@ -28,6 +26,8 @@ def authenticate() -> Any:
         if token is None:
             return _unauthorized("Invalid or revoked token.")
         g.api_user = token.user
+        g.by_token = True  # a machine: TLP:RED needs no step-up (making the token needed it)
+        note_browser_session(db(), None)
         note_user(token.user)
         if needs_touch(token):
             if request.method in SAFE_METHODS:
@@ -51,26 +51,9 @@ def authenticate() -> Any:
             # The browser of someone who must enrol first: as pages, so the API (tokens excepted).
             return {"error": "Set up a second factor first (your account's Second factor page)."}, 403
         g.api_user = current_user.user
-        return _red_step_up(current_user.user)
+        owed = owed_for_room(current_user.user)
+        return ({"error": owed.message, "fields": owed.fields}, 403) if owed else None
     return _unauthorized("Authentication required: a bearer token or a signed-in session.")
-
-
-def _red_step_up(user: User) -> Any:
-    """The browser's session reads a TLP:RED room through the API (its events, indicators,
-    files, exports) only after the step-up, as its page and socket join do; a room the
-    person may not see is left to the endpoint's 404."""
-    room_id = (request.view_args or {}).get("room_id")
-    if not isinstance(room_id, int):
-        return None
-    try:
-        room, _role = load_visible(db(), user, room_id)
-    except NotFound:
-        return None
-    try:
-        require_for_room(db(), user=user, tlp=room.tlp, mark=second_factor_mark())
-    except StepUpRequired as err:
-        return {"error": err.message, "fields": err.fields}, 403
-    return None
 
 
 def _unauthorized(message: str) -> Any:

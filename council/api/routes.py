@@ -92,7 +92,7 @@ def create_room(data: s.NewRoom) -> Any:
           responses={200: s.Rooms}, errors=(*READ, 422))
 def list_rooms(args: s.RoomsQuery) -> Any:
     found = rooms.list_rooms(db(), actor=api_user(), status=args.status, tlp=args.tlp, mine=args.mine,
-                             kind=None if args.kind == "all" else args.kind)
+                             kind=None if args.kind == "all" else args.kind, before_step_up=True)
     unread = reading.unread_counts(db(), api_user(), found)
     return {"rooms": [{**room_json(r), "unread": unread.get(r.id, 0)} for r in found]}
 

@@ -54,6 +54,30 @@ def session_verified(session: Session, user: User, mark: str | None) -> bool:
     return bool(mark) and factor is not None and factor.enrolled and mark == mark_of(user, factor)
 
 
+_BROWSER = "council_browser_session"
+
+
+def note_browser_session(session: Session, user_id: int | None, mark: str = "") -> None:
+    """This database session serves a signed-in browser (``user_id``, with its session's
+    second-factor ``mark``), or, with None, a machine's token. Why here: TLP:RED material
+    needs the step-up in a browser session, and every list, page and export asks
+    ``council.rooms.visibility.viewer_of``, so no view can forget it. Sessions nobody notes (tokens, the
+    scheduler, the CLI, notifications about other people) see as the rules alone say."""
+    if user_id is None:
+        session.info.pop(_BROWSER, None)
+    else:
+        session.info[_BROWSER] = (user_id, mark)
+    session.info.pop("council_viewers", None)  # (rooms/visibility.py's cache of viewers)
+
+
+def red_cleared(session: Session, user: User) -> bool:
+    """May ``user`` see TLP:RED material in this database session (see note_browser_session)?"""
+    browser = session.info.get(_BROWSER)
+    if browser is None or browser[0] != user.id:
+        return True
+    return session_verified(session, user, browser[1])
+
+
 def require_step_up(session: Session, *, user: User, mark: str | None, by_token: bool = False,
                     why: str = "This room is TLP:RED") -> None:
     """Refuse unless this session verified the second factor (REST tokens are for machines

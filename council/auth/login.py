@@ -10,9 +10,10 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import Flask, session
+from flask import Flask, g, session
 from flask_login import LoginManager, UserMixin, user_loaded_from_cookie
 
+from council.auth.assurance import note_browser_session
 from council.auth.models import User
 from council.auth.signin import load_session_user
 from council.observability.logs import note_user
@@ -94,6 +95,9 @@ def init_app(app: Flask, *, https: bool) -> LoginManager:
         user = load_session_user(db(), user_id, version)
         if user is None:
             return None
+        if not g.get("by_token"):
+            # What this browser may see of TLP:RED follows its session's step-up (access.py).
+            note_browser_session(db(), user.id, second_factor_mark())
         note_user(user)
         return SessionUser(user)
 

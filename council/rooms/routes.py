@@ -9,9 +9,9 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
-from council.auth.assurance import StepUpRequired, require_for_room
+from council.auth.assurance import red_cleared
 from council.auth.forms import ActionForm
-from council.auth.login import current_account, second_factor_mark
+from council.auth.login import current_account
 from council.auth.models import User
 from council.errors import Invalid
 from council.extensions import settings
@@ -46,10 +46,11 @@ def index() -> Any:
     status = request.args.get("status", "active")
     tlp = request.args.get("tlp") or None
     mine = request.args.get("mine") == "1"
-    rooms = services.list_rooms(db(), actor=current_account(), status=status, tlp=tlp, mine=mine)
+    rooms = services.list_rooms(db(), actor=current_account(), status=status, tlp=tlp, mine=mine,
+                                before_step_up=True)
     unread = reading.unread_counts(db(), current_account(), rooms)
     return render_template("council/rooms/index.html", rooms=rooms, status=status, tlp=tlp, mine=mine,
-                           tlps=TLPS, statuses=STATUSES, unread=unread)
+                           tlps=TLPS, statuses=STATUSES, unread=unread, red_open=red_cleared(db(), current_account()))
 
 
 def _form() -> RoomForm:
@@ -87,12 +88,7 @@ def new() -> Any:
 @bp.get("/<int:room_id>")
 def show(room_id: int) -> Any:
     actor = current_account()
-    room, role = services.get_room(db(), actor=actor, room_id=room_id)
-    try:
-        require_for_room(db(), user=actor, tlp=room.tlp, mark=second_factor_mark())
-    except StepUpRequired as err:
-        flash(err.message, "info")
-        return redirect(url_for("mfa.verify", next=request.path))
+    room, role = services.get_room(db(), actor=actor, room_id=room_id)  # (RED: the step-up came first, app.py)
     events, more = stream.list_events(db(), room, limit=50)
     boot = {
         "room": room_json(room, role),
@@ -118,9 +114,10 @@ def show(room_id: int) -> Any:
 
 def rooms_card(session: Any, user: Any) -> dict[str, Any]:
     """Dashboard card: the active rooms the user can see, theirs first."""
-    active = services.list_rooms(session, actor=user, status="active", limit=50)
-    mine = {r.id for r in services.list_rooms(session, actor=user, status="active", mine=True, limit=50)}
+    active = services.list_rooms(session, actor=user, status="active", limit=50, before_step_up=True)
+    mine = {r.id for r in services.list_rooms(session, actor=user, status="active", mine=True, limit=50,
+                                              before_step_up=True)}
     active.sort(key=lambda r: (r.id not in mine, -r.updated_at.timestamp()))
     shown = active[:8]
     return {"template": "council/rooms/_card.html", "rooms": shown, "mine": mine, "total": len(active),
-            "unread": reading.unread_counts(session, user, shown)}
+            "unread": reading.unread_counts(session, user, shown), "red_open": red_cleared(session, user)}

@@ -100,11 +100,12 @@ def create_room(
 
 def list_rooms(
     session: Session, *, actor: User, kind: str | None = "incident", status: str | None = None,
-    tlp: str | None = None, mine: bool = False, limit: int = 200,
+    tlp: str | None = None, mine: bool = False, limit: int = 200, before_step_up: bool = False,
 ) -> list[Room]:
     """Rooms the actor may see, newest activity first (the SQL twin of access.can_see).
-    ``kind`` None: incident and exercise rooms alike."""
-    stmt = select(Room).where(visible_filter(viewer_of(session, actor)))
+    ``kind`` None: incident and exercise rooms alike. ``before_step_up``: with the TLP:RED
+    rooms a browser session has yet to open (lists that name them, never their content)."""
+    stmt = select(Room).where(visible_filter(viewer_of(session, actor, before_step_up=before_step_up)))
     if kind is not None:
         stmt = stmt.where(Room.kind == kind)
     if status in ("open", "monitoring", "closed"):
@@ -119,7 +120,8 @@ def list_rooms(
 
 
 def count_rooms(session: Session, *, actor: User, kind: str = "incident") -> dict[str, int]:
-    stmt = (select(Room.status, func.count()).where(Room.kind == kind, visible_filter(viewer_of(session, actor)))
+    viewer = viewer_of(session, actor, before_step_up=True)  # counted as the room list shows them
+    stmt = (select(Room.status, func.count()).where(Room.kind == kind, visible_filter(viewer))
             .group_by(Room.status))
     return {status: n for status, n in session.execute(stmt).all()}
 

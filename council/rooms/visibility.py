@@ -3,10 +3,13 @@ and the same rule as a SQL filter for lists (deny by default)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from council.access import RoomFacts, Viewer, role_in
+from council.auth.assurance import red_cleared
 from council.auth.models import User
 from council.errors import NotFound
 from council.orgs.models import Organization
@@ -25,11 +28,15 @@ def ancestors(session: Session, org_id: int) -> frozenset[int]:
     return frozenset(seen)
 
 
-def viewer_of(session: Session, user: User) -> Viewer:
-    cache: dict[tuple[int, int], Viewer] = session.info.setdefault(_VIEWERS, {})
-    key = (user.id, user.org_id)
+def viewer_of(session: Session, user: User, *, before_step_up: bool = False) -> Viewer:
+    """The viewer of ``user`` in this session. ``before_step_up``: as if the second factor
+    were verified — for the places that then ask for it (a room's page and socket join,
+    the API's guard) and for lists of rooms, which name a RED room the person has yet to open."""
+    cleared = before_step_up or red_cleared(session, user)
+    cache: dict[tuple[int, int, bool], Viewer] = session.info.setdefault(_VIEWERS, {})
+    key = (user.id, user.org_id, cleared)
     if key not in cache:
-        cache[key] = Viewer(user.id, user.org_id, ancestors(session, user.org_id), user.active)
+        cache[key] = Viewer(user.id, user.org_id, ancestors(session, user.org_id), user.active, cleared)
     return cache[key]
 
 
@@ -38,15 +45,16 @@ def facts_of(room: Room) -> RoomFacts:
                      named_only=room.is_exercise)
 
 
-def role_of(session: Session, user: User, room: Room) -> str | None:
-    return role_in(viewer_of(session, user), facts_of(room))
+def role_of(session: Session, user: User, room: Room, *, before_step_up: bool = False) -> str | None:
+    return role_in(viewer_of(session, user, before_step_up=before_step_up), facts_of(room))
 
 
 _ROOMS = "council_rooms"
 
 
-def load_visible(session: Session, user: User, room_id: int) -> tuple[Room, str]:
-    """The room and the user's role in it; NotFound if absent *or* invisible.
+def load_visible(session: Session, user: User, room_id: int, *, before_step_up: bool = False) -> tuple[Room, str]:
+    """The room and the user's role in it; NotFound if absent *or* invisible
+    (``before_step_up``: see :func:`viewer_of`).
 
     The room is kept referenced for the session's life: the identity map holds
     rows weakly, and a post path that loads the room, drops it and asks again
@@ -55,7 +63,7 @@ def load_visible(session: Session, user: User, room_id: int) -> tuple[Room, str]
     room = session.get(Room, room_id)
     if room is not None:
         session.info.setdefault(_ROOMS, {})[room.id] = room
-    role = role_of(session, user, room) if room is not None else None
+    role = role_of(session, user, room, before_step_up=before_step_up) if room is not None else None
     if room is None or role is None:
         raise NotFound("No such room.")
     return room, role
@@ -67,6 +75,9 @@ def visible_filter(viewer: Viewer, tlp: ColumnElement[str] | None = None) -> Col
     marking = Room.tlp if tlp is None else tlp
     if not viewer.active:
         return false()
+    if not viewer.red_cleared:
+        closed = [Room.tlp != "RED"] if tlp is None else [Room.tlp != "RED", tlp != "RED"]
+        return and_(*closed, visible_filter(replace(viewer, red_cleared=True), tlp))
     named = exists(select(RoomMember.room_id).where(
         RoomMember.room_id == Room.id, RoomMember.user_id == viewer.user_id))
     in_orgs = exists(select(RoomOrg.room_id).where(

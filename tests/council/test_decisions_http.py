@@ -289,7 +289,7 @@ def signed_in(app):
     return _as
 
 
-def test_register_page_lists_with_filters(api, signed_in, world):
+def test_register_page_lists_with_filters(api, signed_in, make, world):
     _closed_with_formula(api, world)
     propose(api, world["lead"], world["room"], title="Still open")
     red = propose(api, world["lead"], world["room"], title="Takedown of host X", tlp="RED")
@@ -298,6 +298,9 @@ def test_register_page_lists_with_filters(api, signed_in, world):
     html = page.get_data(as_text=True)
     assert "Still open" in html and "=HYPERLINK(&#34;http://evil.example&#34;" in html
     assert "Takedown of host X" not in html  # RED, and Tina is not named
+    # Named, but this browser has not verified a second factor: TLP:RED stays closed.
+    assert "Takedown of host X" not in signed_in("member@bank.example").get("/decisions").get_data(as_text=True)
+    make.enrol(world["member"])
     assert "Takedown of host X" in signed_in("member@bank.example").get("/decisions").get_data(as_text=True)
     closed_only = signed_in("tina@telco.example").get("/decisions?status=closed").get_data(as_text=True)
     assert "HYPERLINK" in closed_only and "Still open" not in closed_only
@@ -356,5 +359,8 @@ def test_room_log_hides_a_red_decision_from_an_unnamed_participant(api, signed_i
     make.run(stream.post, actor=world["lead"], room_id=world["room"].id, kind="message", payload={"body": "hi"})
     html = signed_in("tina@telco.example").get(f"/rooms/{world['room'].id}/decisions").get_data(as_text=True)
     assert "Takedown" not in html and "No decisions in this room yet" in html
+    unverified = signed_in("member@bank.example").get(f"/rooms/{world['room'].id}/decisions")
+    assert "Takedown" not in unverified.get_data(as_text=True)  # named, but no second factor in this session
+    make.enrol(world["member"])
     named = signed_in("member@bank.example").get(f"/rooms/{world['room'].id}/decisions").get_data(as_text=True)
     assert "Takedown of host X" in named

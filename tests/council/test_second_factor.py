@@ -376,3 +376,51 @@ def test_the_operator_resets_a_factor_from_the_command_line(app, make):
     assert again.exit_code == 1 and "error: lost@example.org: This person has no second factor" in again.stderr
     nobody = runner.invoke(args=["council", "reset-second-factor", "nobody@example.org"])
     assert nobody.exit_code == 1 and "error: no user with email" in nobody.stderr
+
+
+def test_everything_of_a_red_room_stays_closed_to_a_browser_without_the_step_up(app, client, make):
+    """Not only the room's page and socket: its decisions, indicators, action items and
+    searches too (access.Viewer.red_cleared), while the room lists still name the room."""
+    member = make.user("m@example.org", second_factor=True)
+    red = make.room(member, title="Red room", tlp="RED")
+    machine = app.test_client()
+    bearer = {"Authorization": f"Bearer {make.api_token(member)[1]}"}
+    added = machine.post(f"/api/v1/rooms/{red.id}/indicators", headers=bearer,
+                         json={"type": "ipv4", "value": "198.51.100.77", "description": "c2"})
+    assert added.status_code == 201, added.get_json()
+    indicator = added.get_json()["id"]
+    assert machine.post(f"/api/v1/rooms/{red.id}/decisions", headers=bearer,
+                        json={"title": "Sinkhole the red domain"}).status_code == 201
+    assert machine.post(f"/api/v1/rooms/{red.id}/events", headers=bearer, json={
+        "kind": "action", "title": "Rotate the red keys", "assignee_user_id": member.id}).status_code == 201
+
+    def closed() -> None:
+        rooms = client.get("/rooms/").get_data(as_text=True)
+        assert "Red room" in rooms and "second factor" in rooms  # named, with what it needs
+        assert "Red room" in client.get("/").get_data(as_text=True)
+        assert "Rotate the red keys" not in client.get("/").get_data(as_text=True)  # My work
+        asked = client.get(f"/rooms/{red.id}/decisions")
+        assert asked.headers["Location"] == f"/account/second-factor/verify?next=/rooms/{red.id}/decisions"
+        assert "Sinkhole" not in client.get("/decisions").get_data(as_text=True)
+        assert client.get(f"/api/v1/indicators/{indicator}").status_code == 404
+        found = client.get("/api/v1/indicators/search?q=198.51.100.77").get_json()["indicators"]
+        assert found == []
+        assert "198.51.100.77" not in client.get("/indicators/search?q=198.51.100.77").get_data(as_text=True)
+        assert client.get(f"/api/v1/rooms/{red.id}/decisions").status_code == 403
+
+    login(client, "m@example.org")
+    with client.session_transaction() as sess:
+        sess.pop("second_factor")
+    closed()
+    # The token still reads it all: machines were let in when the token was made.
+    assert machine.get(f"/api/v1/indicators/{indicator}", headers=bearer).status_code == 200
+
+    submit_code(client, totp_code(app, "m@example.org"), path=f"/account/second-factor/verify?next=/rooms/{red.id}")
+    rooms = client.get("/rooms/").get_data(as_text=True)
+    assert "Red room" in rooms and "second factor" not in rooms
+    assert "Rotate the red keys" in client.get("/").get_data(as_text=True)
+    assert "Sinkhole the red domain" in client.get(f"/rooms/{red.id}/decisions").get_data(as_text=True)
+    assert "Sinkhole the red domain" in client.get("/decisions").get_data(as_text=True)
+    assert client.get(f"/api/v1/indicators/{indicator}").get_json()["value"] == "198.51.100.77"
+    assert [i["id"] for i in client.get("/api/v1/indicators/search?q=198.51.100.77").get_json()["indicators"]] == [
+        indicator]

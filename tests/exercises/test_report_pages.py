@@ -177,11 +177,12 @@ def council(app, make):
     other = make.org("Other ISAC", tier="sectoral", sector="energy")
     w = SimpleNamespace(
         sector=sector, child=child, other=other,
-        lead=make.user("lead@sector.example", org=sector, name="Lena Lead"),
+        # Those who read TLP:RED in a browser need a second factor (the step-up).
+        lead=make.user("lead@sector.example", org=sector, name="Lena Lead", second_factor=True),
         colleague=make.user("colleague@sector.example", org=sector, name="Cole Colleague"),
         child_user=make.user("soc@member.example", org=child, name="Chris Child"),
         other_user=make.user("analyst@other.example", org=other, name="Oscar Other"),
-        named=make.user("named@other.example", org=other, name="Nina Named"),
+        named=make.user("named@other.example", org=other, name="Nina Named", second_factor=True),
     )
     w.reports = {}
     for tlp, members in (("GREEN", ()), ("AMBER", ()), ("AMBER+STRICT", ()), ("RED", (w.named,))):
@@ -219,6 +220,16 @@ def test_the_library_lists_what_each_person_may_read_under_tlp(app, api, council
         assert client.get(f"/reports/{report_id}").status_code == status, tlp
         assert api.get(user, f"/reports/{report_id}").status_code == status, tlp
         assert client.get(f"/reports/{report_id}/export.md").status_code == status, tlp
+
+
+def test_a_red_report_stays_closed_to_a_browser_without_the_step_up(app, api, council):
+    client = browser(app, council.named)
+    with client.session_transaction() as sess:
+        sess.pop("second_factor")  # a session that has not verified the factor (restored, say)
+    assert "RED incident" not in text_of(client.get("/reports/"))
+    assert client.get(f"/reports/{council.reports['RED']}").status_code == 404
+    assert client.get(f"/reports/{council.reports['GREEN']}").status_code == 200
+    assert api.get(council.named, f"/reports/{council.reports['RED']}").status_code == 200  # a token is a machine
 
 
 def test_a_draft_is_seen_by_its_authors_and_reviewers_only(app, make, api, council):
