@@ -4,6 +4,7 @@ in their SQL twin used by lists (the two must never disagree)."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -44,6 +45,13 @@ def test_visibility_and_role_matrix(tlp, org, named):
     assert can_write(role) is (role in ("lead", "member"))
 
 
+def test_red_stays_closed_without_the_step_up_even_to_a_named_lead():
+    viewer = Viewer(5, PARTICIPANT, ANCESTORS[PARTICIPANT], red_cleared=False)
+    assert not can_see(viewer, RoomFacts("RED", frozenset({PARTICIPANT}), {5: "lead"}))
+    assert role_in(viewer, RoomFacts("AMBER+STRICT", frozenset({PARTICIPANT}), {5: "lead"})) == "lead"
+    assert can_see(replace(viewer, red_cleared=True), RoomFacts("RED", frozenset({PARTICIPANT}), {5: "lead"}))
+
+
 def test_inactive_user_sees_nothing_even_when_named():
     viewer = Viewer(5, PARTICIPANT, ANCESTORS[PARTICIPANT], active=False)
     assert not can_see(viewer, RoomFacts("CLEAR", frozenset({PARTICIPANT}), {5: "lead"}))
@@ -74,17 +82,19 @@ def test_sql_filter_agrees_with_rules_for_every_tlp_and_relation(app, make):
         rooms[tlp] = room.id
     session = database(app).session(write=False)
     try:
-        for user in [*viewers.values(), admin, named, lead]:
-            viewer = viewer_of(session, user)
-            listed = {r.id for r in list_rooms(session, actor=user, status="all")}
+        cases = [(viewer_of(session, user), user) for user in [*viewers.values(), admin, named, lead]]
+        cases += [(replace(viewer_of(session, user), red_cleared=False), None) for user in (named, lead)]
+        for viewer, user in cases:
             sql = set(session.scalars(select(Room.id).where(visible_filter(viewer))))
             for tlp, room_id in rooms.items():
                 room = session.get(Room, room_id)
                 from council.rooms.visibility import facts_of
 
                 expected = can_see(viewer, facts_of(room))
-                assert (room_id in sql) is expected, (user.email, tlp)
-                assert (room_id in listed) is expected, (user.email, tlp)
+                assert (room_id in sql) is expected, (viewer, tlp)
+                if user is not None:
+                    listed = {r.id for r in list_rooms(session, actor=user, status="all")}
+                    assert (room_id in listed) is expected, (user.email, tlp)
         # Spot checks of the rule in words.
         admin_sees = {r.title for r in list_rooms(session, actor=admin, status="all")}
         assert admin_sees == {"Room CLEAR", "Room GREEN"}
