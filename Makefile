@@ -56,6 +56,9 @@ static/vendor/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.esm.min.js static/vendor/
+	mkdir -p static/vendor/fonts
+	cp node_modules/@fontsource/noto-nastaliq-urdu/files/noto-nastaliq-urdu-arabic-*-normal.woff2 \
+	   node_modules/@fontsource/noto-nastaliq-urdu/LICENSE static/vendor/fonts/
 	touch $@
 
 init: deps

@@ -19,13 +19,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from council import config as config_module
-from council import observability, timefmt, web
+from council import i18n, observability, timefmt, web
 from council.auth import login as login_module
 from council.db import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 # Endpoints an anonymous visitor may reach; every other page redirects to /login.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "mfa.code", "mfa.cancel", "static"}) | observability.PUBLIC_ENDPOINTS
+PUBLIC_ENDPOINTS = (frozenset({"auth.login", "auth.choose_language", "mfa.code", "mfa.cancel", "static"})
+                    | observability.PUBLIC_ENDPOINTS)
 # What a signed-in person who must enrol a second factor may reach before they have.
 ENROL_ENDPOINTS = frozenset({"mfa.page", "mfa.start", "mfa.confirm", "auth.logout"})
 
@@ -71,6 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_module.init_app(app, https=settings.https)
     web.init_app(app)
     observability.init_app(app)
+    i18n.init_app(app)
     _register_templates(app, settings.timezone)
     _register_blueprints(app)
     _require_login(app)

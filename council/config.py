@@ -71,6 +71,8 @@ class Settings:
     # Who must have a second factor (COUNCIL_MFA): "admins" (platform admins) or "all".
     # A TLP:RED room asks every session for one, whatever this says.
     mfa: str = "admins"
+    # The interface language of someone who chose none and whose browser asks for none we have.
+    language: str = "en"
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -241,6 +243,9 @@ def from_env(
     mfa = env.get("COUNCIL_MFA", "admins").strip().lower() or "admins"
     if mfa not in MFA_POLICIES:
         raise ConfigError("COUNCIL_MFA must be 'admins' (platform admins need a second factor) or 'all' (everyone)")
+    language = env.get("COUNCIL_LANGUAGE", "en").strip().lower() or "en"
+    if language not in ("en", "ur"):
+        raise ConfigError("COUNCIL_LANGUAGE must be 'en' (English) or 'ur' (Urdu)")
     return Settings(
         database_url=env.get("COUNCIL_DATABASE_URL") or default_database_url(instance_path),
         secret_key=env.get("COUNCIL_SECRET_KEY") or _read_or_create_secret(instance_path),
@@ -266,6 +271,7 @@ def from_env(
         metrics_token=metrics_token,
         metrics_multiproc_dir=multiproc_dir,
         mfa=mfa,
+        language=language,
     )
 
 

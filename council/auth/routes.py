@@ -16,6 +16,7 @@ from council.auth.login import (
 )
 from council.errors import Invalid
 from council.extensions import settings
+from council.i18n import LANGUAGE_COOKIE, LANGUAGES
 from council.web import client_address, commit, db, flash_errors, local_path
 
 bp = Blueprint("auth", __name__)
@@ -52,6 +53,25 @@ def login():  # type: ignore[no-untyped-def]
         error = signin.GENERIC_FAILURE
     status = 401 if error else 200
     return render_template("council/auth/login.html", form=form, error=error), status
+
+
+@bp.post("/language")
+def choose_language():  # type: ignore[no-untyped-def]
+    """The header's language switch (also on the sign-in page): the person's setting when
+    signed in, and a cookie either way, so the sign-in page and a signed-out browser keep it."""
+    form = ActionForm()
+    code = request.form.get("language", "")
+    back = _safe_next(request.form.get("next"))
+    if not form.validate_on_submit() or code not in LANGUAGES:
+        flash("Choose a language from the list.", "error")
+        return redirect(back)
+    if current_user.is_authenticated:
+        services.set_language(db(), user=current_account(), language=code)
+        commit()
+    response = redirect(back)
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=settings().https, httponly=True)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,0 +1,113 @@
+"""The interface's languages: which one a request speaks, its writing direction, and
+the catalogues behind gettext.
+
+English is the source language (the msgids). Each other language has one catalogue,
+``council/translations/<code>/LC_MESSAGES/messages.po``, for the templates, the Python
+code and the browser scripts alike (``babel.cfg`` says what is extracted). The .po file
+is compiled in memory once per process: no build step and no compiled file to drift
+from its source. The browser gets the part of the catalogue its scripts use
+(:func:`script_catalogue`) inside the page, as it gets the labels.
+
+Language of a request: the person's setting, else the choice made on the sign-in page
+(kept in a cookie, which outlives the session), else the browser's ``Accept-Language``, else COUNCIL_LANGUAGE.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, Domain, get_locale
+from werkzeug.utils import cached_property
+
+LANGUAGES: dict[str, str] = {"en": "English", "ur": "اردو"}
+RIGHT_TO_LEFT = frozenset({"ur"})
+LANGUAGE_COOKIE = "council_language"
+CATALOGUES = Path(__file__).parent / "translations"
+SCRIPTS = "static/js/"
+
+
+def catalogue_path(code: str) -> Path:
+    return CATALOGUES / code / "LC_MESSAGES" / "messages.po"
+
+
+@cache
+def _compiled(code: str) -> tuple[NullTranslations, dict[str, str]]:
+    """The language's translations and the scripts' share of them (msgid -> text)."""
+    path = catalogue_path(code)
+    if code == "en" or not path.exists():
+        return NullTranslations(), {}
+    with path.open("rb") as fp:
+        catalog = read_po(fp, locale=code)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    scripts = {str(m.id): str(m.string) for m in catalog
+               if m.id and m.string and isinstance(m.id, str)
+               and any(str(where).startswith(SCRIPTS) for where, _line in m.locations)}
+    return Translations(fp=buffer), scripts
+
+
+class _Catalogues(Domain):
+    """Flask-Babel's domain, reading our .po catalogues compiled in memory."""
+
+    def get_translations(self) -> NullTranslations:
+        return _compiled(str(get_locale() or "en"))[0]
+
+
+class _Babel(Babel):
+    @cached_property
+    def domain_instance(self) -> Domain:  # type: ignore[override]
+        return _Catalogues()
+
+
+def choose(preferred: str | None, chosen: str | None, accept: Any, default: str) -> str:
+    """The language from the person's setting, the session's choice, Accept-Language, the default."""
+    for code in (preferred, chosen):
+        if code in LANGUAGES:
+            return code  # type: ignore[return-value]
+    best = accept.best_match(list(LANGUAGES)) if accept is not None else None
+    return best or default
+
+
+def _select() -> str:
+    """Flask-Babel's locale selector (outside a request: mail, the scheduler, the CLI use
+    ``flask_babel.force_locale`` with the reader's language, else the deployment's)."""
+    from flask_login import current_user
+
+    from council.extensions import settings
+
+    if not has_request_context():
+        return settings().language
+
+    user = getattr(current_user, "user", None) if current_user and current_user.is_authenticated else None
+    return choose(getattr(user, "language", None), request.cookies.get(LANGUAGE_COOKIE),
+                  request.accept_languages if has_request_context() else None, settings().language)
+
+
+def language() -> str:
+    return str(get_locale() or "en")
+
+
+def direction(code: str | None = None) -> str:
+    return "rtl" if (code or language()) in RIGHT_TO_LEFT else "ltr"
+
+
+def script_catalogue() -> dict[str, str]:
+    return _compiled(language())[1]
+
+
+def init_app(app: Flask) -> None:
+    _Babel(app, locale_selector=_select, default_locale="en")
+
+    @app.context_processor
+    def _language() -> dict[str, Any]:
+        code = language()
+        return {"lang": code, "text_dir": direction(code), "languages": LANGUAGES,
+                "script_catalogue": _compiled(code)[1]}
