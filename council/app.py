@@ -205,7 +205,7 @@ def _require_login(app: Flask) -> None:
 
 
 def _register_templates(app: Flask, timezone: str) -> None:
-    from council.labels import LABELS, OPEN, label
+    from council.labels import OPEN, label, translated
 
     zone = ZoneInfo(timezone)
 
@@ -216,7 +216,7 @@ def _register_templates(app: Flask, timezone: str) -> None:
             return ""
         if isinstance(value, str):
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return timefmt.shown(value, zone, fmt)
+        return timefmt.shown(value, zone, fmt, i18n.language())
 
     app.add_template_filter(label, "label")
     app.add_template_filter(timefmt.tplus, "tplus")
@@ -231,7 +231,7 @@ def _register_templates(app: Flask, timezone: str) -> None:
             "zone_note": timefmt.zone_note(zone),
             "now_utc": utcnow,
             "nav_items": app.extensions["council_nav"],
-            "labels": {**LABELS, "_open": sorted(OPEN)},
+            "labels": {**translated(), "_open": sorted(OPEN)},
         }
 
 

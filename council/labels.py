@@ -2,12 +2,16 @@
 exports and the browser client alike (base.html hands them to the scripts).
 
 Stored values (``in_progress``, ``no_quorum``) never reach a reader; a value
-missing from its table is shown capitalised with spaces, never raw.
+missing from its table is shown capitalised with spaces, never raw. The tables hold
+English; readers get them in their language (gettext at the moment of showing:
+scripts/catalogue.py puts every registered label in the catalogue).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from flask_babel import gettext
 
 from council.orgs.models import KINDS, SECTORS, TIERS
 
@@ -57,8 +61,18 @@ def label(value: Any, kind: str) -> str:
         return ""
     text = LABELS.get(kind, {}).get(str(value))
     if text:
-        return text
+        return gettext(text)
     if kind in OPEN:
         return str(value)
     words = str(value).replace("_", " ").replace("-", " ")
     return words[:1].upper() + words[1:]
+
+
+def translated() -> dict[str, dict[str, str]]:
+    """Every vocabulary in the reader's language (for the browser's scripts)."""
+    return {kind: {value: gettext(text) for value, text in table.items()} for kind, table in LABELS.items()}
+
+
+def every_label() -> set[str]:
+    """The English of every registered label (what the catalogue must translate)."""
+    return {text for table in LABELS.values() for text in table.values() if text}

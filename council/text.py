@@ -9,20 +9,31 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache, partial
+from typing import ClassVar
 
 import bleach
 import markdown as md
 from bleach.html5lib_shim import Filter
 from bleach.linkifier import LinkifyFilter
 
+from council.bidi import has_right_to_left, split_tokens
+
 ALLOWED_TAGS = frozenset(
     {
         "p", "br", "hr", "strong", "b", "em", "i", "del", "s", "code", "pre", "kbd",
         "blockquote", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-        "table", "thead", "tbody", "tr", "th", "td", "a", "sup", "sub",
+        "table", "thead", "tbody", "tr", "th", "td", "a", "sup", "sub", "bdi",
     }
 )
-ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "th": ["align"], "td": ["align"], "ol": ["start"]}
+
+
+def _bdi_attribute(_tag: str, name: str, value: str) -> bool:
+    """A <bdi> keeps a direction and the one class the renderer gives it (council/bidi.py)."""
+    return (name == "dir" and value in ("ltr", "rtl", "auto")) or (name == "class" and value == "ltr")
+
+
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "th": ["align"], "td": ["align"], "ol": ["start"],
+                      "bdi": _bdi_attribute}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener nofollow"
 MAX_MARKDOWN_CHARS = 100_000
@@ -48,8 +59,37 @@ class _LinkRel(Filter):  # type: ignore[misc]
             yield token
 
 
-@lru_cache(maxsize=1)
-def _cleaner() -> bleach.Cleaner:
+class _MarkTokens(Filter):  # type: ignore[misc]
+    """Technical tokens (IPs, domains, hashes, CVE ids…, council/bidi.py) are wrapped in
+    <bdi class="ltr" dir="ltr"> so they read left to right inside an Urdu sentence. Same
+    single pass as the cleaning; only for text with right-to-left characters (the other
+    cleaner); code, pre and kbd already read left to right (CSS)."""
+
+    SKIP = frozenset({"code", "pre", "bdi", "kbd"})
+    MARK: ClassVar[dict[tuple[None, str], str]] = {(None, "class"): "ltr", (None, "dir"): "ltr"}
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        inside = 0
+        for token in super().__iter__():
+            kind = token["type"]
+            if kind == "StartTag" and token["name"] in self.SKIP:
+                inside += 1
+            elif kind == "EndTag" and token["name"] in self.SKIP:
+                inside = max(0, inside - 1)
+            elif kind == "Characters" and not inside:
+                for piece, is_token in split_tokens(token["data"]):
+                    if is_token:
+                        yield {"type": "StartTag", "name": "bdi", "namespace": None, "data": dict(self.MARK)}
+                        yield {"type": "Characters", "data": piece}
+                        yield {"type": "EndTag", "name": "bdi", "namespace": None}
+                    else:
+                        yield {"type": "Characters", "data": piece}
+                continue
+            yield token
+
+
+@lru_cache(maxsize=2)
+def _cleaner(mark_tokens: bool = False) -> bleach.Cleaner:
     return bleach.Cleaner(
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -58,7 +98,7 @@ def _cleaner() -> bleach.Cleaner:
         strip_comments=True,
         # Linkify inside the cleaner's one pass, then give every link its rel.
         filters=[partial(LinkifyFilter, callbacks=[], skip_tags={"pre", "code", "a"}, parse_email=False,
-                         url_re=PLAIN_URL), _LinkRel],
+                         url_re=PLAIN_URL), _LinkRel, *([_MarkTokens] if mark_tokens else [])],
     )
 
 
@@ -88,7 +128,7 @@ def render_markdown(text: str) -> str:
         html = converter.reset().convert(text[:MAX_MARKDOWN_CHARS])
     finally:
         _CONVERTERS.append(converter)
-    return _cleaner().clean(html)
+    return _cleaner(has_right_to_left(text)).clean(html)
 
 
 # Building a Markdown instance (extensions, processors, patterns) cost more than

@@ -16,8 +16,23 @@ DATE_TIME_SECONDS = "%Y-%m-%d %H:%M:%S"
 TIME = "%H:%M"
 
 
-def shown(value: datetime | None, zone: ZoneInfo, fmt: str = DATE_TIME) -> str:
-    return value.astimezone(zone).strftime(fmt) if value else ""
+# The same moments in Urdu, in Babel's (CLDR) month names and order, still 24-hour:
+# "1 دسمبر 2026، 14:02".
+LOCALE_PATTERNS = {"ur": {DATE_TIME: "d MMMM y، HH:mm", DATE_TIME_SECONDS: "d MMMM y، HH:mm:ss", TIME: "HH:mm",
+                          "%Y-%m-%d": "d MMMM y"}}
+
+
+def shown(value: datetime | None, zone: ZoneInfo, fmt: str = DATE_TIME, language: str = "en") -> str:
+    """``value`` in ``zone``; in the reader's ``language`` where it writes dates its own way."""
+    if not value:
+        return ""
+    local = value.astimezone(zone)
+    pattern = LOCALE_PATTERNS.get(language, {}).get(fmt)
+    if pattern is None:
+        return local.strftime(fmt)
+    from babel.dates import format_datetime
+
+    return format_datetime(local, pattern, tzinfo=zone, locale=language)
 
 
 def zone_note(zone: ZoneInfo, at: datetime | None = None) -> str:

@@ -46,7 +46,24 @@ def extracted() -> Catalog:
             str(ROOT), method_map(), keywords=KEYWORDS, comment_tags=("Translators:",), strip_comment_tags=True):
         path = Path(filename).as_posix()
         catalog.add(message, None, [(path, lineno)], auto_comments=comments, context=context)
+    for text in sorted(registered_labels()):
+        catalog.add(text, None, [("council/labels.py", 0)])
     return catalog
+
+
+def registered_labels() -> set[str]:
+    """The labels every slice registers when the app is built (council/labels.py): they are
+    shown through gettext, but registered in many places, as plain dictionaries."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from council import create_app
+    from council.labels import every_label
+
+    with tempfile.TemporaryDirectory() as folder:
+        create_app({"COUNCIL_DATABASE_URL": f"sqlite:///{folder}/labels.db", "COUNCIL_SECRET_KEY": "x" * 40,
+                    "COUNCIL_ASYNC_MODE": "threading", "INSTANCE_PATH": folder, "TESTING": True})
+        return every_label()
 
 
 def path_of(code: str) -> Path:

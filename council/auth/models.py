@@ -37,9 +37,8 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The interface language the person chose (council/i18n.py: "en", "ur"); None: their
-    # browser's Accept-Language, then COUNCIL_LANGUAGE. ``urdu_digits``: numbers in Urdu digits.
+    # browser's Accept-Language, then COUNCIL_LANGUAGE.
     language: Mapped[str | None] = mapped_column(String(8))
-    urdu_digits: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     org: Mapped[Organization] = relationship(lazy="joined")
 

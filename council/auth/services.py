@@ -168,17 +168,13 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
 LANGUAGE_CODES = ("en", "ur")
 
 
-def set_language(session: Session, *, user: User, language: Any, urdu_digits: Any = None) -> User:
-    """A person's interface language ("en", "ur"; "" or None: follow the browser) and,
-    for Urdu, whether numbers are shown in Urdu digits. A preference, not audited."""
+def set_language(session: Session, *, user: User, language: Any) -> User:
+    """A person's interface language ("en", "ur"; "" or None: follow the browser).
+    A preference, not audited."""
     if language in ("", None):
         user.language = None
     elif isinstance(language, str) and language in LANGUAGE_CODES:
         user.language = language
     else:
         raise Invalid("Unknown language.", {"language": "choose English (en) or Urdu (ur)"})
-    if urdu_digits is not None:
-        if not isinstance(urdu_digits, bool):
-            raise Invalid("Urdu digits is yes or no.", {"urdu_digits": "true or false"})
-        user.urdu_digits = urdu_digits
     return user

@@ -1,4 +1,4 @@
-"""interface language: each person's chosen language and digits
+"""interface language: each person's chosen language
 
 Revision ID: 0021
 Revises: 0020
@@ -19,10 +19,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=8), nullable=True))
-        batch_op.add_column(sa.Column('urdu_digits', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('urdu_digits')
         batch_op.drop_column('language')

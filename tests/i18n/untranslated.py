@@ -71,3 +71,17 @@ def untranslated(path: Path) -> list[tuple[int, str]]:
     reader.feed(stripped)
     reader.close()
     return reader.found
+
+
+if __name__ == "__main__":
+    import sys
+
+    paths = [Path(a) for a in sys.argv[1:]] or sorted(Path("templates").rglob("*.html"))
+    files = [f for p in paths for f in (sorted(p.rglob("*.html")) if p.is_dir() else [p])]
+    left = 0
+    for file in files:
+        for line, text in untranslated(file):
+            left += 1
+            print(f"{file}:{line}: {text[:100]!r}")
+    print(f"{left} piece(s) of text outside gettext in {len(files)} template(s)")
+    sys.exit(1 if left else 0)
