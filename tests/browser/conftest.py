@@ -196,10 +196,11 @@ def sign_in(page: Any, live_server: LiveServer, email: str, password: str = PASS
 
 def open_page(browser: Any, live_server: LiveServer, email: str, path: str | None = None,
               ready: str | None = "[data-conn].conn-live", viewport: dict[str, int] | None = None,
-              password: str = PASSWORD) -> Any:
+              password: str = PASSWORD, locale: str | None = None) -> Any:
     """A fresh context signed in as ``email`` and at ``path`` (waiting for ``ready``);
     page errors, console errors and dialogs are recorded in ``page.problems``."""
-    context = browser.new_context(viewport=viewport or {"width": 1440, "height": 900})
+    context = browser.new_context(viewport=viewport or {"width": 1440, "height": 900},
+                                  **({"locale": locale} if locale else {}))
     context.set_default_timeout(10_000)
     context.add_init_script(CSP_LISTENER)
     page = context.new_page()

@@ -34,6 +34,8 @@ PER_PATTERN = 2  # pages of one shape checked per person (every room: they diffe
 PER_PATTERN_OF = {"/rooms/N": 10}
 # Times shown to people: "2026-12-01 14:02", with seconds, or "14:02"; T+HH:MM:SS for exercise time.
 TIME_TEXT = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?|\d{2}:\d{2}|T\+\d{2,3}:\d{2}(:\d{2})?)$")
+# In Urdu the server writes dates its way ("1 دسمبر 2026، 14:02", council/timefmt.py).
+TIME_TEXT_UR = re.compile(r"^(\d{1,2} [\u0600-\u06ff]+ \d{4}، \d{2}:\d{2}(:\d{2})?)$")
 OTHER_DATES = re.compile(r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}\b"
                          r"|\b\d{1,2}/\d{1,2}/\d{4}\b")
 RAW_VALUES = sorted({v for table in LABELS.values() for v in table if "_" in v})
@@ -70,8 +72,10 @@ def links(page, base: str) -> list[str]:
     return out
 
 
-def check_page(page, path: str) -> list[str]:
+def check_page(page, path: str, urdu: bool = False) -> list[str]:
     problems = []
+    if urdu and page.evaluate("[document.documentElement.lang, document.documentElement.dir].join(' ')") != "ur rtl":
+        problems.append(f"{path} is not an Urdu right-to-left page")
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         over = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
@@ -87,7 +91,8 @@ def check_page(page, path: str) -> list[str]:
         .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))""")
     problems += [f"{path} axe {v}" for v in violations]
     times = page.eval_on_selector_all("time", "els => els.filter(e => e.offsetParent).map(e => e.textContent.trim())")
-    problems += [f"{path} time shown as {t!r}" for t in times if t and not TIME_TEXT.match(t)]
+    problems += [f"{path} time shown as {t!r}" for t in times
+                 if t and not TIME_TEXT.match(t) and not (urdu and TIME_TEXT_UR.match(t))]
     # The prose people read: not code, form controls' values or hidden parts (a record's own
     # time zone in the audit details or a select is data, not the page naming its zone).
     text = page.evaluate("""() => { let t = document.body.innerText;
@@ -108,8 +113,8 @@ def check_page(page, path: str) -> list[str]:
     return problems
 
 
-def walk(browser, server, email: str) -> tuple[list[str], list[str]]:
-    page = open_page(browser, server, email, "/", ready=None, password=DEMO_PASSWORD)
+def walk(browser, server, email: str, locale: str | None = None) -> tuple[list[str], list[str]]:
+    page = open_page(browser, server, email, "/", ready=None, password=DEMO_PASSWORD, locale=locale)
     seen: set[str] = set()
     per_pattern: dict[str, int] = {}
     queue = deque(["/"])
@@ -130,7 +135,7 @@ def walk(browser, server, email: str) -> tuple[list[str], list[str]]:
         if page.locator("[data-conn]").count():
             page.wait_for_selector("[data-conn].conn-live, [data-wall-conn].conn-live")
         visited.append(path)
-        problems += check_page(page, path)
+        problems += check_page(page, path, urdu=locale is not None)
         queue.extend(p for p in links(page, server.base_url) if p not in seen)
     problems += [f"{email}: {p}" for p in page.problems]
     problems += [f"{email}: CSP {v}" for v in csp_violations(page)]
@@ -143,5 +148,14 @@ def test_every_page_fits_the_screen_is_accessible_and_speaks_human(demo, browser
     if not AXE.exists():
         pytest.skip("axe-core is installed by `npm ci` (make vendor)")
     visited, problems = walk(browser, demo, email)
+    assert len(visited) >= 15, visited
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_pages_in_urdu_fit_the_screen_are_accessible_and_right_to_left(demo, browser):
+    """The same walk for a reader whose browser asks for Urdu (the duty officer sees most)."""
+    if not AXE.exists():
+        pytest.skip("axe-core is installed by `npm ci` (make vendor)")
+    visited, problems = walk(browser, demo, "duty@ncert.example", locale="ur-PK")
     assert len(visited) >= 15, visited
     assert problems == [], "\n".join(problems)
