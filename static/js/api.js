@@ -1,6 +1,7 @@
 // The REST client of the pages: same-origin session, CSRF header on writes,
 // errors as Error objects carrying the server's message and field reasons.
 import { errorText } from "./dom.js";
+import { _ } from "./i18n.js";
 
 const meta = document.querySelector('meta[name="csrf-token"]');
 const csrfToken = meta ? meta.content : "";
@@ -14,7 +15,7 @@ export async function api(method, path, body) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (_e) {
-    throw new Error("The server could not be reached. Check the connection and try again.");
+    throw new Error(_("The server could not be reached. Check the connection and try again."));
   }
   let data = null;
   try { data = await response.json(); } catch (_e) { data = null; }

@@ -3,6 +3,7 @@
 // short notice of each new notification. Caught up by REST on every (re)connect.
 import { $, el } from "./dom.js";
 import { api } from "./api.js";
+import { _ } from "./i18n.js";
 import { socket, onConnect } from "./socket.js";
 
 const bell = $("#bell");
@@ -15,24 +16,24 @@ if (bell) {
     unread = Math.max(0, n);
     count.textContent = unread > 99 ? "99+" : String(unread);
     bell.classList.toggle("bell-on", unread > 0);
-    bell.setAttribute("aria-label", `Notifications: ${unread} unread`);
+    bell.setAttribute("aria-label", _("Notifications: %(n)s unread", { n: unread }));
     bell.dataset.unread = String(unread);
   };
 
   // A named region (a landmark): notices that arrive are never content outside the page's landmarks.
   const toasts = () => $("#toasts") || document.body.appendChild(
-    el("section", { id: "toasts", class: "toasts", "aria-label": "New notifications" }));
+    el("section", { id: "toasts", class: "toasts", "aria-label": _("New notifications") }));
 
   const notice = (n) => {
     const marks = [n.exercise ? el("span", { class: "tag tag-exercise", text: "EXERCISE" }) : null,
       n.tlp && n.tlp !== "CLEAR" ? el("span", { class: `tlp tlp-${n.tlp}`, text: `TLP:${n.tlp}` }) : null];
-    const close = el("button", { type: "button", class: "btn btn-quiet btn-small", "aria-label": "Dismiss", text: "×" });
+    const close = el("button", { type: "button", class: "btn btn-quiet btn-small", "aria-label": _("Dismiss"), text: "×" });
     const item = el("div", { class: "toast" + (n.urgent ? " toast-urgent" : "") }, [
       ...marks, el("a", { href: n.url, text: n.title }), close]);
     close.addEventListener("click", () => item.remove());
     toasts().appendChild(item);
     setTimeout(() => item.remove(), 12000);
-    if (live) live.textContent = `New notification: ${n.title}`;
+    if (live) live.textContent = _("New notification: %(title)s", { title: n.title });
   };
 
   const s = socket();

@@ -2,6 +2,7 @@
 import { el, bdi } from "./dom.js";
 import { api } from "./api.js";
 import { label } from "./labels.js";
+import { _ } from "./i18n.js";
 
 // Buttons marked data-confirm ask before submitting their form.
 document.addEventListener("submit", (ev) => {
@@ -27,12 +28,12 @@ let rooms = null;
 
 function switcher() {
   if (dialog) return dialog;
-  const input = el("input", { type: "search", id: "switcher-q", autocomplete: "off", placeholder: "Type part of a room's title…" });
-  const list = el("ul", { class: "switcher-list", id: "switcher-list", "aria-label": "Rooms" });
-  const hint = el("p", { class: "muted small", text: "↑ ↓ to move, Enter to open, Esc to close." });
+  const input = el("input", { type: "search", id: "switcher-q", autocomplete: "off", placeholder: _("Type part of a room's title…") });
+  const list = el("ul", { class: "switcher-list", id: "switcher-list", "aria-label": _("Rooms") });
+  const hint = el("p", { class: "muted small", text: _("↑ ↓ to move, Enter to open, Esc to close.") });
   dialog = el("dialog", { class: "switcher", "aria-labelledby": "switcher-h" }, [
-    el("h2", { id: "switcher-h", text: "Go to a room" }),
-    el("label", { for: "switcher-q", class: "sr-only", text: "Room title" }), input, list, hint,
+    el("h2", { id: "switcher-h", text: _("Go to a room") }),
+    el("label", { for: "switcher-q", class: "sr-only", text: _("Room title") }), input, list, hint,
   ]);
   document.body.appendChild(dialog);
 
@@ -45,8 +46,8 @@ function switcher() {
       r.exercise ? el("span", { class: "tag tag-exercise", text: "EXERCISE" }) : null, " ",
       el("span", { class: "muted small", text: label("room_status", r.status) }),
     ])])));
-    if (rooms === null) list.replaceChildren(el("li", { class: "muted", text: "Loading rooms…" }));
-    else if (!found.length) list.replaceChildren(el("li", { class: "muted", text: "No room matches." }));
+    if (rooms === null) list.replaceChildren(el("li", { class: "muted", text: _("Loading rooms…") }));
+    else if (!found.length) list.replaceChildren(el("li", { class: "muted", text: _("No room matches.") }));
   }
   input.addEventListener("input", render);
   dialog.addEventListener("keydown", (ev) => {

@@ -2,7 +2,8 @@
 // closing by the lead, superseding and spawning action items. Every step is
 // posted as a "decision" event; cards follow the decision snapshot carried by
 // each event, so all browsers show the same tally.
-import { $, el, bdi, showError, clearError } from "./dom.js";
+import { $, el, bdi, fill, showError, clearError } from "./dom.js";
+import { _ } from "./i18n.js";
 import { dateTime } from "./time.js";
 import { label } from "./labels.js";
 
@@ -15,22 +16,26 @@ export function install(R) {
   const decisions = new Map((R.boot.decisions || []).map((d) => [d.id, d]));
 
   function outcomeText(d) {
-    if (d.outcome === "adopted") return "Adopted" + (d.chosen_option ? ": " + d.chosen_option : "");
+    if (d.outcome === "adopted") return d.chosen_option ? _("Adopted: %(option)s", { option: d.chosen_option }) : _("Adopted");
     return label("decision_outcome", d.outcome);
   }
 
   // The feed's line for a decision event (the card holds the detail).
   R.registerRenderer("decision", (ev, li) => {
-    li.appendChild(R.authorLine(ev, "decision"));
+    li.appendChild(R.authorLine(ev, _("decision")));
     const d = ev.decision || {};
     const line = {
-      proposed: "proposed a decision: ",
-      superseded: "proposed a decision superseding #" + ev.supersedes + ": ",
-      position: (ev.org || "") + (ev.changed ? " changed its position to " : " took the position ") + label("position", ev.position) + " on ",
-      closed: "closed a decision — " + (ev.outcome === "adopted" ? "ADOPTED" + (ev.chosen_option ? " (" + ev.chosen_option + ")" : "") : ev.outcome === "rejected" ? "REJECTED" : "no quorum") + ": ",
-    }[ev.op] || "";
-    li.appendChild(el("div", { class: "ev-body" }, [line,
-      el("a", { href: "#decision-" + ev.decision_id, "data-decision-jump": String(ev.decision_id) }, ["#" + ev.decision_id + " ", bdi(d.title || "")])]));
+      proposed: () => _("proposed a decision: %(decision)s"),
+      superseded: () => _("proposed a decision superseding #%(old)s: %(decision)s"),
+      position: () => (ev.changed ? _("%(org)s changed its position to %(position)s on %(decision)s")
+        : _("%(org)s took the position %(position)s on %(decision)s")),
+      closed: () => (ev.outcome === "adopted" ? (ev.chosen_option ? _("closed a decision — ADOPTED (%(option)s): %(decision)s")
+        : _("closed a decision — ADOPTED: %(decision)s"))
+        : ev.outcome === "rejected" ? _("closed a decision — REJECTED: %(decision)s") : _("closed a decision — no quorum: %(decision)s")),
+    }[ev.op];
+    const link = el("a", { href: "#decision-" + ev.decision_id, "data-decision-jump": String(ev.decision_id) }, ["#" + ev.decision_id + " ", bdi(d.title || "")]);
+    li.appendChild(el("div", { class: "ev-body" }, line ? fill(line(), { decision: link, old: ev.supersedes, org: ev.org || "",
+      position: label("position", ev.position), option: ev.chosen_option }) : [link]));
   });
 
   function tallyBar(d) {
@@ -48,14 +53,17 @@ export function install(R) {
         el("span", { class: "tally-n", text: String(n) }),
       ]));
     });
-    const projected = d.status === "open" && t.outcome ? " · if closed now: " + label("decision_outcome", t.outcome).toLowerCase() : "";
-    wrap.appendChild(el("p", { class: "small muted", text: (t.participated || 0) + " of " + (t.eligible || 0) +
-      " organisations · quorum " + (t.quorum_needed || 0) + (t.quorum_met ? " met" : " not met") + projected }));
+    const projected = d.status === "open" && t.outcome
+      ? " · " + _("if closed now: %(outcome)s", { outcome: label("decision_outcome", t.outcome).toLowerCase() }) : "";
+    const values = { participated: t.participated || 0, eligible: t.eligible || 0, needed: t.quorum_needed || 0 };
+    wrap.appendChild(el("p", { class: "small muted", text: (t.quorum_met
+      ? _("%(participated)s of %(eligible)s organisations · quorum %(needed)s met", values)
+      : _("%(participated)s of %(eligible)s organisations · quorum %(needed)s not met", values)) + projected }));
     return wrap;
   }
 
   function outcomeTag(d) {
-    if (d.status === "open") return el("span", { class: "tag status-open", text: "Open" });
+    if (d.status === "open") return el("span", { class: "tag status-open", text: _("Open") });
     const cls = d.outcome === "adopted" ? "tag-ok" : d.outcome === "rejected" ? "tag-danger" : "tag-warn";
     return el("span", { class: "tag " + cls, text: outcomeText(d) });
   }
@@ -67,13 +75,16 @@ export function install(R) {
     if (d.type && d.type !== "operational") head.appendChild(el("span", { class: "tag", text: label("decision_type", d.type) }));
     if (d.tlp !== room.tlp) head.appendChild(el("span", { class: "tlp tlp-" + d.tlp, text: "TLP:" + d.tlp }));
     art.appendChild(head);
-    const meta = label("decision_rule", d.rule) + (d.addressee ? " · to " + d.addressee : "") +
-      (d.level !== null && d.level !== undefined ? " · sets level " + d.level : "") +
-      (d.counted_per === "seat" ? " · counted per seat" : "") + (d.deadline ? " · deadline " + dateTime(d.deadline, R.zone) : "") +
-      (d.supersedes ? " · supersedes #" + d.supersedes : "") + (d.superseded_by ? " · superseded by #" + d.superseded_by : "");
+    const meta = [label("decision_rule", d.rule),
+      d.addressee ? _("to %(to)s", { to: d.addressee }) : "",
+      d.level !== null && d.level !== undefined ? _("sets level %(level)s", { level: d.level }) : "",
+      d.counted_per === "seat" ? _("counted per seat") : "",
+      d.deadline ? _("deadline %(when)s", { when: dateTime(d.deadline, R.zone) }) : "",
+      d.supersedes ? _("supersedes #%(id)s", { id: d.supersedes }) : "",
+      d.superseded_by ? _("superseded by #%(id)s", { id: d.superseded_by }) : ""].filter(Boolean).join(" · ");
     art.appendChild(el("p", { class: "small muted", text: meta }));
     if (d.background_html) {
-      art.appendChild(el("details", { class: "small" }, [el("summary", { text: "Background" }), el("div", { class: "md", dir: "auto", html: d.background_html })]));
+      art.appendChild(el("details", { class: "small" }, [el("summary", { text: _("Background") }), el("div", { class: "md", dir: "auto", html: d.background_html })]));
     }
     art.appendChild(tallyBar(d));
     const list = el("ul", { class: "positions small" });
@@ -86,12 +97,12 @@ export function install(R) {
     if (d.status === "closed") {
       if (d.rationale_html) art.appendChild(el("div", { class: "md small rationale", dir: "auto", html: d.rationale_html }));
       if (d.dissent && d.dissent.length) {
-        art.appendChild(el("p", { class: "small" }, [el("strong", { text: "Dissent: " }),
+        art.appendChild(el("p", { class: "small" }, [el("strong", { text: _("Dissent:") + " " }),
           d.dissent.map((x) => x.org + (x.comment ? " (" + x.comment + ")" : "")).join("; ")]));
       }
     }
     if (d.actions && d.actions.length) {
-      art.appendChild(el("p", { class: "small" }, [el("strong", { text: "Actions: " }),
+      art.appendChild(el("p", { class: "small" }, [el("strong", { text: _("Actions:") + " " }),
         d.actions.map((a) => a.title + " [" + label("action_status", a.status) + "]").join("; ")]));
     }
     if (R.canWrite()) art.appendChild(controls(d));
@@ -104,39 +115,39 @@ export function install(R) {
     const inOrg = room.orgs.some((o) => o.id === me.org_id);
     if (d.status === "open" && inOrg) {
       const mine = d.positions.find((p) => p.org_id === me.org_id);
-      const sel = el("select", { name: "position", "aria-label": "Position of " + me.org });
+      const sel = el("select", { name: "position", "aria-label": _("Position of %(org)s", { org: me.org }) });
       d.positions_allowed.forEach((p) => {
         const o = el("option", { value: p, text: label("position", p) }); if (mine && mine.position === p) o.selected = true; sel.appendChild(o);
       });
       wrap.appendChild(el("form", { class: "row-form", "data-cast": String(d.id) }, [sel,
-        el("input", { name: "comment", placeholder: "comment (optional)", "aria-label": "Comment", maxlength: "5000" }),
-        el("button", { class: "btn btn-small", type: "submit", text: mine ? "Change" : "Cast" })]));
+        el("input", { name: "comment", placeholder: _("comment (optional)"), "aria-label": _("Comment"), maxlength: "5000" }),
+        el("button", { class: "btn btn-small", type: "submit", text: mine ? _("Change") : _("Cast") })]));
     }
     if (d.status === "open" && role === "lead") {
       const cf = el("form", { "data-close": String(d.id) });
       if (d.rule === "chair") {
-        const choice = el("select", { name: "choice", "aria-label": "Chair's decision" });
+        const choice = el("select", { name: "choice", "aria-label": _("Chair's decision") });
         (d.options.join() === "approve,reject" ? ["adopted", "rejected"] : d.options.concat(["rejected"])).forEach((o) => {
           choice.appendChild(el("option", { value: o, text: o === "adopted" || o === "rejected" ? label("decision_outcome", o) : o }));
         });
         cf.appendChild(choice);
       }
-      cf.appendChild(el("textarea", { name: "rationale", rows: "2", required: "required", placeholder: "Rationale (markdown)", "aria-label": "Rationale" }));
-      cf.appendChild(el("button", { class: "btn btn-small", type: "submit", text: "Close with this rationale" }));
-      wrap.appendChild(el("details", { class: "small" }, [el("summary", { text: "Close decision" }), cf]));
+      cf.appendChild(el("textarea", { name: "rationale", rows: "2", required: "required", placeholder: _("Rationale (markdown)"), "aria-label": _("Rationale") }));
+      cf.appendChild(el("button", { class: "btn btn-small", type: "submit", text: _("Close with this rationale") }));
+      wrap.appendChild(el("details", { class: "small" }, [el("summary", { text: _("Close decision") }), cf]));
     }
     wrap.appendChild(el("form", { class: "row-form", "data-spawn": String(d.id) }, [
-      el("input", { name: "title", required: "required", placeholder: "New action from this decision", "aria-label": "Action from decision " + d.id, maxlength: "300" }),
-      el("button", { class: "btn btn-small", type: "submit", text: "Add action" })]));
+      el("input", { name: "title", required: "required", placeholder: _("New action from this decision"), "aria-label": _("Action from decision %(id)s", { id: d.id }), maxlength: "300" }),
+      el("button", { class: "btn btn-small", type: "submit", text: _("Add action") })]));
     if (d.status === "closed" && !d.superseded_by) {
-      wrap.appendChild(el("button", { type: "button", class: "btn btn-quiet btn-small", "data-supersede": String(d.id), text: "Supersede…" }));
+      wrap.appendChild(el("button", { type: "button", class: "btn btn-quiet btn-small", "data-supersede": String(d.id), text: _("Supersede…") }));
     }
     return wrap;
   }
 
   function render() {
     const list = [...decisions.values()].sort((a, b) => (a.status === "closed") - (b.status === "closed") || b.id - a.id);
-    box.replaceChildren(...(list.length ? list.map(card) : [el("p", { class: "muted", text: "No decisions yet." })]));
+    box.replaceChildren(...(list.length ? list.map(card) : [el("p", { class: "muted", text: _("No decisions yet.") })]));
   }
 
   function refresh(id) {
@@ -203,7 +214,7 @@ export function install(R) {
     if (form.addressee) form.addressee.value = d.addressee || "";
     if (form.level) form.level.value = d.level === null || d.level === undefined ? "" : String(d.level);
     const note = form.querySelector("[data-supersede-note]");
-    note.textContent = "Superseding #" + d.id + ": the new decision links the old one, which stays as it was.";
+    note.textContent = _("Superseding #%(id)s: the new decision links the old one, which stays as it was.", { id: d.id });
     note.hidden = false;
     form.closest("details").open = true;
     form.title.focus();

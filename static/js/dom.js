@@ -24,6 +24,17 @@ export function el(tag, attrs, children) {
   return node;
 }
 
+/** A translated sentence holding elements: its ``%(name)s`` placeholders become the nodes (or
+ * text) in ``values``, in the order the sentence puts them (``el``'s children). */
+export function fill(text, values) {
+  return text.split(/(%\(\w+\)s)/).filter((piece) => piece !== "").map((piece) => {
+    const m = /^%\((\w+)\)s$/.exec(piece);
+    if (!m || !(m[1] in values)) return piece;
+    const v = values[m[1]];
+    return typeof v === "number" ? String(v) : v;
+  });
+}
+
 /** User text shown inline: isolated, so a right-to-left name or title cannot reorder what follows. */
 export function bdi(text, cls) {
   return el("bdi", { class: cls, text: text, dir: "auto" });

@@ -2,7 +2,8 @@
 // marking, uploader, time, download), kept live by the room's "file" events, and
 // the upload form (multipart to POST /api/v1/rooms/<id>/files). Downloads are
 // always attachments: the platform never opens a file itself.
-import { $, el, bdi, showError, clearError, errorText } from "./dom.js";
+import { $, el, bdi, fill, showError, clearError, errorText } from "./dom.js";
+import { _ } from "./i18n.js";
 import { dateTime } from "./time.js";
 
 const TLPS = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
@@ -22,7 +23,7 @@ export function copyButtons(root) {
     const b = e.target.closest("[data-copy]");
     if (!b) return;
     const text = b.getAttribute("data-copy");
-    const done = () => { b.textContent = "Copied"; setTimeout(() => { b.textContent = "Copy"; }, 1500); };
+    const done = () => { b.textContent = _("Copied"); setTimeout(() => { b.textContent = _("Copy"); }, 1500); };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, () => selectSibling(b));
     } else {
@@ -40,7 +41,7 @@ function selectSibling(b) {
   const sel = window.getSelection();
   sel.removeAllRanges();
   sel.addRange(range);
-  b.textContent = "Selected: Ctrl+C";
+  b.textContent = _("Selected: Ctrl+C");
 }
 
 export function fileItem(f, zone, canRemove) {
@@ -48,20 +49,20 @@ export function fileItem(f, zone, canRemove) {
   li.appendChild(el("div", { class: "file-line" }, [
     el("a", { class: "file-name", href: f.download_url, download: "" }, [bdi(f.name)]),
     el("span", { class: "tlp tlp-" + f.tlp, text: "TLP:" + f.tlp }),
-    f.sample ? el("span", { class: "tag tag-danger", text: "Malware sample" }) : null,
+    f.sample ? el("span", { class: "tag tag-danger", text: _("Malware sample") }) : null,
     el("span", { class: "muted small", text: formatSize(f.size) }),
   ]));
   li.appendChild(el("div", { class: "file-sha" }, [
     el("span", { class: "muted small", text: "SHA-256" }), " ",
-    el("code", { class: "sha", tabindex: "0", "aria-label": "SHA-256 of " + f.name, text: f.sha256 }),
-    el("button", { class: "btn btn-quiet btn-small", type: "button", "data-copy": f.sha256, text: "Copy" }),
+    el("code", { class: "sha", tabindex: "0", "aria-label": _("SHA-256 of %(name)s", { name: f.name }), text: f.sha256 }),
+    el("button", { class: "btn btn-quiet btn-small", type: "button", "data-copy": f.sha256, text: _("Copy") }),
   ]));
   const meta = el("div", { class: "muted small" }, [bdi(f.uploaded_by.name), " (", bdi(f.org.name), ") · ",
     el("time", { datetime: f.uploaded_at, text: dateTime(f.uploaded_at, zone) })]);
-  if (f.sample) meta.appendChild(document.createTextNode(" · downloads as an AES zip, password “infected”"));
+  if (f.sample) meta.appendChild(document.createTextNode(" · " + _("downloads as an AES zip, password “infected”")));
   li.appendChild(meta);
   if (canRemove) {
-    li.appendChild(el("button", { class: "btn btn-quiet btn-small", type: "button", "data-remove-file": String(f.id), text: "Remove" }));
+    li.appendChild(el("button", { class: "btn btn-quiet btn-small", type: "button", "data-remove-file": String(f.id), text: _("Remove") }));
   }
   return li;
 }
@@ -74,20 +75,20 @@ export function install(R) {
   R.registerRenderer("file", (ev, li) => {
     li.appendChild(R.authorLine(ev, "file"));
     if (ev.op === "removed") {
-      li.appendChild(el("div", { class: "ev-body", text: "removed file #" + ev.file_id }));
+      li.appendChild(el("div", { class: "ev-body", text: _("removed file #%(id)s", { id: ev.file_id }) }));
       return;
     }
     const f = ev.file || {};
-    li.appendChild(el("div", { class: "ev-body" }, ["attached ",
-      el("a", { href: "#file-" + f.id }, [bdi(f.name || "a file")]),
-      " (" + formatSize(f.size || 0) + ", TLP:" + f.tlp + (f.sample ? ", malware sample" : "") + ")"]));
+    const details = [formatSize(f.size || 0), "TLP:" + f.tlp].concat(f.sample ? [_("malware sample")] : []).join(", ");
+    li.appendChild(el("div", { class: "ev-body" }, fill(_("attached %(file)s (%(details)s)"), {
+      file: el("a", { href: "#file-" + f.id }, [bdi(f.name || _("a file"))]), details })));
   });
 
   function render() {
     const me = R.me, lead = R.role() === "lead";
     const list = [...files.values()].sort((a, b) => b.id - a.id);
     box.replaceChildren(...(list.length ? list.map((f) => fileItem(f, R.zone, R.canWrite() && (lead || f.uploaded_by.id === me.id)))
-      : [el("li", { class: "muted small", text: "No files yet." })]));
+      : [el("li", { class: "muted small", text: _("No files yet.") })]));
   }
 
   R.onEvent((ev) => {
@@ -121,9 +122,9 @@ export function install(R) {
     clearError(form);
     const input = form.querySelector("[name=file]");
     const chosen = input.files && input.files[0];
-    if (!chosen) { showError(form, new Error("Choose a file first.")); return; }
+    if (!chosen) { showError(form, new Error(_("Choose a file first."))); return; }
     if (chosen.size > R.boot.file_max_bytes) {
-      showError(form, new Error("Files are at most " + R.boot.file_max_mb + " MB.")); return;
+      showError(form, new Error(_("Files are at most %(mb)s MB.", { mb: R.boot.file_max_mb }))); return;
     }
     const body = new FormData();
     body.append("file", chosen, chosen.name);
@@ -145,7 +146,7 @@ export function install(R) {
       fillTlps();
       form.closest("details").open = false;
     } catch (err) {
-      showError(form, err.message === "Failed to fetch" ? new Error("The server could not be reached.") : err);
+      showError(form, err.message === "Failed to fetch" ? new Error(_("The server could not be reached.")) : err);
     } finally {
       btn.disabled = false;
     }

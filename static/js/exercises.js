@@ -4,7 +4,8 @@
 // observations, and the player's inbox. The clock is computed from the
 // server's anchor (T+ at a wall time, speed), corrected for this browser's
 // clock offset, so every screen shows the same T+.
-import { $, $$, el, bdi, showError, clearError } from "./dom.js";
+import { $, $$, el, bdi, fill, showError, clearError } from "./dom.js";
+import { _ } from "./i18n.js";
 import { tPlus as fmt, countdown } from "./time.js";
 import { label } from "./labels.js";
 import { jumpTo } from "./room/panels.js";
@@ -29,7 +30,7 @@ export function install(R) {
     return ex.clock_t_s + Math.max(0, (now - new Date(ex.clock_wall).getTime()) / 1000) * ex.speed;
   }
   function api(path, body) { return R.api("POST", "/exercises/" + ex.id + path, body || {}); }
-  const teamName = (id) => { const t = ex.teams.find((x) => x.id === id); return t ? t.name : "team " + id; };
+  const teamName = (id) => { const t = ex.teams.find((x) => x.id === id); return t ? t.name : _("team %(id)s", { id }); };
 
   // ---- clock ----------------------------------------------------------------
   const ALLOWED = { start: ["planned"], pause: ["running"], resume: ["paused"], end: ["running", "paused"], stop: ["planned", "running", "paused"] };
@@ -37,7 +38,7 @@ export function install(R) {
     q("[data-ex-t]").textContent = fmt(tNow());
     const st = q("[data-ex-state]");
     st.textContent = label("exercise_state", ex.state); st.className = "tag ex-state-" + ex.state;
-    q("[data-ex-speed]").textContent = ex.speed + "× speed · you are " + label("exercise_role", ex.role).toLowerCase();
+    q("[data-ex-speed]").textContent = _("%(speed)s× speed · you are %(role)s", { speed: ex.speed, role: label("exercise_role", ex.role).toLowerCase() });
     const controls = q("[data-ex-clock-controls]");
     controls.hidden = !controller;
     controls.querySelectorAll("[data-clock]").forEach((b) => {
@@ -47,8 +48,8 @@ export function install(R) {
     });
     const reason = q("[data-ex-controls-reason]");
     reason.hidden = !over();
-    reason.textContent = ex.state === "stopped" ? "The exercise was stopped (real-world emergency): nothing more can be released or changed."
-      : ex.state === "ended" ? "ENDEX: the exercise has ended; its record is closed to injects and clock changes." : "";
+    reason.textContent = ex.state === "stopped" ? _("The exercise was stopped (real-world emergency): nothing more can be released or changed.")
+      : ex.state === "ended" ? _("ENDEX: the exercise has ended; its record is closed to injects and clock changes.") : "";
     $$("[data-ex-live-only]", panel).forEach((n) => { n.hidden = over() || !controller; });
     q("[data-ex-paused]").hidden = ex.state !== "paused";
   }
@@ -58,10 +59,10 @@ export function install(R) {
     const op = b.getAttribute("data-clock");
     const body = {};
     if (op === "stop") {
-      const reason = window.prompt("Real-world emergency: stop the exercise for everyone. Reason (shown to all):");
+      const reason = window.prompt(_("Real-world emergency: stop the exercise for everyone. Reason (shown to all):"));
       if (reason === null) return;
       body.reason = reason;
-    } else if (op === "end" && !window.confirm("ENDEX: end the exercise?")) return;
+    } else if (op === "end" && !window.confirm(_("ENDEX: end the exercise?"))) return;
     clearError(b);
     b.disabled = true;
     api("/" + op, body).catch((err) => showError(b, err)).finally(renderClock);
@@ -79,32 +80,32 @@ export function install(R) {
         el("div", { class: "ex-inject-head" }, [
           el("code", { text: i.msel_id }), el("span", { class: "mono small", text: fmt(i.offset_s) }),
           el("strong", {}, [bdi(i.title)]),
-          i.status === "held" ? el("span", { class: "tag tag-warn", text: "held" }) : null,
-          i.release === "manual" ? el("span", { class: "tag", text: "manual" }) : null,
-          i.depends_on ? el("span", { class: "muted small", text: "after " + i.depends_on }) : null,
+          i.status === "held" ? el("span", { class: "tag tag-warn", text: _("held") }) : null,
+          i.release === "manual" ? el("span", { class: "tag", text: _("manual") }) : null,
+          i.depends_on ? el("span", { class: "muted small", text: _("after %(inject)s", { inject: i.depends_on }) }) : null,
           el("span", { class: "due", "data-due": String(i.offset_s), text: i.release === "manual" ? "" : ex.state === "running" ? countdown(due) : "" }),
         ]),
-        el("div", { class: "muted small", text: label("delivery", i.delivery) + " · " + (i.from || "—") + " → " + i.to }),
-        i.expected_action ? el("div", { class: "ex-staff-only", text: "Expected: " + i.expected_action }) : null,
+        el("div", { class: "muted small", text: label("delivery", i.delivery) + " · " + _("%(from)s → %(to)s", { from: i.from || "—", to: i.to }) }),
+        i.expected_action ? el("div", { class: "ex-staff-only", text: _("Expected: %(action)s", { action: i.expected_action }) }) : null,
       ]);
       if (controller && !over()) {
         li.appendChild(el("div", { class: "ex-inject-tools" }, [
           el("button", { type: "button", class: "btn btn-small", "data-release": i.msel_id, disabled: ex.state === "planned" ? "disabled" : null,
-            title: ex.state === "planned" ? "Injects are released after STARTEX" : null, text: "Release now" }),
-          el("button", { type: "button", class: "btn btn-small", "data-hold": i.msel_id, text: i.status === "held" ? "Un-hold" : "Hold" }),
-          el("button", { type: "button", class: "btn btn-small btn-quiet", "data-edit-inject": i.msel_id, text: "Edit" }),
+            title: ex.state === "planned" ? _("Injects are released after STARTEX") : null, text: _("Release now") }),
+          el("button", { type: "button", class: "btn btn-small", "data-hold": i.msel_id, text: i.status === "held" ? _("Un-hold") : _("Hold") }),
+          el("button", { type: "button", class: "btn btn-small btn-quiet", "data-edit-inject": i.msel_id, text: _("Edit") }),
         ]));
       }
       return li;
     }));
-    if (!waiting.length) up.appendChild(el("li", { class: "muted", text: over() ? "The exercise is over." : "No injects waiting." }));
+    if (!waiting.length) up.appendChild(el("li", { class: "muted", text: over() ? _("The exercise is over.") : _("No injects waiting.") }));
     const released = list.filter((i) => i.status === "released").sort((a, b) => b.released_seq - a.released_seq);
     done.replaceChildren(...released.map((i) => {
       const chips = el("div", { class: "ex-teamstate" });
       i.team_ids.forEach((tid) => {
         const s = teamState.get(i.msel_id + "|" + tid) || {};
         const cls = s.responded ? "responded" : s.acked ? "acked" : "";
-        chips.appendChild(el("span", { class: "tag " + cls, title: s.responded ? "responded" : s.acked ? "acknowledged" : "no acknowledgement yet",
+        chips.appendChild(el("span", { class: "tag " + cls, title: s.responded ? _("responded") : s.acked ? _("acknowledged") : _("no acknowledgement yet"),
           text: teamName(tid) + (s.responded ? " ✓✓" : s.acked ? " ✓" : " …") }));
       });
       return el("li", {}, [
@@ -114,7 +115,7 @@ export function install(R) {
         chips,
       ]);
     }));
-    if (!released.length) done.appendChild(el("li", { class: "muted", text: "Nothing released yet." }));
+    if (!released.length) done.appendChild(el("li", { class: "muted", text: _("Nothing released yet.") }));
   }
 
   panel.addEventListener("click", (e) => {
@@ -140,11 +141,11 @@ export function install(R) {
     if (li.querySelector("form")) return;
     const uid = "ei-" + i.msel_id.replace(/[^A-Za-z0-9_-]/g, "_");
     const f = el("form", { class: "ex-edit" }, [
-      el("label", { for: uid + "-title", text: "Title" }), el("input", { id: uid + "-title", name: "title", value: i.title, required: "required" }),
-      el("label", { for: uid + "-to", text: "To" }), el("input", { id: uid + "-to", name: "to", value: i.to }),
-      el("label", { for: uid + "-msg", text: "Message" }), el("textarea", { id: uid + "-msg", name: "message", rows: "3" }),
-      el("label", { for: uid + "-exp", text: "Expected action" }), el("textarea", { id: uid + "-exp", name: "expected_action", rows: "2" }),
-      el("button", { class: "btn btn-small", type: "submit", text: "Save before release" }),
+      el("label", { for: uid + "-title", text: _("Title") }), el("input", { id: uid + "-title", name: "title", value: i.title, required: "required" }),
+      el("label", { for: uid + "-to", text: _("To") }), el("input", { id: uid + "-to", name: "to", value: i.to }),
+      el("label", { for: uid + "-msg", text: _("Message") }), el("textarea", { id: uid + "-msg", name: "message", rows: "3" }),
+      el("label", { for: uid + "-exp", text: _("Expected action") }), el("textarea", { id: uid + "-exp", name: "expected_action", rows: "2" }),
+      el("button", { class: "btn btn-small", type: "submit", text: _("Save before release") }),
     ]);
     f.message.value = i.message; f.expected_action.value = i.expected_action || "";
     f.addEventListener("submit", (e) => {
@@ -190,8 +191,8 @@ export function install(R) {
     });
   }
   function obsMeta(o) {
-    return [o.objective_id, o.capability && label("capability", o.capability), o.msel_id && "inject " + o.msel_id,
-      o.team_id && teamName(o.team_id), o.evidence_seq && "evidence #" + o.evidence_seq].filter(Boolean).join(" · ");
+    return [o.objective_id, o.capability && label("capability", o.capability), o.msel_id && _("inject %(id)s", { id: o.msel_id }),
+      o.team_id && teamName(o.team_id), o.evidence_seq && _("evidence #%(seq)s", { seq: o.evidence_seq })].filter(Boolean).join(" · ");
   }
   function renderObservations() {
     const list = q("[data-ex-observations]");
@@ -202,7 +203,7 @@ export function install(R) {
       el("span", { class: "muted small", text: obsMeta(o) }),
       el("div", { class: "md", dir: "auto", html: o.body_html }),
     ])));
-    if (!observations.length) list.appendChild(el("li", { class: "muted", text: "No observations yet." }));
+    if (!observations.length) list.appendChild(el("li", { class: "muted", text: _("No observations yet.") }));
   }
 
   // ---- players' inbox -------------------------------------------------------
@@ -214,17 +215,17 @@ export function install(R) {
       const li = el("li", {}, [
         el("div", { class: "ex-inject-head" }, [el("span", { class: "mono small", text: fmt(ev.t_plus_s || 0) }),
           el("a", { href: "#seq-" + ev.seq, "data-jump": String(ev.seq) }, [bdi(ev.title)]),
-          el("span", { class: "tag " + (s.responded ? "tag-ok" : s.acked ? "tag-warn" : "tag-danger"), text: s.responded ? "responded" : s.acked ? "acknowledged" : "new" })]),
+          el("span", { class: "tag " + (s.responded ? "tag-ok" : s.acked ? "tag-warn" : "tag-danger"), text: s.responded ? _("responded") : s.acked ? _("acknowledged") : _("new") })]),
       ]);
       if (!over()) {
         const tools = el("div", { class: "ex-inject-tools" });
-        if (!s.acked) tools.appendChild(el("button", { type: "button", class: "btn btn-small", "data-ack": String(ev.seq), text: "Acknowledge" }));
-        tools.appendChild(el("button", { type: "button", class: "btn btn-small", "data-respond": String(ev.seq), text: "Respond" }));
+        if (!s.acked) tools.appendChild(el("button", { type: "button", class: "btn btn-small", "data-ack": String(ev.seq), text: _("Acknowledge") }));
+        tools.appendChild(el("button", { type: "button", class: "btn btn-small", "data-respond": String(ev.seq), text: _("Respond") }));
         li.appendChild(tools);
       }
       return li;
     }));
-    if (!items.length) list.appendChild(el("li", { class: "muted", text: "No injects for your team yet." }));
+    if (!items.length) list.appendChild(el("li", { class: "muted", text: _("No injects for your team yet.") }));
   }
   panel.addEventListener("click", (e) => {
     const t = e.target.closest("button");
@@ -237,8 +238,8 @@ export function install(R) {
     } else if ((seq = t.getAttribute("data-respond"))) {
       const li = t.closest("li");
       if (li.querySelector("form")) return;
-      const f = el("form", {}, [el("textarea", { name: "body", rows: "3", required: "required", "aria-label": "Response (markdown)", placeholder: "Your team's response (markdown)" }),
-        el("button", { class: "btn btn-small", type: "submit", text: "Send response" })]);
+      const f = el("form", {}, [el("textarea", { name: "body", rows: "3", required: "required", "aria-label": _("Response (markdown)"), placeholder: _("Your team's response (markdown)") }),
+        el("button", { class: "btn btn-small", type: "submit", text: _("Send response") })]);
       f.addEventListener("submit", (ev) => {
         ev.preventDefault();
         clearError(f);
@@ -250,34 +251,40 @@ export function install(R) {
   });
 
   // ---- the feed's look of exercise events -------------------------------------
-  const icons = { email: "✉ Email", phone: "☎ Phone call", media: "◉ Media", document: "▤ Document", room: "Inject" };
+  const icons = { email: "✉ " + _("Email"), phone: "☎ " + _("Phone call"), media: "◉ " + _("Media"), document: "▤ " + _("Document"), room: _("Inject") };
   R.registerRenderer("inject", (ev, li) => {
-    li.appendChild(R.authorLine(ev, "inject " + ev.msel_id));
+    li.appendChild(R.authorLine(ev, _("inject %(id)s", { id: ev.msel_id })));
     const box = el("div", { class: "delivery delivery-" + ev.delivery });
-    box.appendChild(el("div", { class: "delivery-meta", text: (icons[ev.delivery] || "Inject") + (ev.from ? " from " + ev.from : "") + " · to " + ev.to + " · " + fmt(ev.t_plus_s || 0) }));
+    const kind = icons[ev.delivery] || _("Inject");
+    box.appendChild(el("div", { class: "delivery-meta", text: (ev.from ? _("%(kind)s from %(from)s", { kind, from: ev.from }) : kind) +
+      " · " + _("to %(to)s", { to: ev.to }) + " · " + fmt(ev.t_plus_s || 0) }));
     box.appendChild(el("div", {}, [el("strong", {}, [bdi(ev.title)])]));
     box.appendChild(el("div", { class: "md", dir: "auto", html: ev.body_html }));
-    if (ev.expected_action) box.appendChild(el("div", { class: "ex-staff-only", text: "Expected action (staff only): " + ev.expected_action }));
-    if (ev.notes) box.appendChild(el("div", { class: "ex-staff-only", text: "Controller notes: " + ev.notes }));
+    if (ev.expected_action) box.appendChild(el("div", { class: "ex-staff-only", text: _("Expected action (staff only): %(action)s", { action: ev.expected_action }) }));
+    if (ev.notes) box.appendChild(el("div", { class: "ex-staff-only", text: _("Controller notes: %(notes)s", { notes: ev.notes }) }));
     li.appendChild(box);
   });
-  const CLOCK_TEXT = { start: "STARTEX", pause: "Exercise paused", resume: "Exercise resumed", end: "ENDEX", stop: "REAL-WORLD EMERGENCY STOP" };
+  const CLOCK_TEXT = { start: "STARTEX", pause: _("Exercise paused"), resume: _("Exercise resumed"), end: "ENDEX", stop: _("REAL-WORLD EMERGENCY STOP") };
   R.registerRenderer("clock", (ev, li) => {
     li.classList.add("ev-system");
-    li.appendChild(el("div", { class: "ev-line" }, [el("strong", { text: CLOCK_TEXT[ev.op] || ev.op }), " at " + fmt(ev.t_plus_s) + (ev.reason ? " — " + ev.reason : ""),
+    li.appendChild(el("div", { class: "ev-line" }, [
+      ...fill(_("%(what)s at %(t)s"), { what: el("strong", { text: CLOCK_TEXT[ev.op] || ev.op }), t: fmt(ev.t_plus_s) }),
+      ev.reason ? " — " + ev.reason : "",
       el("span", { class: "ev-seq", text: "#" + ev.seq })]));
   });
   R.registerRenderer("ack", (ev, li) => {
     li.classList.add("ev-system");
-    li.appendChild(el("div", { class: "ev-line" }, [el("strong", {}, [bdi(ev.team)]), " acknowledged inject " + ev.msel_id + " (" + Math.round(ev.after_s) + " s)",
+    li.appendChild(el("div", { class: "ev-line" }, [
+      ...fill(_("%(team)s acknowledged inject %(inject)s (%(seconds)s s)"), { team: el("strong", {}, [bdi(ev.team)]),
+        inject: ev.msel_id, seconds: Math.round(ev.after_s) }),
       el("span", { class: "ev-seq", text: "#" + ev.seq })]));
   });
   R.registerRenderer("response", (ev, li) => {
-    li.appendChild(R.authorLine(ev, "response · " + ev.team + " · inject " + ev.msel_id));
+    li.appendChild(R.authorLine(ev, _("response") + " · " + ev.team + " · " + _("inject %(id)s", { id: ev.msel_id })));
     li.appendChild(el("div", { class: "ev-body md", dir: "auto", html: ev.body_html }));
   });
   R.registerRenderer("observation", (ev, li) => {
-    li.appendChild(R.authorLine(ev, "observation"));
+    li.appendChild(R.authorLine(ev, _("observation")));
     li.appendChild(el("div", { class: "ev-body" }, [el("span", { class: "rating rating-" + ev.rating, title: label("rating", ev.rating), text: ev.rating }), " ",
       ev.finding ? el("span", { class: "tag finding-" + ev.finding, text: label("finding", ev.finding) }) : null, " ",
       el("span", { class: "muted small", text: obsMeta(ev) })]));

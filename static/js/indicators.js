@@ -3,7 +3,8 @@
 // retire, the add form and paste-to-extract with a review list. Changes arrive as
 // "indicator" events; the list is then fetched again, since the "also in" hints are
 // the viewer's own.
-import { $, el, bdi, showError, clearError } from "./dom.js";
+import { $, el, bdi, fill, showError, clearError } from "./dom.js";
+import { _ } from "./i18n.js";
 import { dateTime } from "./time.js";
 import { label } from "./labels.js";
 
@@ -30,27 +31,37 @@ export function install(R) {
   fillTlps();
 
   R.registerRenderer("indicator", (ev, li) => {
-    li.appendChild(R.authorLine(ev, "indicator"));
+    li.appendChild(R.authorLine(ev, _("indicator")));
     const inds = ev.indicators || [];
-    const what = { added: "added", imported: "imported", changed: "changed", retired: "retired", sighted: (ev.sighting ? ev.sighting.org : "") + " reported a sighting of" }[ev.op] || ev.op;
-    const body = el("div", { class: "ev-body" }, [what + " "]);
+    let shown = document.createDocumentFragment();
     inds.slice(0, 5).forEach((i, n) => {
-      if (n) body.appendChild(document.createTextNode(", "));
-      body.appendChild(el("a", { href: "#indicator-" + i.id }, [el("code", { class: "ioc", dir: "ltr", text: i.defanged })]));
+      if (n) shown.append(", ");
+      shown.append(el("a", { href: "#indicator-" + i.id }, [el("code", { class: "ioc", dir: "ltr", text: i.defanged })]));
     });
-    if (inds.length > 5) body.appendChild(document.createTextNode(" and " + (inds.length - 5) + " more"));
+    if (inds.length > 5) {
+      const more = document.createDocumentFragment();
+      more.append(...fill(_("%(list)s and %(n)s more"), { list: shown, n: inds.length - 5 }));
+      shown = more;
+    }
+    const what = { added: () => _("added %(indicators)s"), imported: () => _("imported %(indicators)s"), changed: () => _("changed %(indicators)s"),
+      retired: () => _("retired %(indicators)s"), sighted: () => _("%(org)s reported a sighting of %(indicators)s") }[ev.op];
+    const body = el("div", { class: "ev-body" }, what ? fill(what(), { indicators: shown, org: ev.sighting ? ev.sighting.org : "" })
+      : [ev.op + " ", shown]);
     if (ev.tlp && ev.tlp !== R.room().tlp) body.appendChild(el("span", { class: "tlp tlp-" + ev.tlp, text: " TLP:" + ev.tlp }));
     li.appendChild(body);
   });
 
   function sightingsLine(i) {
     const s = i.sightings;
-    if (!s.total) return el("p", { class: "small muted", text: "No sightings reported yet." });
-    const p = el("p", { class: "small" }, ["Seen " + s.total + "× by " + s.orgs + " organisation" + (s.orgs === 1 ? "" : "s") + ": "]);
+    if (!s.total) return el("p", { class: "small muted", text: _("No sightings reported yet.") });
+    const seen = { total: s.total, orgs: s.orgs };
+    const p = el("p", { class: "small" }, [(s.orgs === 1 ? _("Seen %(total)s× by %(orgs)s organisation:", seen)
+      : _("Seen %(total)s× by %(orgs)s organisations:", seen)) + " "]);
     s.by_org.forEach((o, n) => {
       if (n) p.appendChild(document.createTextNode("; "));
       p.appendChild(bdi(o.org));
-      p.appendChild(document.createTextNode(" " + o.count + "× (last " + dateTime(o.last, R.zone) + (o.where.length ? ", " + o.where.join(", ") : "") + ")"));
+      const values = { count: o.count, when: dateTime(o.last, R.zone), where: o.where.join(", ") };
+      p.appendChild(document.createTextNode(" " + (o.where.length ? _("%(count)s× (last %(when)s, %(where)s)", values) : _("%(count)s× (last %(when)s)", values))));
     });
     return p;
   }
@@ -63,15 +74,16 @@ export function install(R) {
       el("code", { class: "ioc", dir: "ltr", text: i.defanged }),
     ]);
     if (i.tlp !== room.tlp) head.appendChild(el("span", { class: "tlp tlp-" + i.tlp, text: "TLP:" + i.tlp }));
-    if (i.status === "retired") head.appendChild(el("span", { class: "tag", text: "retired" }));
+    if (i.status === "retired") head.appendChild(el("span", { class: "tag", text: _("retired") }));
     li.appendChild(head);
-    const meta = [i.source_org.name, i.confidence !== null ? "confidence " + i.confidence : "", i.tags.length ? "#" + i.tags.join(" #") : "",
-      i.last_seen ? "last seen " + dateTime(i.last_seen, R.zone) : ""].filter(Boolean).join(" · ");
+    const meta = [i.source_org.name, i.confidence !== null ? _("confidence %(value)s", { value: i.confidence }) : "", i.tags.length ? "#" + i.tags.join(" #") : "",
+      i.last_seen ? _("last seen %(when)s", { when: dateTime(i.last_seen, R.zone) }) : ""].filter(Boolean).join(" · ");
     li.appendChild(el("p", { class: "small muted", dir: "auto", text: meta }));
     if (i.description_html) li.appendChild(el("div", { class: "md small", dir: "auto", html: i.description_html }));
     li.appendChild(sightingsLine(i));
     if (i.also_in && i.also_in.length) {
-      const also = el("p", { class: "small also-in" }, ["Also in " + i.also_in.length + " room" + (i.also_in.length === 1 ? "" : "s") + " you can see: "]);
+      const n = i.also_in.length;
+      const also = el("p", { class: "small also-in" }, [(n === 1 ? _("Also in %(n)s room you can see:", { n }) : _("Also in %(n)s rooms you can see:", { n })) + " "]);
       i.also_in.slice(0, 5).forEach((r, n) => {
         if (n) also.appendChild(document.createTextNode(", "));
         also.appendChild(el("a", { href: "/rooms/" + r.room + "#indicators" }, [bdi(r.title)]));
@@ -79,7 +91,9 @@ export function install(R) {
       li.appendChild(also);
     }
     if (i.also_in_reports && i.also_in_reports.length) {
-      const also = el("p", { class: "small also-in" }, ["In " + i.also_in_reports.length + " incident report" + (i.also_in_reports.length === 1 ? "" : "s") + " you can read: "]);
+      const n = i.also_in_reports.length;
+      const also = el("p", { class: "small also-in" }, [(n === 1 ? _("In %(n)s incident report you can read:", { n })
+        : _("In %(n)s incident reports you can read:", { n })) + " "]);
       i.also_in_reports.slice(0, 5).forEach((r, n) => {
         if (n) also.appendChild(document.createTextNode(", "));
         also.appendChild(el("a", { href: "/incidents/" + r.incident + "#indicators" }, [r.ref]));
@@ -87,20 +101,20 @@ export function install(R) {
       li.appendChild(also);
     }
     const tools = el("div", { class: "btn-row small" }, [
-      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-copy": String(i.id), text: "Copy refanged", "aria-label": "Copy refanged: " + i.defanged }),
-      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-seen": String(i.id), text: "Seen by us", "aria-label": "Seen by us (" + me.org + "): " + i.defanged }),
+      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-copy": String(i.id), text: _("Copy refanged"), "aria-label": _("Copy refanged: %(value)s", { value: i.defanged }) }),
+      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-seen": String(i.id), text: _("Seen by us"), "aria-label": _("Seen by us (%(org)s): %(value)s", { org: me.org, value: i.defanged }) }),
     ]);
     const mayEdit = R.canWrite() && (R.role() === "lead" || i.source_org.id === me.org_id);
-    if (mayEdit && i.status === "active") tools.appendChild(el("button", { type: "button", class: "btn btn-quiet btn-small", "data-retire": String(i.id), text: "Retire" }));
+    if (mayEdit && i.status === "active") tools.appendChild(el("button", { type: "button", class: "btn btn-quiet btn-small", "data-retire": String(i.id), text: _("Retire") }));
     li.appendChild(tools);
     return li;
   }
 
   function render() {
     const shown = items.filter((i) => i.status === "active").concat(items.filter((i) => i.status !== "active"));
-    list.replaceChildren(...(shown.length ? shown.map(row) : [el("li", { class: "muted small", text: "No indicators yet." })]));
+    list.replaceChildren(...(shown.length ? shown.map(row) : [el("li", { class: "muted small", text: _("No indicators yet.") })]));
     const active = items.filter((i) => i.status === "active").length;
-    $("[data-ind-count]", panel).textContent = items.length ? active + " active" : "";
+    $("[data-ind-count]", panel).textContent = items.length ? _("%(n)s active", { n: active }) : "";
   }
 
   let pending = null;
@@ -121,9 +135,9 @@ export function install(R) {
     clearError(b);
     if (b.hasAttribute("data-copy")) {
       const i = find("data-copy");
-      const done = () => { b.textContent = "Copied"; setTimeout(() => { b.textContent = "Copy refanged"; }, 1500); };
+      const done = () => { b.textContent = _("Copied"); setTimeout(() => { b.textContent = _("Copy refanged"); }, 1500); };
       if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(i.value).then(done, (err) => showError(b, err));
-      else showError(b, new Error("The browser offers no clipboard here; the value is: " + i.value));
+      else showError(b, new Error(_("The browser offers no clipboard here; the value is: %(value)s", { value: i.value })));
     } else if (b.hasAttribute("data-seen")) {
       const i = find("data-seen");
       b.disabled = true;
@@ -161,7 +175,9 @@ export function install(R) {
       $("[data-ind-found-count]", panel).textContent = String(d.found.length);
       foundList.replaceChildren(...d.found.map((f, n) => {
         const id = "ind-found-" + n;
-        const note = f.known ? " — already in this room" : f.also_in ? " — also in " + f.also_in + " room" + (f.also_in === 1 ? "" : "s") + " or report" + (f.also_in === 1 ? "" : "s") + " you can see" : "";
+        const note = f.known ? " — " + _("already in this room") : !f.also_in ? ""
+          : " — " + (f.also_in === 1 ? _("also in %(n)s room or report you can see", { n: f.also_in })
+            : _("also in %(n)s rooms or reports you can see", { n: f.also_in }));
         return el("li", {}, [
           el("input", { type: "checkbox", id, checked: !f.known, disabled: f.known, "data-type": f.type, "data-value": f.value }),
           el("label", { for: id, class: "check" }, [el("span", { class: "tag", text: label("indicator_type", f.type) }), " ",
@@ -169,21 +185,22 @@ export function install(R) {
         ]);
       }));
       review.hidden = d.found.length === 0;
-      if (!d.found.length) showError(paste, new Error("No indicators found in that text."));
+      if (!d.found.length) showError(paste, new Error(_("No indicators found in that text.")));
     }).catch((err) => showError(paste, err));
   });
   review.addEventListener("submit", (e) => {
     e.preventDefault();
     clearError(review);
     const picked = Array.from(foundList.querySelectorAll("input:checked:not(:disabled)")).map((c) => ({ type: c.getAttribute("data-type"), value: c.getAttribute("data-value") }));
-    if (!picked.length) { showError(review, new Error("Choose at least one indicator.")); return; }
+    if (!picked.length) { showError(review, new Error(_("Choose at least one indicator."))); return; }
     const btn = review.querySelector("button[type=submit]");
     btn.disabled = true;
     R.api("POST", "/rooms/" + R.room().id + "/indicators/bulk", { indicators: picked, tlp: review.tlp.value }).then((d) => {
       review.hidden = true;
       paste.reset();
       foundList.replaceChildren();
-      showError(paste, new Error("Added " + d.added.length + (d.skipped ? ", " + d.skipped + " already known" : "") + "."));
+      showError(paste, new Error(d.skipped ? _("Added %(added)s, %(skipped)s already known.", { added: d.added.length, skipped: d.skipped })
+        : _("Added %(added)s.", { added: d.added.length })));
       reload();
     }).catch((err) => showError(review, err)).finally(() => { btn.disabled = false; });
   });

@@ -8,6 +8,7 @@
 //                                                        the textarea keeps the e-mails (works without JS)
 import { el, bdi } from "./dom.js";
 import { api } from "./api.js";
+import { _ } from "./i18n.js";
 
 let counter = 0;
 
@@ -39,16 +40,17 @@ function single(input) {
 
 function multi(area) {
   const emails = () => area.value.split(/[\s,;]+/).filter(Boolean);
-  const chips = el("ul", { class: "people-chips", "aria-label": "Chosen people" });
-  const input = el("input", { type: "email", class: "people-search", "aria-label": "Add a person to " + (area.labels[0] ? area.labels[0].textContent.trim() : "the list"),
-    placeholder: "Type a name or e-mail, then Enter" });
+  const chips = el("ul", { class: "people-chips", "aria-label": _("Chosen people") });
+  const listName = area.labels[0] ? area.labels[0].textContent.trim() : _("the list");
+  const input = el("input", { type: "email", class: "people-search", "aria-label": _("Add a person to %(list)s", { list: listName }),
+    placeholder: _("Type a name or e-mail, then Enter") });
   const wrap = el("div", { class: "people-picker" }, [chips, input]);
   area.before(wrap);
   area.hidden = true;
   attachSearch(input, area.getAttribute("data-room"));
   function render() {
     chips.replaceChildren(...emails().map((e) => el("li", { class: "chip" }, [bdi(e),
-      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-remove": e, "aria-label": "Remove " + e, text: "✕" })])));
+      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-remove": e, "aria-label": _("Remove %(name)s", { name: e }), text: "✕" })])));
   }
   function add() {
     const e = input.value.trim();

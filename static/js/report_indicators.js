@@ -2,6 +2,7 @@
 // clipboard (the page shows it defanged, never as a link). Without the clipboard API
 // (plain http), the value is shown selected for Ctrl+C.
 import { $ } from "./dom.js";
+import { _ } from "./i18n.js";
 
 const section = $(".report-indicators");
 if (section) {
@@ -9,7 +10,7 @@ if (section) {
     const b = e.target.closest("[data-copy]");
     if (!b) return;
     const value = b.getAttribute("data-copy");
-    const done = () => { b.textContent = "Copied"; setTimeout(() => { b.textContent = "Copy refanged"; }, 1500); };
+    const done = () => { b.textContent = _("Copied"); setTimeout(() => { b.textContent = _("Copy refanged"); }, 1500); };
     if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(value).then(done, () => show(b, value));
     else show(b, value);
   });
@@ -22,7 +23,7 @@ function show(b, value) {
     box.className = "copy-box";
     box.readOnly = true;
     box.dir = "ltr";
-    box.setAttribute("aria-label", "Refanged value, selected for copying");
+    box.setAttribute("aria-label", _("Refanged value, selected for copying"));
     b.parentElement.appendChild(box);
   }
   box.value = value;

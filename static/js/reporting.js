@@ -1,10 +1,23 @@
 // Incident reports in a room: the linked reports' stage clocks in the room's
 // header (countdowns), the feed's line for "incident" events, and a way for a
 // participant to file their organisation's report from the room.
-import { $, el, bdi } from "./dom.js";
+import { $, el, bdi, fill } from "./dom.js";
+import { _ } from "./i18n.js";
 import { label } from "./labels.js";
 import { countdown, tick } from "./clocks.js";
 import { tPlus } from "./time.js";
+
+// The feed's words for a change to a report's indicators ("3 indicators added").
+function indicatorsText(n, change) {
+  const one = n === 1;
+  switch (change) {
+    case "added": return one ? _("%(n)s indicator added", { n }) : _("%(n)s indicators added", { n });
+    case "changed": return one ? _("%(n)s indicator changed", { n }) : _("%(n)s indicators changed", { n });
+    case "retired": return one ? _("%(n)s indicator retired", { n }) : _("%(n)s indicators retired", { n });
+    case "sighted": return one ? _("%(n)s indicator sighted", { n }) : _("%(n)s indicators sighted", { n });
+    default: return one ? _("%(n)s indicator %(change)s", { n, change }) : _("%(n)s indicators %(change)s", { n, change });
+  }
+}
 
 export function install(R) {
   const box = $("[data-room-clocks]");
@@ -13,11 +26,12 @@ export function install(R) {
   function chip(incident, stage) {
     if (stage.colour === "done") return el("span", { class: "clock clock-done", text: stage.title + ": " + label("stage_status", stage.status).toLowerCase() });
     if (stage.colour === "waiting") return null;
-    if (stage.colour === "revision") return el("span", { class: "clock clock-amber", text: stage.title + ": revision requested" });
+    if (stage.colour === "revision") return el("span", { class: "clock clock-amber", text: _("%(stage)s: revision requested", { stage: stage.title }) });
     if (stage.due_t !== null) {
       // A drill's stage counts in exercise time (the header's clock): its deadline is a T+.
-      return el("span", { class: "clock clock-" + stage.colour, title: incident.ref + " " + stage.title + " (exercise time)" },
-        [stage.title + (stage.overdue ? " overdue since " : " due ") + tPlus(stage.due_t)]);
+      const values = { ref: incident.ref, stage: stage.title, t: tPlus(stage.due_t) };
+      return el("span", { class: "clock clock-" + stage.colour, title: _("%(ref)s %(stage)s (exercise time)", values) },
+        [stage.overdue ? _("%(stage)s overdue since %(t)s", values) : _("%(stage)s due %(t)s", values)]);
     }
     if (!stage.due_at) return null;
     const c = countdown(stage.due_at, stage.hours);
@@ -32,7 +46,7 @@ export function install(R) {
       el("a", { href: "/incidents/" + i.id, class: "small" }, [i.ref]), " ",
       ...i.stages.map((s) => chip(i, s)).filter(Boolean)]));
     if (R.canWrite() && R.boot.file_incident_url && R.room().kind === "incident") {
-      rows.push(el("a", { class: "small", href: R.boot.file_incident_url, text: "File " + R.me.org + "'s incident report" }));
+      rows.push(el("a", { class: "small", href: R.boot.file_incident_url, text: _("File %(org)s's incident report", { org: R.me.org }) }));
     }
     box.replaceChildren(...rows);
     tick(box);
@@ -40,20 +54,23 @@ export function install(R) {
 
   R.registerRenderer("incident", (ev, li) => {
     li.classList.add("ev-system");
+    const stage = ev.stage_title || ev.stage;
     const what = {
-      filed: "filed", stage_submitted: (ev.stage_title || ev.stage) + (ev.late ? " submitted late" : " submitted"),
-      stage_reviewed: (ev.stage_title || ev.stage) + (ev.decision === "accepted" ? " accepted and forwarded" : ": revision requested"),
-      stage_overdue: (ev.stage_title || ev.stage) + " is overdue", consent: "forwarding in full consented",
-      linked: "linked to this room",
-      indicators: ev.count + " indicator" + (ev.count === 1 ? " " : "s ") + ({ added: "added", changed: "changed",
-        retired: "retired", sighted: "sighted" }[ev.change] || ev.change),
-    }[ev.op] || ev.op;
+      filed: () => _("filed"),
+      stage_submitted: () => (ev.late ? _("%(stage)s submitted late", { stage }) : _("%(stage)s submitted", { stage })),
+      stage_reviewed: () => (ev.decision === "accepted" ? _("%(stage)s accepted and forwarded", { stage })
+        : _("%(stage)s: revision requested", { stage })),
+      stage_overdue: () => _("%(stage)s is overdue", { stage }), consent: () => _("forwarding in full consented"),
+      linked: () => _("linked to this room"),
+      indicators: () => indicatorsText(ev.count, ev.change),
+    }[ev.op];
     li.appendChild(el("div", { class: "ev-line" }, [
-      el("strong", {}, [bdi(ev.author ? ev.author.name : "System")]), " incident report ",
-      // A link only for those the report itself is shared with (the room may be wider than its chain).
-      incidents.has(ev.incident_id) ? el("a", { href: "/incidents/" + ev.incident_id, text: ev.ref })
-        : el("span", { text: ev.ref }),
-      " " + what,
+      ...fill(_("%(who)s incident report %(ref)s %(what)s"), {
+        who: el("strong", {}, [bdi(ev.author ? ev.author.name : _("System"))]),
+        // A link only for those the report itself is shared with (the room may be wider than its chain).
+        ref: incidents.has(ev.incident_id) ? el("a", { href: "/incidents/" + ev.incident_id, text: ev.ref })
+          : el("span", { text: ev.ref }),
+        what: what ? what() : ev.op }),
       el("span", { class: "ev-seq", text: "#" + ev.seq })]));
   });
 

@@ -1,6 +1,7 @@
 // One way to show time across the platform: "2026-12-01 14:02" (date and
 // time) or "14:02" (time of day), always in the zone the app shows (named
 // once per page by the server), and exercise time as T+HH:MM:SS.
+import { _ } from "./i18n.js";
 
 const cache = new Map();
 
@@ -44,9 +45,9 @@ export function tPlus(seconds) {
 
 /** A wait in wall seconds, for countdowns: "in 4m 05s", "due". */
 export function countdown(seconds) {
-  if (seconds <= 0) return "due";
-  const m = Math.floor(seconds / 60), sec = Math.floor(seconds % 60);
-  return "in " + (m ? m + "m " : "") + String(sec).padStart(2, "0") + "s";
+  if (seconds <= 0) return _("due");
+  const m = Math.floor(seconds / 60), sec = String(Math.floor(seconds % 60)).padStart(2, "0");
+  return m ? _("in %(min)sm %(sec)ss", { min: m, sec }) : _("in %(sec)ss", { sec });
 }
 
 /** A datetime-local field's value ("2026-12-01T14:02") for an ISO time in ``zone``. */

@@ -8,6 +8,7 @@ import { $, el } from "./dom.js";
 import { api } from "./api.js";
 import { tPlus, countdown } from "./time.js";
 import { label } from "./labels.js";
+import { _ } from "./i18n.js";
 
 const boot = JSON.parse(document.getElementById("wall-boot").textContent);
 let ex = boot.exercise;
@@ -50,17 +51,18 @@ function render() {
     const upcoming = pendingAuto();
     if (ex.state === "running" && upcoming.length) {
       const i = upcoming[0];
-      next.textContent = "Next inject " + i.msel_id + " " + countdown((i.offset_s - t) / ex.speed);
-    } else if (ex.state === "planned") next.textContent = "Waiting for STARTEX";
+      next.textContent = _("Next inject %(inject)s %(countdown)s", { inject: i.msel_id, countdown: countdown((i.offset_s - t) / ex.speed) });
+    } else if (ex.state === "planned") next.textContent = _("Waiting for STARTEX");
     else if (ex.state === "ended" || ex.state === "stopped") next.textContent = "";
-    else next.textContent = upcoming.length ? "Next inject " + upcoming[0].msel_id + " at " + tPlus(upcoming[0].offset_s) : "No scheduled injects left";
+    else next.textContent = upcoming.length ? _("Next inject %(inject)s at %(t)s", { inject: upcoming[0].msel_id, t: tPlus(upcoming[0].offset_s) })
+      : _("No scheduled injects left");
     const released = (ex.injects || []).filter((i) => i.status === "released").length;
-    $("[data-wall-progress]").textContent = released + " of " + (ex.injects || []).length + " injects released";
+    $("[data-wall-progress]").textContent = _("%(released)s of %(total)s injects released", { released, total: (ex.injects || []).length });
     const fill = document.querySelector("[data-wall-fill]");
     if (fill) fill.style.inlineSize = Math.min(100, 100 * t / Number($("[data-wall-track]").dataset.end || 1)) + "%";
   } else {
     next.textContent = "";
-    $("[data-wall-progress]").textContent = ex.speed !== 1 ? ex.speed + "× exercise time" : "";
+    $("[data-wall-progress]").textContent = ex.speed !== 1 ? _("%(speed)s× exercise time", { speed: ex.speed }) : "";
   }
 }
 
@@ -91,15 +93,15 @@ const conn = $("[data-wall-conn]");
 const socket = sharedSocket();
 onConnect(socket, () => {
   socket.timeout(10000).emit("join", { room: ex.room_id, since: lastSeq, batch: true }, (err, ack) => {
-    if (err || !ack || !ack.ok) { conn.textContent = (ack && ack.error) || "Reconnecting…"; conn.className = "conn conn-down"; return; }
+    if (err || !ack || !ack.ok) { conn.textContent = (ack && ack.error) || _("Reconnecting…"); conn.className = "conn conn-down"; return; }
     ack.events.forEach(apply);
-    conn.textContent = "Live"; conn.className = "conn conn-live";
+    conn.textContent = _("Live"); conn.className = "conn conn-live";
     if (ack.has_more) refresh();
   });
 });
-socket.on("disconnect", () => { conn.textContent = "Reconnecting…"; conn.className = "conn conn-down"; });
+socket.on("disconnect", () => { conn.textContent = _("Reconnecting…"); conn.className = "conn conn-down"; });
 socket.on("events", (b) => { if (b.room === ex.room_id) b.events.forEach(apply); });
-socket.on("removed", () => { conn.textContent = "No access"; socket.disconnect(); });
+socket.on("removed", () => { conn.textContent = _("No access"); socket.disconnect(); });
 
 $("[data-wall-full]").addEventListener("click", () => {
   if (document.fullscreenElement) document.exitFullscreen(); else document.documentElement.requestFullscreen().catch(() => {});

@@ -12,6 +12,7 @@
 import { socket as sharedSocket, onConnect } from "../socket.js";
 import { $, el } from "../dom.js";
 import { api } from "../api.js";
+import { _ } from "../i18n.js";
 import { authorLine, renderCore, renderGeneric } from "./feed.js";
 
 const POST_TIMEOUT_MS = 8000;
@@ -192,12 +193,12 @@ export class RoomClient {
       this.socket.timeout(POST_TIMEOUT_MS).emit("post", payload, (err, ack) => {
         if (err) {
           if (n < POST_RETRIES) setTimeout(() => attempt(n + 1).then(resolve, reject), 500 * (n + 1));
-          else reject(new Error("Not sent: the connection was lost. Try again when the room shows Live."));
+          else reject(new Error(_("Not sent: the connection was lost. Try again when the room shows Live.")));
           return;
         }
         if (!ack || !ack.ok) {
           const fields = ack && ack.fields ? " " + Object.values(ack.fields).join(" ") : "";
-          reject(new Error(((ack && ack.error) || "Not accepted.") + fields));
+          reject(new Error(((ack && ack.error) || _("Not accepted.")) + fields));
           return;
         }
         this.receive(ack.event, true);
@@ -214,20 +215,20 @@ export class RoomClient {
     const socket = this.socket = sharedSocket();
     window.__roomSocket = socket;  // a handle for operators' consoles and the browser tests, used by no module
     onConnect(socket, () => {
-      this.setConn("connecting", "Joining…");
+      this.setConn("connecting", _("Joining…"));
       // batch: what one transaction wrote arrives as one "events" list (busy rooms).
       socket.timeout(10000).emit("join", { room: this._room.id, since: this.shown, batch: true }, (err, ack) => {
-        if (err || !ack) { this.setConn("down", "Reconnecting…"); return; }
+        if (err || !ack) { this.setConn("down", _("Reconnecting…")); return; }
         if (!ack.ok) { this.setConn("down", ack.error); return; }
         if (ack.role && ack.role !== this._role) this.setRoom(this._room, ack.role);
         ack.events.forEach((ev) => this.receive(ev, true));
         if (ack.has_more || ack.latest_seq > this.shown) this.fillGap();
-        this.setConn("live", "Live");
+        this.setConn("live", _("Live"));
       });
     });
-    socket.on("disconnect", () => this.setConn("down", "Reconnecting…"));
-    socket.io.on("reconnect_attempt", () => this.setConn("down", "Reconnecting…"));
-    socket.on("connect_error", () => this.setConn("down", "Reconnecting…"));
+    socket.on("disconnect", () => this.setConn("down", _("Reconnecting…")));
+    socket.io.on("reconnect_attempt", () => this.setConn("down", _("Reconnecting…")));
+    socket.on("connect_error", () => this.setConn("down", _("Reconnecting…")));
     socket.on("event", (ev) => { if (ev.room === this._room.id) this.receive(ev, true); });
     socket.on("events", (batch) => {
       if (batch.room === this._room.id) batch.events.forEach((ev) => this.receive(ev, true));

@@ -7,6 +7,7 @@
 // feed marked "not sent" with Retry and Edit).
 import { $, el, bdi } from "../dom.js";
 import { attachMentions } from "./mentions.js";
+import { _ } from "../i18n.js";
 
 function newClientId() {
   if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -64,7 +65,7 @@ export class Composer {
 
   setEditing(seq) {
     this.editing = seq;
-    this.mode.textContent = seq ? "Editing message #" + seq : "Message";
+    this.mode.textContent = seq ? _("Editing message #%(seq)s", { seq }) : _("Message");
     this.cancelEdit.hidden = !seq;
     if (seq) {
       const ev = this.room.events.get(seq);
@@ -92,8 +93,8 @@ export class Composer {
     const li = el("li", { class: "ev ev-message ev-pending", "data-client-id": payload.client_id, "aria-live": "off" }, [
       el("div", { class: "ev-head" }, [
         bdi(this.room.me.name, "ev-who"),
-        el("span", { class: "ev-kind", text: payload.edits ? "edit of #" + payload.edits : "sending" }),
-        el("span", { class: "ev-seq", title: "client id " + payload.client_id, text: "…" }),
+        el("span", { class: "ev-kind", text: payload.edits ? _("edit of #%(seq)s", { seq: payload.edits }) : _("sending") }),
+        el("span", { class: "ev-seq", title: _("client id %(id)s", { id: payload.client_id }), text: "…" }),
       ]),
       el("div", { class: "ev-body pending-text", dir: "auto", text: payload.body }),
     ]);
@@ -133,11 +134,11 @@ export class Composer {
       return;
     }
     item.li.classList.add("ev-failed");
-    item.li.querySelector(".ev-kind").textContent = "not sent";
+    item.li.querySelector(".ev-kind").textContent = _("not sent");
     item.li.appendChild(el("p", { class: "action-error", role: "alert", text: err.message }));
     item.li.appendChild(el("div", { class: "ev-tools ev-tools-shown" }, [
-      el("button", { type: "button", class: "btn btn-small", "data-retry": clientId, text: "Retry" }),
-      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-unsend": clientId, text: "Edit in the box" }),
+      el("button", { type: "button", class: "btn btn-small", "data-retry": clientId, text: _("Retry") }),
+      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-unsend": clientId, text: _("Edit in the box") }),
     ]));
   }
 
@@ -145,7 +146,7 @@ export class Composer {
     const item = this.pending.get(clientId);
     if (!item) return;
     item.li.classList.remove("ev-failed");
-    item.li.querySelector(".ev-kind").textContent = "sending";
+    item.li.querySelector(".ev-kind").textContent = _("sending");
     item.li.querySelectorAll(".action-error, .ev-tools").forEach((n) => n.remove());
     this.enqueue(item.payload);
   }
@@ -161,7 +162,7 @@ export class Composer {
   }
 
   redact(seq, button) {
-    if (!window.confirm("Redact message #" + seq + "? Its text and every edit of it are hidden from everyone; the record keeps that it was redacted.")) return;
+    if (!window.confirm(_("Redact message #%(seq)s? Its text and every edit of it are hidden from everyone; the record keeps that it was redacted.", { seq }))) return;
     this.room.post({ kind: "message", redacts: seq }).catch((e) => {
       const li = button.closest("li");
       if (li) li.appendChild(el("p", { class: "action-error", role: "alert", text: e.message }));
@@ -173,7 +174,8 @@ export class Composer {
     this.previewToggle.setAttribute("aria-pressed", String(on));
     if (!on) { this.preview.hidden = true; this.text.hidden = false; this.text.focus(); return; }
     this.room.api("POST", "/preview", { body: this.text.value }).then((d) => {
-      this.preview.innerHTML = d.html || "<p class=\"muted\">Nothing to preview.</p>";
+      if (d.html) this.preview.innerHTML = d.html;
+      else this.preview.replaceChildren(el("p", { class: "muted", text: _("Nothing to preview.") }));
       this.preview.hidden = false; this.text.hidden = true;
     }).catch((e) => { this.error.textContent = e.message; });
   }

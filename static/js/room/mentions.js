@@ -6,11 +6,12 @@
 // how many are offered.
 import { el } from "../dom.js";
 import { api } from "../api.js";
+import { _ } from "../i18n.js";
 
 const TOKEN = /(^|[\s(])@([a-z0-9._-]{0,40})$/i;
 
 export function attachMentions(box, roomId) {
-  const list = el("ul", { id: "mention-list", class: "mention-list", role: "listbox", "aria-label": "People and organisations to mention", hidden: true });
+  const list = el("ul", { id: "mention-list", class: "mention-list", role: "listbox", "aria-label": _("People and organisations to mention"), hidden: true });
   const live = el("span", { class: "sr-only", role: "status", "aria-live": "polite" });
   box.insertAdjacentElement("afterend", list);
   list.insertAdjacentElement("afterend", live);
@@ -42,7 +43,7 @@ export function attachMentions(box, roomId) {
   };
   const show = (found) => {
     options = [...found.people.map((p) => ({ handle: p.handle, label: `${p.name} · ${p.org}` })),
-      ...found.orgs.map((o) => ({ handle: o.handle, label: `${o.name} (organisation)` }))];
+      ...found.orgs.map((o) => ({ handle: o.handle, label: _("%(name)s (organisation)", { name: o.name }) }))];
     if (!options.length) { close(); return; }
     active = 0;
     list.replaceChildren(...options.map((o, i) => {
@@ -53,7 +54,7 @@ export function attachMentions(box, roomId) {
     }));
     list.hidden = false;
     mark();
-    live.textContent = `${options.length} to mention: ↑ ↓ and Enter`;
+    live.textContent = _("%(n)s to mention: ↑ ↓ and Enter", { n: options.length });
   };
   const lookup = () => {
     const match = TOKEN.exec(box.value.slice(0, box.selectionStart));

@@ -4,6 +4,7 @@
 import { $, $$, el, bdi, showError, clearError } from "../dom.js";
 import { dateTime, timeOfDay } from "../time.js";
 import { label } from "../labels.js";
+import { _ } from "../i18n.js";
 
 export function installPanels(room) {
   const boot = room.boot;
@@ -34,7 +35,7 @@ export function installPanels(room) {
       form.status.value = r.status; form.severity.value = r.severity; form.tlp.value = r.tlp;
       form.sitrep_cadence_min.value = r.sitrep_cadence_min || "";
     }
-    els.cadence.textContent = r.sitrep_cadence_min ? "· every " + r.sitrep_cadence_min + " min" : "";
+    els.cadence.textContent = r.sitrep_cadence_min ? "· " + _("every %(min)s min", { min: r.sitrep_cadence_min }) : "";
     els.roomOrgs.textContent = "";
     r.orgs.forEach((o, i) => { if (i) els.roomOrgs.append(", "); els.roomOrgs.appendChild(bdi(o.name)); });
     const orgSelect = $("#ac-org");
@@ -57,7 +58,7 @@ export function installPanels(room) {
         el("span", { class: "tag role-" + m.role, text: label("room_role", m.role) }),
       ]);
       if (room.role() === "lead" && m.user_id !== room.me.id && room.room().status !== "closed") {
-        li.appendChild(el("button", { type: "button", class: "btn btn-quiet btn-small", "data-remove-member": String(m.user_id), "aria-label": "Remove " + m.name, text: "✕" }));
+        li.appendChild(el("button", { type: "button", class: "btn btn-quiet btn-small", "data-remove-member": String(m.user_id), "aria-label": _("Remove %(name)s", { name: m.name }), text: "✕" }));
       }
       return li;
     }));
@@ -70,12 +71,12 @@ export function installPanels(room) {
       const p = here.get(o.id);
       return el("li", { class: p ? "org-on" : "org-off" }, [
         el("span", { class: "dot", "aria-hidden": "true" }), bdi(o.name),
-        el("span", { class: "muted small", text: p ? " " + p.count + " online" : " not represented" }),
+        el("span", { class: "muted small", text: " " + (p ? _("%(n)s online", { n: p.count }) : _("not represented")) }),
       ]);
     });
     presence.orgs.filter((o) => !r.orgs.some((x) => x.id === o.id)).forEach((o) => {
       rows.push(el("li", { class: "org-on" }, [el("span", { class: "dot", "aria-hidden": "true" }), bdi(o.name),
-        el("span", { class: "muted small", text: " " + o.count + " online (observing)" })]));
+        el("span", { class: "muted small", text: " " + _("%(n)s online (observing)", { n: o.count }) })]));
     });
     els.orgsOnline.replaceChildren(...rows);
     els.people.replaceChildren(...presence.members.map((m) => el("li", {}, [
@@ -86,7 +87,7 @@ export function installPanels(room) {
   function renderTimeline() {
     const items = [...room.events.values()].filter((ev) => ev.kind === "timeline");
     items.sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : a.seq - b.seq));
-    if (!items.length) { els.timeline.replaceChildren(el("li", { class: "muted", text: "No timeline entries yet." })); return; }
+    if (!items.length) { els.timeline.replaceChildren(el("li", { class: "muted", text: _("No timeline entries yet.") })); return; }
     els.timeline.replaceChildren(...items.map((ev) => el("li", { class: "tl-item" }, [
       el("time", { datetime: ev.occurred_at, text: dateTime(ev.occurred_at, room.zone) }),
       el("span", { class: "cat cat-" + ev.category, text: label("timeline_category", ev.category) }),
@@ -97,18 +98,18 @@ export function installPanels(room) {
   function renderActions() {
     const finished = (a) => a.status === "done" || a.status === "cancelled";
     const list = [...actions.values()].sort((a, b) => finished(a) - finished(b) || a.id - b.id);
-    if (!list.length) { els.actions.replaceChildren(el("li", { class: "muted", text: "No action items yet." })); return; }
+    if (!list.length) { els.actions.replaceChildren(el("li", { class: "muted", text: _("No action items yet.") })); return; }
     els.actions.replaceChildren(...list.map((a) => {
       const overdue = a.due_at && new Date(a.due_at) < new Date() && !finished(a);
       const li = el("li", { class: "action action-" + a.status + (overdue ? " overdue" : "") }, [
         el("div", { class: "action-title" }, [bdi(a.title)]),
         el("div", { class: "muted small" }, [
-          a.assignee_org || a.assignee_user || "unassigned",
-          a.due_at ? " · due " + dateTime(a.due_at, room.zone) : "", overdue ? " · overdue" : "",
+          a.assignee_org || a.assignee_user || _("unassigned"),
+          a.due_at ? " · " + _("due %(when)s", { when: dateTime(a.due_at, room.zone) }) : "", overdue ? " · " + _("overdue") : "",
         ]),
       ]);
       if (room.canWrite()) {
-        const sel = el("select", { "aria-label": "Status of " + a.title, "data-action-status": String(a.id) });
+        const sel = el("select", { "aria-label": _("Status of %(title)s", { title: a.title }), "data-action-status": String(a.id) });
         ["open", "in_progress", "done", "cancelled"].forEach((s) => {
           const o = el("option", { value: s, text: label("action_status", s) }); if (s === a.status) o.selected = true; sel.appendChild(o);
         });
@@ -122,10 +123,11 @@ export function installPanels(room) {
 
   function renderSitreps() {
     els.sitreps.replaceChildren(...sitreps.map((s) => {
-      const text = { reported: "reported", due: "due", overdue: "overdue", none: s.last_at ? "last " + timeOfDay(s.last_at, room.zone) : "no report" }[s.state];
+      const text = { reported: () => _("reported"), due: () => _("due"), overdue: () => _("overdue"),
+        none: () => (s.last_at ? _("last %(time)s", { time: timeOfDay(s.last_at, room.zone) }) : _("no report")) }[s.state];
       return el("li", { class: "sitrep sitrep-" + s.state }, [
         el("span", { class: "dot", "aria-hidden": "true" }), bdi(s.org),
-        el("span", { class: "tag sitrep-tag-" + s.state, text: text }),
+        el("span", { class: "tag sitrep-tag-" + s.state, text: text ? text() : undefined }),
         s.last_seq ? el("a", { href: "#seq-" + s.last_seq, "data-jump": String(s.last_seq), class: "small", text: timeOfDay(s.last_at, room.zone) }) : null,
       ]);
     }));
@@ -166,7 +168,7 @@ export function installPanels(room) {
   room.onSocket("presence", (p) => { if (p.room === room.room().id) { presence = p; renderPresence(); } });
   room.onSocket("removed", (p) => {
     if (p.room !== room.room().id) return;
-    els.removed.hidden = false; $("[data-composer]").hidden = true; room.setConn("down", "No access"); room.socket.disconnect();
+    els.removed.hidden = false; $("[data-composer]").hidden = true; room.setConn("down", _("No access")); room.socket.disconnect();
   });
 
   // ---- the forms of the side panels ---------------------------------------------------
@@ -202,7 +204,7 @@ export function installPanels(room) {
     const cad = f.get("sitrep_cadence_min");
     const cadVal = cad ? Number(cad) : null;
     if (cadVal !== (r.sitrep_cadence_min || null)) p.sitrep_cadence_min = cadVal;
-    if (Object.keys(p).length === 1) { showError($("[data-status-form]"), new Error("Nothing to change: pick a new value first.")); return null; }
+    if (Object.keys(p).length === 1) { showError($("[data-status-form]"), new Error(_("Nothing to change: pick a new value first."))); return null; }
     return p;
   });
   formPost($("[data-org-form]"), (f) => ({ kind: "status", orgs_add: [Number(f.get("org"))] }));
@@ -222,7 +224,7 @@ export function installPanels(room) {
   els.members.addEventListener("click", (ev) => {
     const t = ev.target.closest("[data-remove-member]");
     if (!t) return;
-    if (!window.confirm("Remove this member from the room?")) return;
+    if (!window.confirm(_("Remove this member from the room?"))) return;
     room.post({ kind: "member", op: "remove", user_id: Number(t.getAttribute("data-remove-member")) })
       .catch((e) => showError(t, e));
   });

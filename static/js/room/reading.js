@@ -1,6 +1,7 @@
 // Where the reader is: the unread marker while away, "New events ↓", paging
 // of older history, and the read position the server keeps for unread counts.
 import { $, el } from "../dom.js";
+import { _ } from "../i18n.js";
 
 export function installReading(room) {
   const newBelow = $("[data-new-below]");
@@ -17,7 +18,8 @@ export function installReading(room) {
       if (!away()) return;
       unread += 1;
       if (!marker) {
-        marker = el("li", { class: "unread-marker", role: "separator", "aria-label": "New since you were away" }, [el("span", { text: "New since you were away" })]);
+        const since = _("New since you were away");
+        marker = el("li", { class: "unread-marker", role: "separator", "aria-label": since }, [el("span", { text: since })]);
         const li = room.list.querySelector('[data-seq="' + ev.seq + '"]');
         if (li) room.list.insertBefore(marker, li);
       }
@@ -50,7 +52,7 @@ export function installReading(room) {
       feedStart.hidden = page.has_more;
     } catch (e) {
       feedStart.hidden = false;
-      feedStart.textContent = "Earlier events could not be loaded: " + e.message;
+      feedStart.textContent = _("Earlier events could not be loaded: %(reason)s", { reason: e.message });
     } finally {
       loadEarlierBtn.disabled = false;
     }
