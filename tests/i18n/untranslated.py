@@ -44,7 +44,8 @@ class _Reader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         for name, value in attrs:
-            human = name in HUMAN_ATTRS or (name == "value" and attributes.get("type") in ("submit", "button", "reset"))
+            shown_value = tag == "input" and attributes.get("type") in ("submit", "button", "reset")
+            human = name in HUMAN_ATTRS or (name == "value" and shown_value)
             if human and value and words_left(value):
                 self.found.append((self.getpos()[0], f'{name}="{value}"'))
         if tag not in ("br", "hr", "img", "input", "meta", "link", "wbr", "source", "col"):
