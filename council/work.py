@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from council import labels
 from council.auth.models import User
 from council.db import utcnow
 from council.rooms.models import ActionItem, Room
@@ -73,6 +74,17 @@ def sitreps_owed(session: Session, user: User) -> list[WorkItem]:
     return out
 
 
+# What "My work" calls each kind of item (the dashboard shows them through labels, so in
+# the reader's language); the providers of other slices name theirs when they register.
+KINDS = ("Action item", "Sitrep", "Review", "Stage report", "Stage report (revision)", "Acknowledge advisory",
+         "Ratify", "Position")
+
+
+def name_kinds(*kinds: str) -> None:
+    labels.register("work_kind", {kind: kind for kind in kinds})
+
+
 def register_core(app: Flask) -> None:
+    name_kinds(*KINDS)
     add_work(app, actions_for)
     add_work(app, sitreps_owed)
