@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, flash, redirect, request, url_for
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
@@ -147,8 +150,8 @@ def _register_blueprints(app: Flask) -> None:
     # API writes by bearer token carry no CSRF token; session writes are checked in api.auth.
     app.extensions["csrf"].exempt(api_bp)
     app.extensions["csrf"].exempt(decisions_api_bp)
-    add_nav(app, "Rooms", "rooms.index", "rooms.")
-    add_nav(app, "Decisions", "decisions.register", "decisions.")
+    add_nav(app, _l("Rooms"), "rooms.index", "rooms.")
+    add_nav(app, _l("Decisions"), "decisions.register", "decisions.")
     from council.dashboard import add_card
     from council.decisions.routes import decisions_waiting
     from council.rooms.routes import rooms_card
@@ -194,7 +197,7 @@ def _require_login(app: Flask) -> None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if request.endpoint not in ENROL_ENDPOINTS and must_enrol(
                 web.db(), current_user.user, app_settings(app).mfa):
-            flash("Set up a second factor to continue (required for your account).", "info")
+            flash(_("Set up a second factor to continue (required for your account)."), "info")
             return redirect(url_for("mfa.page"))
         owed = owed_for_room(current_user.user)
         if owed is not None:
@@ -235,8 +238,9 @@ def _register_templates(app: Flask, timezone: str) -> None:
         }
 
 
-def add_nav(app: Flask, label: str, endpoint: str, prefix: str) -> None:
-    """Put a link in the main navigation (modules call this from init_app)."""
+def add_nav(app: Flask, label: str | LazyString, endpoint: str, prefix: str) -> None:
+    """Put a link in the main navigation (modules call this from init_app); ``label`` is
+    lazy (``_l("Rooms")``): each page shows it in its reader's language."""
     from types import SimpleNamespace
 
     app.extensions["council_nav"].append(SimpleNamespace(label=label, endpoint=endpoint, prefix=prefix))

@@ -11,6 +11,9 @@ import json
 from typing import Any
 
 from flask import Flask, flash, g, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
@@ -80,18 +83,18 @@ def _security_headers(response: Any) -> Any:
 
 
 ERROR_TEXT = {
-    400: ("Bad request", "The request could not be understood. Reload the page and try again."),
-    401: ("Sign-in required", "Sign in to continue."),
-    403: ("Not allowed", "You do not have the rights to do this."),
-    404: ("Not found", "There is nothing here, or it is not shared with you."),
-    405: ("Not allowed", "This address does not accept that kind of request."),
-    409: ("Conflict", "This clashes with the current state. Reload and try again."),
-    410: ("Gone", "What this stood for is no longer here."),
-    413: ("Too large", "What you sent is too large."),
-    422: ("Not accepted", "Some of what you sent is not valid."),
-    429: ("Slow down", "Too many requests. Wait a moment and try again."),
-    500: ("Something went wrong", "The error has been logged. Try again in a moment."),
-    503: ("Unavailable", "The service is temporarily unavailable. Try again shortly."),
+    400: (_l("Bad request"), _l("The request could not be understood. Reload the page and try again.")),
+    401: (_l("Sign-in required"), _l("Sign in to continue.")),
+    403: (_l("Not allowed"), _l("You do not have the rights to do this.")),
+    404: (_l("Not found"), _l("There is nothing here, or it is not shared with you.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Conflict"), _l("This clashes with the current state. Reload and try again.")),
+    410: (_l("Gone"), _l("What this stood for is no longer here.")),
+    413: (_l("Too large"), _l("What you sent is too large.")),
+    422: (_l("Not accepted"), _l("Some of what you sent is not valid.")),
+    429: (_l("Slow down"), _l("Too many requests. Wait a moment and try again.")),
+    500: (_l("Something went wrong"), _l("The error has been logged. Try again in a moment.")),
+    503: (_l("Unavailable"), _l("The service is temporarily unavailable. Try again shortly.")),
 }
 
 
@@ -111,11 +114,11 @@ def _handle_http(exc: HTTPException) -> Any:
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if _wants_json():
         if csrf:
-            return {"error": "Missing or stale CSRF token: send the page's token in the X-CSRFToken header, "
-                             "or use a bearer token."}, 400, headers
-        return {"error": ERROR_TEXT.get(status, ERROR_TEXT[500])[1]}, status, headers
+            return {"error": _("Missing or stale CSRF token: send the page's token in the X-CSRFToken header, "
+                               "or use a bearer token.")}, 400, headers
+        return {"error": str(ERROR_TEXT.get(status, ERROR_TEXT[500])[1])}, status, headers
     if csrf:
-        return error_page(400, "The form expired or was sent from elsewhere. Reload the page and try again.")
+        return error_page(400, _("The form expired or was sent from elsewhere. Reload the page and try again."))
     page, code = error_page(status)
     return page, code, headers
 
@@ -130,8 +133,26 @@ def _handle_domain(exc: DomainError) -> Any:
     return error_page(exc.status, exc.message if exc.status != 404 else None)
 
 
-DB_UNAVAILABLE = ("The database cannot be reached at the moment; nothing was saved. "
-                  "Try again in a few seconds.")
+def N_(text: str) -> str:
+    """Marks a constant for the catalogue; it is translated where it is shown."""
+    return text
+
+
+# Plain text (the sockets' acks carry it as is); pages and REST answers translate it.
+DB_UNAVAILABLE = N_("The database cannot be reached at the moment; nothing was saved. "
+                    "Try again in a few seconds.")
+
+
+def _language_without_database() -> str:
+    """The request's language when the database is down: the one already chosen for this
+    request, else the browser's (cookie, Accept-Language), never the person's setting,
+    which asking would need the database."""
+    from council.i18n import LANGUAGE_COOKIE, choose
+
+    known = getattr(g.get("_flask_babel"), "babel_locale", None)
+    if known is not None:
+        return str(known)
+    return choose(None, request.cookies.get(LANGUAGE_COOKIE), request.accept_languages, settings().language)
 
 
 def _handle_db_unavailable(exc: Exception) -> Any:
@@ -149,14 +170,16 @@ def _handle_db_unavailable(exc: Exception) -> Any:
             session.close()
         except SQLAlchemyError:
             session.invalidate()
-    if _wants_json():
-        response = current_app.response_class(
-            json.dumps({"error": DB_UNAVAILABLE}), status=503, mimetype="application/json")
-    else:
-        # Rendered without the context processors: Flask-Login's would load the user from the database.
-        page = current_app.jinja_env.get_template("unavailable.html").render(
-            text=DB_UNAVAILABLE, request=request, url_for=url_for)
-        response = current_app.response_class(page, status=503, mimetype="text/html")
+    with force_locale(_language_without_database()):
+        text = _(DB_UNAVAILABLE)
+        if _wants_json():
+            response = current_app.response_class(
+                json.dumps({"error": text}), status=503, mimetype="application/json")
+        else:
+            # Rendered without the context processors: Flask-Login's would load the user from the database.
+            page = current_app.jinja_env.get_template("unavailable.html").render(
+                text=text, request=request, url_for=url_for)
+            response = current_app.response_class(page, status=503, mimetype="text/html")
     response.headers["Retry-After"] = "5"
     return response
 
@@ -174,7 +197,7 @@ def _handle_unexpected(exc: Exception) -> Any:
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     _drop_session()  # the error page must render even when the request's session is broken
     if _wants_json():
-        return {"error": "Internal error."}, 500
+        return {"error": _("Internal error.")}, 500
     return error_page(500)
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -135,10 +136,10 @@ def register(app: Flask) -> None:
         app.register_blueprint(bp)
     app.extensions["csrf"].exempt(api_bp)
     app.extensions["csrf"].exempt(reports_api_bp)
-    add_nav(app, "Exercises", "exercises.index", "exercises.")
-    add_nav(app, "Scenarios", "scenarios.library", "scenarios.")
-    add_nav(app, "Reports", "reports.library", "reports.")
-    add_nav(app, "Corrective actions", "actions.register", "actions.")
+    add_nav(app, _l("Exercises"), "exercises.index", "exercises.")
+    add_nav(app, _l("Scenarios"), "scenarios.library", "scenarios.")
+    add_nav(app, _l("Reports"), "reports.library", "reports.")
+    add_nav(app, _l("Corrective actions"), "actions.register", "actions.")
     add_card(app, exercises_card)
     for provider in (work.reviews_waiting, work.injects_waiting, work.corrective_actions_due):
         add_work(app, provider)

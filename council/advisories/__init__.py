@@ -5,6 +5,7 @@ the matrix of answers, reminders and escalation."""
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
@@ -23,7 +24,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
     app.extensions["csrf"].exempt(api_bp)
-    add_nav(app, "Advisories", "advisories.index", "advisories.")
+    add_nav(app, _l("Advisories"), "advisories.index", "advisories.")
     add_card(app, advisories_card)
     add_work(app, work.acks_owed)
     register_subject("advisory", sees_advisory)

@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from council.advisories import audience, queries, services
@@ -75,13 +77,14 @@ def new() -> Any:
         advisory = services.publish(
             db(), actor=user, title=values["title"], tlp=values["tlp"], severity=values["severity"],
             body=values["body"], ack_hours=values["ack_hours"], cves=values["cves"], products=values["products"],
-            actions=values["actions"], audience=_audience_of(values, "The advisory was not published."))
+            actions=values["actions"], audience=_audience_of(values, _("The advisory was not published.")))
     except Invalid as err:
         flash_errors(err)
         db().rollback()
         return _form_page(user, values, status=422)
     commit()
-    flash(f"Published as {advisory.ref} to {len(advisory.org_ids)} organisations.", "success")
+    flash(ngettext("Published as %(ref)s to %(num)d organisation.", "Published as %(ref)s to %(num)d organisations.",
+                   len(advisory.org_ids), ref=advisory.ref), "success")
     return redirect(url_for("advisories.show", advisory_id=advisory.id))
 
 
@@ -104,7 +107,7 @@ def edit(advisory_id: int) -> Any:
     user = current_account()
     advisory, sight = load_advisory(db(), user, advisory_id)
     if not sight.publisher:
-        raise Forbidden("Only the publishing organisation updates its advisory.")
+        raise Forbidden(_("Only the publishing organisation updates its advisory."))
     if request.method == "GET":
         values = {"title": advisory.title, "tlp": advisory.tlp, "severity": advisory.severity,
                   "ack_hours": str(advisory.ack_hours), "cves": ", ".join(json.loads(advisory.cves)),
@@ -121,8 +124,8 @@ def edit(advisory_id: int) -> Any:
         db().rollback()
         return _form_page(user, values, db().get(Advisory, advisory_id), status=422)
     commit()
-    flash("New version published" + (": the severity rose, so every organisation is asked to acknowledge again."
-                                      if reack else "; acknowledgements given stay."), "success")
+    flash(_("New version published: the severity rose, so every organisation is asked to acknowledge again.")
+          if reack else _("New version published; acknowledgements given stay."), "success")
     return redirect(url_for("advisories.show", advisory_id=advisory_id))
 
 
@@ -133,7 +136,7 @@ def _act(advisory_id: int, fn: Any, message: str, target: str, **kwargs: Any) ->
 @bp.post("/<int:advisory_id>/ack")
 def ack(advisory_id: int) -> Any:
     form = request.form
-    return _act(advisory_id, services.acknowledge, "Your organisation's answer is recorded.",
+    return _act(advisory_id, services.acknowledge, _("Your organisation's answer is recorded."),
                 url_for("advisories.show", advisory_id=advisory_id) + "#answer",
                 applicable=form.get("applicable") or None, status=form.get("status") or None,
                 comment=form.get("comment") if "comment" in form else None)
@@ -158,7 +161,7 @@ def matrix_csv(advisory_id: int) -> Any:
 @bp.post("/<int:advisory_id>/help/<int:help_id>")
 def help_toggle(advisory_id: int, help_id: int) -> Any:
     resolved = request.form.get("resolved") == "1"
-    return _act(advisory_id, services.resolve_help, "Marked resolved." if resolved else "Opened again.",
+    return _act(advisory_id, services.resolve_help, _("Marked resolved.") if resolved else _("Opened again."),
                 url_for("advisories.matrix", advisory_id=advisory_id), help_id=help_id, resolved=resolved)
 
 

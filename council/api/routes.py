@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from council.api.auth import api_user, authenticate
 from council.api.contract import READ, WRITE, endpoint
@@ -47,9 +49,9 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise Invalid("Bad query parameter.", {name: "Must be a whole number."}) from None
+        raise Invalid(_("Bad query parameter."), {name: _("Must be a whole number.")}) from None
     if not 0 <= value < 2**63:
-        raise Invalid("Bad query parameter.", {name: "A whole number from 0 to 2^63 - 1."})
+        raise Invalid(_("Bad query parameter."), {name: _("A whole number from 0 to 2^63 - 1.")})
     return value
 
 
@@ -80,7 +82,7 @@ def people(args: s.PeopleQuery) -> Any:
 
 
 @endpoint(bp, "/rooms", "POST", summary="Open a room (the caller becomes its lead)", body=s.NewRoom,
-          responses={201: s.Room}, refusal="The room was not created.")
+          responses={201: s.Room}, refusal=_l("The room was not created."))
 def create_room(data: s.NewRoom) -> Any:
     room = rooms.create_room(db(), actor=api_user(), title=data.title, summary=data.summary,
                              severity=data.severity, tlp=data.tlp, org_ids=data.orgs, member_emails=data.members)
@@ -115,7 +117,7 @@ def list_events(room_id: int, args: s.EventsQuery) -> Any:
 
 @endpoint(bp, "/rooms/<int:room_id>/events", "POST", body=stream.posted_shape,
           summary="Post an event; a repeated client_id returns the first event (200)",
-          responses={201: s.Event, 200: s.Event}, refusal="The event was not accepted.")
+          responses={201: s.Event, 200: s.Event}, refusal=_l("The event was not accepted."))
 def post_event(room_id: int, data: Any) -> Any:
     payload = data.given()
     event, created = stream.post(db(), actor=api_user(), room_id=room_id, kind=payload["kind"], payload=payload,

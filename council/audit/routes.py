@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from council.audit.browse import PAGE, browse
 from council.audit.services import verify
@@ -26,7 +27,7 @@ def index() -> Any:
     try:
         before = int(args["before"]) if args.get("before") else None
     except ValueError:
-        raise Invalid("Bad page.", {"before": "A row id."}) from None
+        raise Invalid(_("Bad page."), {"before": _("A row id.")}) from None
     rows, total = browse(
         db(), actor=actor, actor_text=args.get("actor", ""), action=args.get("action", ""),
         target_type=args.get("target_type", ""), target_id=args.get("target_id", ""),

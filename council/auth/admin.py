@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from council.auth import mfa, services
 from council.auth.forms import ActionForm, ResetPasswordForm, UserForm
@@ -44,7 +45,7 @@ def create():  # type: ignore[no-untyped-def]
             flash_errors(err)
         else:
             commit()
-            flash(f"User {user.email} created.", "success")
+            flash(_("User %(email)s created.", email=user.email), "success")
             return redirect(url_for("users.index"))
     else:
         flash_form_errors(form)
@@ -70,7 +71,7 @@ def edit(user_id: int):  # type: ignore[no-untyped-def]
             db().rollback()
         else:
             commit()
-            flash("User saved.", "success")
+            flash(_("User saved."), "success")
             return redirect(url_for("users.index"))
     elif form.is_submitted():
         flash_form_errors(form)
@@ -94,7 +95,8 @@ def toggle_active(user_id: int):  # type: ignore[no-untyped-def]
             flash(err.message, "error")
         else:
             commit()
-            flash(f"{user.email} {'reactivated' if user.active else 'deactivated'}.", "success")
+            flash(_("%(email)s reactivated.", email=user.email) if user.active
+                  else _("%(email)s deactivated.", email=user.email), "success")
     return redirect(url_for("users.edit", user_id=user_id))
 
 
@@ -110,10 +112,10 @@ def reset_password(user_id: int):  # type: ignore[no-untyped-def]
             flash_errors(err)
         else:
             commit()
-            flash("Password reset; the user's sessions have ended.", "success")
+            flash(_("Password reset; the user's sessions have ended."), "success")
     else:
         require_admin(actor)
-        flash("Enter the new password.", "error")
+        flash(_("Enter the new password."), "error")
     return redirect(url_for("users.edit", user_id=user_id))
 
 
@@ -124,5 +126,5 @@ def reset_second_factor(user_id: int):  # type: ignore[no-untyped-def]
     target = url_for("users.edit", user_id=user_id)
     if not ActionForm().validate_on_submit():
         return redirect(target)
-    return act_from_form(mfa.admin_reset, "Second factor reset; the person has been told.", target,
+    return act_from_form(mfa.admin_reset, _("Second factor reset; the person has been told."), target,
                          user_id=user_id)

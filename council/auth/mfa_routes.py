@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import login_required, login_user
 
 from council.auth import mfa, totp
@@ -43,7 +44,7 @@ def code():  # type: ignore[no-untyped-def]
     """Step two of sign-in: the session is not signed in until this code is accepted."""
     pending = code_step()
     if pending is None:
-        flash("Sign in again: the code step expired.", "info")
+        flash(_("Sign in again: the code step expired."), "info")
         return redirect(url_for("auth.login"))
     user, step = pending
     form = CodeForm()
@@ -58,12 +59,12 @@ def code():  # type: ignore[no-untyped-def]
             stamp_session()
             keep_second_factor_mark(result.mark)
             if result.recovery_left is not None:
-                flash(f"Recovery code used: {result.recovery_left} left. Make new ones on the Second factor "
-                      "page if you are running out.", "info")
+                flash(_("Recovery code used: %(left)s left. Make new ones on the Second factor "
+                        "page if you are running out.", left=result.recovery_left), "info")
             return redirect(target)
         error = result.message
     elif request.method == "POST":
-        error = "Enter the code from your authenticator app."
+        error = _("Enter the code from your authenticator app.")
     return render_template("council/auth/code.html", form=form, error=error, email=user.email,
                            cancel_form=ActionForm()), 401 if error else 200
 
@@ -114,7 +115,7 @@ def start():  # type: ignore[no-untyped-def]
     if mfa.is_enrolled(db(), user):
         form = IdentityForm()
         if not form.validate_on_submit():
-            flash("Enter your password and a current code to replace your authenticator.", "error")
+            flash(_("Enter your password and a current code to replace your authenticator."), "error")
             return redirect(target)
         result = mfa.start_reenrolment(db(), user=user, password=form.password.data or "",
                                        code=form.code.data or "")
@@ -142,7 +143,7 @@ def confirm():  # type: ignore[no-untyped-def]
     """The first code of the new key, with the password: the recovery codes are shown once, here."""
     form = IdentityForm()
     if not form.validate_on_submit():
-        flash("Enter your password and the code your app shows.", "error")
+        flash(_("Enter your password and the code your app shows."), "error")
         return redirect(url_for("mfa.page", next=_next() or None))
     result = mfa.confirm_enrolment(db(), user=current_account(), password=form.password.data or "",
                                    code=form.code.data or "")
@@ -152,7 +153,7 @@ def confirm():  # type: ignore[no-untyped-def]
         return redirect(url_for("mfa.page", next=_next() or None))
     _stay_signed_in()
     keep_second_factor_mark(result.mark)
-    flash("Second factor set up. Sign-in now asks for a code.", "success")
+    flash(_("Second factor set up. Sign-in now asks for a code."), "success")
     return _page(codes=result.recovery_codes)
 
 
@@ -161,7 +162,7 @@ def confirm():  # type: ignore[no-untyped-def]
 def regenerate():  # type: ignore[no-untyped-def]
     form = IdentityForm()
     if not form.validate_on_submit():
-        flash("Enter your password and a current code.", "error")
+        flash(_("Enter your password and a current code."), "error")
         return redirect(url_for("mfa.page"))
     result = mfa.regenerate_recovery_codes(db(), user=current_account(), password=form.password.data or "",
                                            code=form.code.data or "")
@@ -169,7 +170,7 @@ def regenerate():  # type: ignore[no-untyped-def]
     if not result.ok:
         _flash_all(result.errors)
         return redirect(url_for("mfa.page"))
-    flash("New recovery codes made; the earlier ones no longer work.", "success")
+    flash(_("New recovery codes made; the earlier ones no longer work."), "success")
     return _page(codes=result.recovery_codes)
 
 
@@ -178,7 +179,7 @@ def regenerate():  # type: ignore[no-untyped-def]
 def remove():  # type: ignore[no-untyped-def]
     form = IdentityForm()
     if not form.validate_on_submit():
-        flash("Enter your password and a current code.", "error")
+        flash(_("Enter your password and a current code."), "error")
         return redirect(url_for("mfa.page"))
     result = mfa.remove(db(), user=current_account(), password=form.password.data or "",
                         code=form.code.data or "", policy=settings().mfa)
@@ -188,7 +189,7 @@ def remove():  # type: ignore[no-untyped-def]
     else:
         _stay_signed_in()
         session.pop(SECOND_FACTOR, None)
-        flash("Second factor removed.", "success")
+        flash(_("Second factor removed."), "success")
     return redirect(url_for("mfa.page"))
 
 
@@ -212,6 +213,6 @@ def verify():  # type: ignore[no-untyped-def]
             return redirect(target)
         error = result.message
     elif request.method == "POST":
-        error = "Enter the code from your authenticator app."
+        error = _("Enter the code from your authenticator app.")
     return render_template("council/auth/step_up.html", form=form, error=error, target=target), \
         401 if error else 200

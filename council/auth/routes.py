@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from council.auth import mfa, services, signin, tokens
@@ -63,7 +64,7 @@ def choose_language():  # type: ignore[no-untyped-def]
     code = request.form.get("language", "")
     back = _safe_next(request.form.get("next"))
     if not form.validate_on_submit() or code not in LANGUAGES:
-        flash("Choose a language from the list.", "error")
+        flash(_("Choose a language from the list."), "error")
         return redirect(back)
     if current_user.is_authenticated:
         services.set_language(db(), user=current_account(), language=code)
@@ -82,7 +83,7 @@ def logout():  # type: ignore[no-untyped-def]
         commit()
         logout_user()
         session.clear()
-        flash("You are signed out. Every session of yours has ended.", "info")
+        flash(_("You are signed out. Every session of yours has ended."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -111,7 +112,7 @@ def account():  # type: ignore[no-untyped-def]
 def change_password():  # type: ignore[no-untyped-def]
     form = ChangePasswordForm()
     if not form.validate_on_submit():
-        flash("Fill in both password fields.", "error")
+        flash(_("Fill in both password fields."), "error")
         return redirect(url_for("auth.account"))
     try:
         user = services.change_password(
@@ -127,7 +128,7 @@ def change_password():  # type: ignore[no-untyped-def]
     remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
     login_user(SessionUser(user), remember=remembered)
     stamp_session()
-    flash("Password changed. Every other session of yours has been signed out.", "success")
+    flash(_("Password changed. Every other session of yours has been signed out."), "success")
     return redirect(url_for("auth.account"))
 
 
@@ -136,7 +137,7 @@ def change_password():  # type: ignore[no-untyped-def]
 def create_token():  # type: ignore[no-untyped-def]
     form = TokenForm()
     if not form.validate_on_submit():
-        flash("The token label is too long.", "error")
+        flash(_("The token label is too long."), "error")
         return redirect(url_for("auth.account"))
     user = current_account()
     try:
@@ -161,5 +162,5 @@ def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
     if ActionForm().validate_on_submit():
         token = tokens.revoke_token(db(), actor=current_account(), token_id=token_id)
         commit()
-        flash(f"Token “{token.label}” revoked.", "success")
+        flash(_("Token “%(label)s” revoked.", label=token.label), "success")
     return redirect(url_for("auth.account"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from council.api.shapes import parse_args
 from council.auth.login import current_account
@@ -37,7 +38,7 @@ def register() -> Any:
 @bp.get("/decisions/export.<fmt>")
 def export(fmt: str) -> Any:
     if fmt not in ("csv", "json"):
-        return render_template("error.html", status=404, title="Not found", text="Export as csv or json."), 404
+        return render_template("error.html", status=404, title=_("Not found"), text=_("Export as csv or json.")), 404
     actor = current_account()
     rows = services.register(db(), actor=actor, **register_filters(parse_args(RegisterQuery, request.args, form=True)))
     with database().transaction() as session:
@@ -59,7 +60,7 @@ def decisions_waiting(session: Any, user: Any) -> list[WorkItem]:
     """"My work": open decisions where the user's organisation has no position yet."""
     rows = services.register(session, actor=user, status="open")
     now = utcnow()
-    return [WorkItem("Position", d.title, f"/rooms/{r.id}#decision-{d.id}", r.title, d.deadline,
+    return [WorkItem(_("Position"), d.title, f"/rooms/{r.id}#decision-{d.id}", r.title, d.deadline,
                      bool(d.deadline and d.deadline < now), r.is_exercise)
             for d, r in rows
             if user.org_id in r.org_ids and not any(p.current and p.org_id == user.org_id for p in d.positions)]

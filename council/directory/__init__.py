@@ -5,6 +5,7 @@ notifications reach them too), and the council's communication checks."""
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
@@ -24,7 +25,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(checks_bp)
     app.register_blueprint(api_bp)
     app.extensions["csrf"].exempt(api_bp)
-    add_nav(app, "Directory", "directory.index", "directory")
+    add_nav(app, _l("Directory"), "directory.index", "directory")
     add_card(app, checks_card)
     register_subject("comms_check", checks.sees_check)
     add_urgent_route(roster.on_duty_for)

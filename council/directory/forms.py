@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+
 from council.directory import first
 from council.directory.models import TeamRecord
 from council.errors import Invalid
@@ -46,14 +48,15 @@ def hours_lines(hours: dict[str, str]) -> str:
 def parse_hours(text: str) -> dict[str, str]:
     """ "mon 09:00-17:00" lines -> FIRST's operating-hours object (times checked by the shape)."""
     hours: dict[str, str] = {}
-    bad = Invalid(REFUSED, {"operating-hours": "One line a day: a day (mon … sun) and up to three spans, "
-                                               "e.g. \"mon 09:00-12:00 14:00-17:00\"."})
+    bad = Invalid(_("The record was not saved."), {
+        "operating-hours": _("One line a day: a day (mon … sun) and up to three spans, "
+                             "e.g. \"mon 09:00-12:00 14:00-17:00\".")})
     for line in _lines(text)[:7]:
         day, *spans = line.lower().split()
         if day[:3] not in DAYS or not 1 <= len(spans) <= 3:
             raise bad
         for n, span in enumerate(spans, start=1):
-            opens, _, closes = span.partition("-")
+            opens, _sep, closes = span.partition("-")
             if not opens or not closes:
                 raise bad
             hours[f"{day[:3]}_{n}_open"], hours[f"{day[:3]}_{n}_close"] = opens, closes

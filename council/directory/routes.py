@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -66,14 +67,14 @@ def edit(org_id: int) -> Any:
         return _edit_page(team, forms.values_of(team.org, team.record, settings().timezone))
     values = forms.values_from(request.form)
     try:
-        data = parse_data(FirstTeam, forms.first_of(values, team.record), "The record was not saved.")
+        data = parse_data(FirstTeam, forms.first_of(values, team.record), _("The record was not saved."))
         services.save_record(db(), actor=user, org_id=org_id, team=data)
     except Invalid as err:
         flash_errors(err)
         db().rollback()
         return _edit_page(services.team_of(db(), user, org_id), values, 422)
     commit()
-    flash("The team record is saved.", "success")
+    flash(_("The team record is saved."), "success")
     return redirect(url_for("directory.show", org_id=org_id))
 
 
@@ -81,7 +82,7 @@ def edit(org_id: int) -> Any:
 def add_shift(org_id: int) -> Any:
     form = request.form
     user_id = form.get("user_id", "")
-    return act(roster.add_shift, "The shift is on the roster.", url_for("directory.show", org_id=org_id) + "#roster",
+    return act(roster.add_shift, _("The shift is on the roster."), url_for("directory.show", org_id=org_id) + "#roster",
                 org_id=org_id, user_id=int(user_id) if user_id.isascii() and user_id.isdigit() and len(user_id) < 19
                 else 0, starts_at=form.get("starts_at", ""), ends_at=form.get("ends_at", ""),
                 note=form.get("note", "")[:500], tz=settings().timezone)
@@ -89,7 +90,7 @@ def add_shift(org_id: int) -> Any:
 
 @bp.post("/<int:org_id>/roster/<int:shift_id>/remove")
 def remove_shift(org_id: int, shift_id: int) -> Any:
-    return act(roster.remove_shift, "The shift is removed.", url_for("directory.show", org_id=org_id) + "#roster",
+    return act(roster.remove_shift, _("The shift is removed."), url_for("directory.show", org_id=org_id) + "#roster",
                 org_id=org_id, shift_id=shift_id)
 
 
@@ -114,7 +115,7 @@ def start() -> Any:
     hours = form.get("hours", "24")
     try:
         if len(ids) != len(raw):  # a box that is not an organisation is refused, never read as "all"
-            raise Invalid("The check was not started.", {"orgs": "Organisation ids, as the boxes give them."})
+            raise Invalid(_("The check was not started."), {"orgs": _("Organisation ids, as the boxes give them.")})
         check, told = checks.start_check(db(), actor=user, org_ids=ids or None,
                                          hours=int(hours) if hours.isascii() and hours.isdigit() and len(hours) < 5
                                          else 0, message=form.get("message", "")[:2000])
@@ -123,7 +124,7 @@ def start() -> Any:
         db().rollback()
         return redirect(url_for("directory_checks.checks_index"))
     commit()
-    flash(f"Check started: {len(check.orgs)} organisations, {told} people told.", "success")
+    flash(_("Check started: %(orgs)s organisations, %(told)s people told.", orgs=len(check.orgs), told=told), "success")
     return redirect(url_for("directory_checks.check", check_id=check.id))
 
 
@@ -160,14 +161,14 @@ def answer(check_id: int) -> Any:
         db().rollback()
         return redirect(target)
     commit()
-    flash("Your organisation's answer is recorded." if first else
-          f"Your organisation had answered already ({when:%H:%M} UTC).", "success")
+    flash(_("Your organisation's answer is recorded.") if first else
+          _("Your organisation had answered already (%(time)s UTC).", time=f"{when:%H:%M}"), "success")
     return redirect(target)
 
 
 @checks_bp.post("/<int:check_id>/close")
 def close(check_id: int) -> Any:
-    return act(checks.close_check, "The check is closed.", url_for("directory_checks.check", check_id=check_id),
+    return act(checks.close_check, _("The check is closed."), url_for("directory_checks.check", check_id=check_id),
                 check_id=check_id)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -30,7 +31,7 @@ def too_large(_exc: RequestEntityTooLarge) -> Any:
 @bp.get("/files/<int:file_id>")
 def download(file_id: int) -> Any:
     if cross_site():
-        return error_page(403, "Open files from the platform's own pages, not from a link on another site.")
+        return error_page(403, _("Open files from the platform's own pages, not from a link on another site."))
     if request.method == "HEAD":
         return head(services.load_file(db(), current_account(), file_id))
     with database().transaction() as session:  # every download audited, in a short write of its own
@@ -55,7 +56,7 @@ def upload_to_incident(incident_id: int) -> Any:
         db().rollback()
         return redirect(back)
     commit()
-    flash(f"Attached: SHA-256 {row.sha256}.", "success")
+    flash(_("Attached: SHA-256 %(hash)s.", hash=row.sha256), "success")
     return redirect(back)
 
 

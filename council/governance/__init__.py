@@ -5,6 +5,7 @@ level) and the national cyber-crisis level."""
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
@@ -23,7 +24,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
     app.extensions["csrf"].exempt(api_bp)
-    add_nav(app, "Council", "council.index", "council.")
+    add_nav(app, _l("Council"), "council.index", "council.")
     kinds.register()
     decisions.ELECTORATES["meeting"] = meetings.SEAT_ELECTORATE
     decisions.TYPE_RULES.update({"recommendation": acts.recommendation, "advice": acts.advice,

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from council.auth.login import current_account
 from council.auth.models import User
@@ -29,7 +30,7 @@ def _int(name: str, required: bool = True) -> int | None:
     if not raw and not required:
         return None
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        raise Invalid("The form was not accepted.", {name: "A number."})
+        raise Invalid(_("The form was not accepted."), {name: _("A number.")})
     return int(raw)
 
 
@@ -42,7 +43,7 @@ def _date(name: str, required: bool = True) -> date | None:
             raise ValueError
         return date.fromisoformat(raw)
     except ValueError:
-        raise Invalid("The form was not accepted.", {name: "A date (YYYY-MM-DD)."}) from None
+        raise Invalid(_("The form was not accepted."), {name: _("A date (YYYY-MM-DD).")}) from None
 
 
 def _reps(org_id: int | None) -> list[tuple[int, str]]:
@@ -94,7 +95,7 @@ def create_seat() -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return act(seats.create_seat, "Seat added to the register.", target, **kwargs)
+    return act(seats.create_seat, _("Seat added to the register."), target, **kwargs)
 
 
 @bp.post("/seats/<int:seat_id>")
@@ -103,14 +104,15 @@ def update_seat(seat_id: int) -> Any:
     try:
         end = _date("term_end", required=False)
         if end is None and not request.form.get("open_ended"):
-            raise Invalid("The seat was not saved.", {"term_end": "Give the term's last day, or tick open-ended."})
+            raise Invalid(_("The seat was not saved."),
+                          {"term_end": _("Give the term's last day, or tick open-ended.")})
         kwargs: dict[str, Any] = {"seat_id": seat_id, "term_end": None if request.form.get("open_ended") else end}
         if request.form.get("change_representatives"):
             kwargs["representatives"] = _reps(None)
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return act(seats.update_seat, "Seat updated.", target, **kwargs)
+    return act(seats.update_seat, _("Seat updated."), target, **kwargs)
 
 
 @bp.post("/meetings")
@@ -137,7 +139,7 @@ def convene() -> Any:
         db().rollback()
         return redirect(target)
     commit()
-    flash("Meeting convened; the seats' representatives are told.", "success")
+    flash(_("Meeting convened; the seats' representatives are told."), "success")
     return redirect(url_for("council.meeting", meeting_id=meeting.id))
 
 
@@ -160,12 +162,12 @@ def attendance(meeting_id: int) -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return act(meetings.record_attendance, "Attendance recorded.", target, **kwargs)
+    return act(meetings.record_attendance, _("Attendance recorded."), target, **kwargs)
 
 
 @bp.post("/meetings/<int:meeting_id>/close")
 def close_meeting(meeting_id: int) -> Any:
-    return act(meetings.close_meeting, "Meeting closed.", url_for("council.meeting", meeting_id=meeting_id),
+    return act(meetings.close_meeting, _("Meeting closed."), url_for("council.meeting", meeting_id=meeting_id),
                 meeting_id=meeting_id)
 
 
@@ -181,7 +183,7 @@ def draft_minutes(meeting_id: int) -> Any:
         db().rollback()
         return redirect(target)
     commit()
-    flash("Minutes drafted from the meeting's record.", "success")
+    flash(_("Minutes drafted from the meeting's record."), "success")
     return redirect(url_for("council.minutes_page", minutes_id=row.id))
 
 
@@ -209,7 +211,7 @@ def edit_minutes(minutes_id: int) -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return act(minutes.edit, "Minutes saved.", target, minutes_id=minutes_id, body=request.form.get("body") or "",
+    return act(minutes.edit, _("Minutes saved."), target, minutes_id=minutes_id, body=request.form.get("body") or "",
                 version=version)
 
 
@@ -221,7 +223,7 @@ def propose_minutes(minutes_id: int) -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return act(minutes.propose_adoption, "The minutes are before the council: its seats decide in the meeting room.",
+    return act(minutes.propose_adoption, _("The minutes are before the council: its seats decide in the meeting room."),
                 target, minutes_id=minutes_id, at_meeting_id=at)
 
 
@@ -229,7 +231,7 @@ def propose_minutes(minutes_id: int) -> Any:
 def export_minutes(minutes_id: int, fmt: str) -> Response:
     row, meeting_row, room = minutes.load_minutes(db(), current_account(), minutes_id)
     if fmt not in ("md", "html", "pdf"):
-        return Response("Export as md, html or pdf.", status=404, mimetype="text/plain")
+        return Response(_("Export as md, html or pdf."), status=404, mimetype="text/plain")
     return minutes_file(row, meeting_row, room, fmt)
 
 
@@ -241,7 +243,7 @@ def set_level() -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return act(crisis.set_provisional, "The crisis level is changed provisionally: the council must ratify it.",
+    return act(crisis.set_provisional, _("The crisis level is changed provisionally: the council must ratify it."),
                 target, level=level, reason=request.form.get("reason") or "",
                 ratify_hours=settings().crisis_ratify_hours)
 
@@ -258,4 +260,4 @@ def follow_up(decision_id: int) -> Any:
     except Invalid as err:
         flash_errors(err)
         return redirect(target)
-    return act(acts.record_outcome, "Follow-up recorded.", target, **kwargs)
+    return act(acts.record_outcome, _("Follow-up recorded."), target, **kwargs)

@@ -5,6 +5,7 @@ and exchange as STIX 2.1, MISP and CSV (exchange/)."""
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
@@ -24,7 +25,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(report_bp)
     app.register_blueprint(api_bp)
     app.extensions["csrf"].exempt(api_bp)
-    add_nav(app, "Indicators", "indicators.search_page", "indicators.")
+    add_nav(app, _l("Indicators"), "indicators.search_page", "indicators.")
     add_room_extension(app, boot=room_boot, panel="council/indicators/_panel.html", script="js/indicators.js")
     add_incident_extension(app, panel="council/indicators/_report_panel.html", context=report_panel)
     labels.register("indicator_type", dict(LABELS))

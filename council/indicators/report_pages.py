@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from council.access import can_write
@@ -57,7 +58,7 @@ def _number(value: str, field: str) -> int | None:
     if not value:
         return None
     if not re.fullmatch(r"[0-9]{1,9}", value):  # ASCII digits only ("²" is a digit to str.isdigit)
-        raise Invalid("The indicator was not accepted.", {field: "A whole number."})
+        raise Invalid(_("The indicator was not accepted."), {field: _("A whole number.")})
     return int(value)
 
 
@@ -73,13 +74,13 @@ def _add_from_form(session: Session, *, actor: User, incident_id: int) -> None:
     tags = [t.strip() for t in form.get("tags", "").split(",") if t.strip()]
     if tags:
         data["tags"] = tags
-    given = parse_data(s.NewIndicator, data, "The indicator was not accepted.").given()
+    given = parse_data(s.NewIndicator, data, _("The indicator was not accepted.")).given()
     reports.add_to_report(session, actor=actor, incident_id=incident_id, given=given)
 
 
 @bp.post("/incidents/<int:incident_id>/indicators")
 def add(incident_id: int) -> Any:
-    return act_from_form(_add_from_form, "Indicator added.", _back(incident_id), incident_id=incident_id)
+    return act_from_form(_add_from_form, _("Indicator added."), _back(incident_id), incident_id=incident_id)
 
 
 @bp.post("/incidents/<int:incident_id>/indicators/paste")
@@ -87,7 +88,7 @@ def paste(incident_id: int) -> Any:
     """Step one of paste-to-extract: what was found, for review (nothing is added)."""
     text = request.form.get("text", "")
     if not text.strip() or len(text) > 200_000:
-        flash("Paste a report, an advisory or a log (at most 200000 characters) to look through.", "error")
+        flash(_("Paste a report, an advisory or a log (at most 200000 characters) to look through."), "error")
         return redirect(_back(incident_id))
     incident, _sight = reports.readable_report(db(), current_account(), incident_id)
     found = reports.extract_for_report(db(), actor=current_account(), incident_id=incident.id, text=text)
@@ -99,22 +100,22 @@ def paste(incident_id: int) -> Any:
 def _add_picked(session: Session, *, actor: User, incident_id: int) -> None:
     picked = []
     for item in request.form.getlist("pick")[:500]:
-        type_, _, value = item.partition("|")
+        type_, _sep, value = item.partition("|")
         picked.append({"type": type_, "value": value})
     if not picked:
-        raise Invalid("Nothing was added.", {"pick": "Choose at least one indicator."})
+        raise Invalid(_("Nothing was added."), {"pick": _("Choose at least one indicator.")})
     reports.add_many_to_report(session, actor=actor, incident_id=incident_id, items=picked,
                                tlp=request.form.get("tlp") or None)
 
 
 @bp.post("/incidents/<int:incident_id>/indicators/bulk")
 def add_picked(incident_id: int) -> Any:
-    return act_from_form(_add_picked, "Indicators added.", _back(incident_id), incident_id=incident_id)
+    return act_from_form(_add_picked, _("Indicators added."), _back(incident_id), incident_id=incident_id)
 
 
 @bp.post("/incidents/<int:incident_id>/indicators/share")
 def share(incident_id: int) -> Any:
-    return act_from_form(reports.share_to_room, "Indicators shared into the room.", _back(incident_id),
+    return act_from_form(reports.share_to_room, _("Indicators shared into the room."), _back(incident_id),
                          incident_id=incident_id)
 
 
@@ -133,10 +134,11 @@ def _sight_from_form(session: Session, *, actor: User, indicator_id: int) -> Non
 
 @bp.post("/indicators/<int:indicator_id>/seen")
 def seen(indicator_id: int) -> Any:
-    return act_from_form(_sight_from_form, "Sighting recorded.", _owner_page(indicator_id), indicator_id=indicator_id)
+    return act_from_form(_sight_from_form, _("Sighting recorded."), _owner_page(indicator_id),
+                         indicator_id=indicator_id)
 
 
 @bp.post("/indicators/<int:indicator_id>/retire")
 def retire(indicator_id: int) -> Any:
-    return act_from_form(services.retire_indicator, "Indicator retired.", _owner_page(indicator_id),
+    return act_from_form(services.retire_indicator, _("Indicator retired."), _owner_page(indicator_id),
                          indicator_id=indicator_id)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from council.auth.forms import ActionForm
 from council.auth.login import current_account
@@ -66,7 +68,7 @@ def preferences() -> Any:
             status = 422
         else:
             commit()
-            flash("Your notification settings are saved.", "success")
+            flash(_("Your notification settings are saved."), "success")
             return redirect(url_for("notifications.preferences"))
     return render_template("council/notifications/settings.html", kinds=KINDS, modes=MODES,
                            chosen=services.preferences(db(), user), form=form,
@@ -88,11 +90,11 @@ def mail_admin() -> Any:
         elif raw.isascii() and raw.isdigit() and len(raw) < 19:
             row_id = int(raw)
         else:
-            flash("Say which mail to retry, or retry all failed mail.", "error")
+            flash(_("Say which mail to retry, or retry all failed mail."), "error")
             return redirect(url_for("notifications.mail_admin"))
         n = outbox.retry_failed(db(), row_id)
         commit()
-        flash(f"{n} mail(s) queued again.", "success")
+        flash(ngettext("%(num)d mail queued again.", "%(num)d mail(s) queued again.", n), "success")
         return redirect(url_for("notifications.mail_admin"))
     conf = settings()
     return render_template("council/notifications/mail_admin.html", backlog=outbox.backlog(db()), form=form,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from council.auth.forms import OrgForm
 from council.auth.login import current_account
 from council.errors import Invalid
+from council.labels import label
 from council.orgs import services
 from council.orgs.models import KINDS, SECTORS, TIERS
 from council.web import commit, db, flash_errors, flash_form_errors
@@ -16,10 +18,10 @@ bp = Blueprint("orgs", __name__, url_prefix="/admin/orgs")
 
 def _form(org_id: int | None = None) -> OrgForm:
     form = OrgForm()
-    form.kind.choices = list(KINDS.items())
-    form.tier.choices = [("", "— not a CERT —"), *TIERS.items()]
-    form.sector.choices = [("", "— none —"), *SECTORS.items()]
-    form.parent_id.choices = [(0, "— none —")] + [
+    form.kind.choices = [(key, label(key, "org_kind")) for key in KINDS]
+    form.tier.choices = [("", _("— not a CERT —")), *((key, label(key, "tier")) for key in TIERS)]
+    form.sector.choices = [("", _("— none —")), *((key, label(key, "sector")) for key in SECTORS)]
+    form.parent_id.choices = [(0, _("— none —"))] + [
         (o.id, o.name) for o in services.list_orgs(db()) if o.id != org_id
     ]
     return form
@@ -48,7 +50,7 @@ def create():  # type: ignore[no-untyped-def]
             flash_errors(err)
         else:
             commit()
-            flash(f"Organisation “{org.name}” created.", "success")
+            flash(_("Organisation “%(name)s” created.", name=org.name), "success")
             return redirect(url_for("orgs.index"))
     else:
         flash_form_errors(form)
@@ -73,7 +75,7 @@ def edit(org_id: int):  # type: ignore[no-untyped-def]
             db().rollback()
             return render_template("council/orgs/edit.html", org=org, form=form), 422
         commit()
-        flash("Organisation saved.", "success")
+        flash(_("Organisation saved."), "success")
         return redirect(url_for("orgs.index"))
     if form.is_submitted():
         flash_form_errors(form)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
@@ -21,7 +22,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
     app.extensions["csrf"].exempt(api_bp)
-    add_nav(app, "Incidents", "reporting.index", "reporting.")
+    add_nav(app, _l("Incidents"), "reporting.index", "reporting.")
     add_room_extension(app, boot=room_boot, script="js/reporting.js")
     add_job(app, "incident deadlines", 15.0, services.sweep_overdue)
     add_job(app, "incident reminders", 60.0, notices.stages_due_soon)

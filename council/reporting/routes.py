@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from council.api.shapes import parse_args
@@ -53,7 +54,7 @@ def new() -> Any:
     if room_id:
         room, role = get_room(db(), actor=user, room_id=room_id)
         if role not in ("lead", "member"):
-            raise Forbidden("File an incident from a room you write in.")
+            raise Forbidden(_("File an incident from a room you write in."))
     values = prefill.from_room(db(), user, room) if room is not None else {"tlp": "AMBER", "type": "incident"}
     if request.method == "POST":
         form = request.form
@@ -75,7 +76,8 @@ def new() -> Any:
             db().rollback()
         else:
             commit()
-            flash(f"Filed as {incident.ref}. Your reviewer is {incident.reviewer_org.name}.", "success")
+            flash(_("Filed as %(ref)s. Your reviewer is %(reviewer)s.", ref=incident.ref,
+                    reviewer=incident.reviewer_org.name), "success")
             return redirect(url_for("reporting.show", incident_id=incident.id))
     applying = regimes.applying_to(db(), user.org.sector)
     return render_template("council/reporting/new.html", values=values, room=room, tlps=TLPS,
@@ -87,7 +89,7 @@ def new() -> Any:
 def _classification(value: str) -> dict[str, str] | None:
     if not value or "/" not in value:
         return None
-    class_key, _, type_key = value.partition("/")
+    class_key, _sep, type_key = value.partition("/")
     return {"class": class_key, "type": type_key}
 
 
@@ -99,9 +101,9 @@ def _impact(values: dict[str, Any]) -> dict[str, Any]:
             try:
                 number = cast(raw)
             except ValueError:
-                raise Invalid("The incident was not filed.", {key: "A number."}) from None
+                raise Invalid(_("The incident was not filed."), {key: _("A number.")}) from None
             if not 0 <= number < 10**12:
-                raise Invalid("The incident was not filed.", {key: "A number from 0."})
+                raise Invalid(_("The incident was not filed."), {key: _("A number from 0.")})
             out[key] = number
     if values.get("services"):
         out["services"] = str(values["services"])[:2000]
@@ -161,7 +163,7 @@ def submit(incident_id: int, key: str) -> Any:
     fields = {k[6:]: v for k, v in request.form.items() if k.startswith("field_") and v}
     where = _at_stage(incident_id)
     return _act(incident_id, services.submit_stage, lambda stage: (
-        "Submitted" + (" — after its deadline: marked late." if stage.late else "."), where(stage)),
+        _("Submitted — after its deadline: marked late.") if stage.late else _("Submitted."), where(stage)),
         key=key, body=request.form.get("body", ""), fields=fields, regime_key=request.form.get("regime") or None)
 
 
@@ -169,8 +171,8 @@ def submit(incident_id: int, key: str) -> Any:
 def review(incident_id: int, key: str) -> Any:
     where = _at_stage(incident_id)
     return _act(incident_id, services.review_stage, lambda stage: (
-        "Accepted: forwarded up the chain." if stage.status == "accepted"
-        else "Revision requested: the reporter is told why.", where(stage)),
+        _("Accepted: forwarded up the chain.") if stage.status == "accepted"
+        else _("Revision requested: the reporter is told why."), where(stage)),
         key=key, decision=request.form.get("decision"), comment=request.form.get("comment", ""),
         regime_key=request.form.get("regime") or None)
 
@@ -178,7 +180,7 @@ def review(incident_id: int, key: str) -> Any:
 @bp.post("/<int:incident_id>/consent")
 def consent(incident_id: int) -> Any:
     return _act(incident_id, services.consent, lambda _incident: (
-        "Consent recorded: the national CERT may read the report in full.",
+        _("Consent recorded: the national CERT may read the report in full."),
         url_for("reporting.show", incident_id=incident_id)), forward="full")
 
 
@@ -186,7 +188,7 @@ def consent(incident_id: int) -> Any:
 def room(incident_id: int) -> Any:
     linked = request.form.get("room_id", type=int)
     return _act(incident_id, services.open_room, lambda opened: (
-        "Room linked." if linked else "Coordination room opened and linked.",
+        _("Room linked.") if linked else _("Coordination room opened and linked."),
         url_for("rooms.show", room_id=opened.id)), room_id=linked)
 
 
@@ -201,7 +203,7 @@ def queue() -> Any:
 def board() -> Any:
     user = current_account()
     if user.org.tier != "national":
-        raise Forbidden("The national board is the national CERT's.")
+        raise Forbidden(_("The national board is the national CERT's."))
     args = parse_args(BoardQuery, request.args, form=True)
     days = None if args.days == "all" else int(args.days)
     return render_template("council/reporting/board.html", board=stats.board(db(), user, days=days),
@@ -234,7 +236,7 @@ def regime_list() -> Any:
 def regime_edit(key: str) -> Any:
     user = current_account()
     if not regimes.may_edit(user):
-        raise Forbidden("Only administrators of the national CERT edit reporting regimes.")
+        raise Forbidden(_("Only administrators of the national CERT edit reporting regimes."))
     current = None if key == "new" else regimes.by_key(db(), key)
     if request.method == "POST":
         form = request.form
@@ -248,7 +250,8 @@ def regime_edit(key: str) -> Any:
             db().rollback()
         else:
             commit()
-            flash(f"Saved as version {regime.version}. Incidents filed from now on use it.", "success")
+            flash(_("Saved as version %(version)s. Incidents filed from now on use it.", version=regime.version),
+                  "success")
             return redirect(url_for("reporting.regime_list"))
     return render_template("council/reporting/regime_edit.html", regime=current, sectors=SECTORS,
                            stage_lines=stage_lines(current), form=request.form, action_form=ActionForm(),
@@ -268,11 +271,13 @@ def parse_stage_lines(text: str) -> list[dict[str, Any]]:
     for n, line in enumerate(filter(str.strip, text.splitlines()), start=1):
         parts = [p.strip() for p in line.split("|")]
         if len(parts) < 4:
-            raise Invalid("The regime was not saved.", {"stages": f"Line {n}: key | title | hours | clock | fields."})
+            raise Invalid(_("The regime was not saved."),
+                          {"stages": _("Line %(n)s: key | title | hours | clock | fields.", n=n)})
         try:
             hours = float(parts[2])
         except ValueError:
-            raise Invalid("The regime was not saved.", {"stages": f"Line {n}: hours must be a number."}) from None
+            raise Invalid(_("The regime was not saved."),
+                          {"stages": _("Line %(n)s: hours must be a number.", n=n)}) from None
         out.append({"key": parts[0], "title": parts[1], "hours": hours, "clock": parts[3],
                     "fields": [f.strip() for f in (parts[4] if len(parts) > 4 else "").split(",") if f.strip()]})
     return out

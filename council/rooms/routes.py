@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from council.auth.assurance import red_cleared
@@ -15,6 +16,7 @@ from council.auth.login import current_account
 from council.auth.models import User
 from council.errors import Invalid
 from council.extensions import settings
+from council.labels import label
 from council.orgs.services import list_orgs
 from council.rooms import reading, services, stream
 from council.rooms.audience import audiences_of
@@ -56,6 +58,7 @@ def index() -> Any:
 def _form() -> RoomForm:
     form = RoomForm()
     form.orgs.choices = [(o.id, o.name) for o in list_orgs(db())]
+    form.severity.choices = [(s, label(s, "severity")) for s in SEVERITIES]
     return form
 
 
@@ -76,10 +79,10 @@ def new() -> Any:
             db().rollback()
         else:
             commit()
-            flash("Room opened. You are its lead.", "success")
+            flash(_("Room opened. You are its lead."), "success")
             return redirect(url_for("rooms.show", room_id=room.id))
     elif request.method == "POST":
-        flash("Check the form: a title is required.", "error")
+        flash(_("Check the form: a title is required."), "error")
     if not form.is_submitted():
         form.orgs.data = [actor.org_id]
     return render_template("council/rooms/new.html", form=form, tlp_help=TLP_HELP), 422 if form.errors else 200

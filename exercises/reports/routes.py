@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from council.api.shapes import parse_args
 from council.auth.forms import ActionForm
@@ -31,7 +32,7 @@ actions_bp = Blueprint("actions", __name__, url_prefix="/actions")
 def _csrf_ok() -> bool:
     if ActionForm().validate_on_submit():
         return True
-    flash("The form expired. Reload the page and try again.", "error")
+    flash(_("The form expired. Reload the page and try again."), "error")
     return False
 
 
@@ -71,7 +72,7 @@ def start() -> Any:
         flash_errors(err)
         return redirect(url_for("reports.library"))
     commit()
-    flash("Draft generated from the record. Write the executive summary and review every section.", "success")
+    flash(_("Draft generated from the record. Write the executive summary and review every section."), "success")
     return redirect(url_for("reports.edit", report_id=report.id))
 
 
@@ -122,7 +123,7 @@ def save_section(report_id: int, key: str) -> Any:
         flash_errors(err)
         return redirect(url_for("reports.edit", report_id=report_id))
     commit()
-    flash(f"{SECTIONS.get(key, key)} saved.", "success")
+    flash(_("%(section)s saved.", section=SECTIONS.get(key, key)), "success")
     return redirect(url_for("reports.edit", report_id=report_id) + f"#section-{key}")
 
 
@@ -136,7 +137,7 @@ def save_meta(report_id: int) -> Any:
             flash_errors(err)
         else:
             commit()
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
     return redirect(url_for("reports.edit", report_id=report_id))
 
 
@@ -157,7 +158,7 @@ def save_action(report_id: int, action_id: int | None = None) -> Any:
             db().rollback()
         else:
             commit()
-            flash("Improvement plan saved.", "success")
+            flash(_("Improvement plan saved."), "success")
     return redirect(url_for("reports.edit", report_id=report_id) + "#plan")
 
 
@@ -177,26 +178,26 @@ def _step(report_id: int, fn: Any, message: str, **kwargs: Any) -> Any:
 @bp.post("/<int:report_id>/submit")
 def submit(report_id: int) -> Any:
     emails = [e for e in request.form.get("reviewers", "").replace(",", " ").split() if e]
-    return _step(report_id, services.submit, "Sent for review.", reviewer_emails=emails)
+    return _step(report_id, services.submit, _("Sent for review."), reviewer_emails=emails)
 
 
 @bp.post("/<int:report_id>/comments")
 def comment(report_id: int) -> Any:
     section = request.form.get("section", "")
-    _step(report_id, services.comment, "Comment added.", section_key=section,
+    _step(report_id, services.comment, _("Comment added."), section_key=section,
           body=request.form.get("body", ""), parent_id=request.form.get("parent_id"))
     return _back(report_id, f"#section-{section}")
 
 
 @bp.post("/<int:report_id>/review")
 def review(report_id: int) -> Any:
-    return _step(report_id, services.review, "Your review is recorded.", decision=request.form.get("decision"),
+    return _step(report_id, services.review, _("Your review is recorded."), decision=request.form.get("decision"),
                  note=request.form.get("note", ""))
 
 
 @bp.post("/<int:report_id>/publish")
 def publish(report_id: int) -> Any:
-    return _step(report_id, services.publish, "Published. The report is now immutable.",
+    return _step(report_id, services.publish, _("Published. The report is now immutable."),
                  override_reason=request.form.get("override_reason", ""))
 
 
@@ -210,7 +211,7 @@ def revise(report_id: int) -> Any:
         flash_errors(err)
         return _back(report_id)
     commit()
-    flash(f"Version {copy.version} started from the published report.", "success")
+    flash(_("Version %(version)s started from the published report.", version=copy.version), "success")
     return redirect(url_for("reports.edit", report_id=copy.id))
 
 
@@ -223,7 +224,7 @@ def compare(report_id: int) -> Any:
         return _back(report_id)
     old = services.get_report(db(), actor, other)
     if old.family_id != new.family_id:
-        raise Invalid("Compare versions of the same report.")
+        raise Invalid(_("Compare versions of the same report."))
     return render_template("exercises/reports/compare.html", old=old, new=new, diff=services.compare(old, new),
                            mark=marking(new))
 
@@ -235,7 +236,7 @@ def _version_id(raw: str | None) -> int | None:
     try:
         return form_id(raw)
     except ValueError:
-        raise NotFound("No such report.") from None
+        raise NotFound(_("No such report.")) from None
 
 
 @bp.get("/<int:report_id>/export.<fmt>")
@@ -243,7 +244,7 @@ def export(report_id: int, fmt: str) -> Any:
     actor = current_account()
     report = services.get_report(db(), actor, report_id)
     if fmt not in ("md", "html", "pdf"):
-        raise Invalid("Export as md, html or pdf.")
+        raise Invalid(_("Export as md, html or pdf."))
     plan = services.plan_of(db(), report)
     render, mimetype = {"md": (to_markdown, "text/markdown"), "html": (to_html, "text/html"),
                         "pdf": (to_pdf, "application/pdf")}[fmt]
@@ -288,7 +289,7 @@ def detail(action_id: int) -> Any:
             db().rollback()
         else:
             commit()
-            flash("Recorded.", "success")
+            flash(_("Recorded."), "success")
             return redirect(url_for("actions.detail", action_id=ca.id))
     return render_template("exercises/reports/action.html", ca=ca, report=report, statuses=CA_STATUSES,
                            relations=register_svc.RELATIONS, owner=ca.responsible_org_id == actor.org_id,

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from council.auth.forms import ActionForm
@@ -30,7 +31,7 @@ def players_from_form(text: str) -> dict[str, list[str]]:
     teams: dict[str, list[str]] = {}
     for line in (text or "").splitlines():
         if ":" in line:
-            team, _, emails = line.partition(":")
+            team, _sep, emails = line.partition(":")
             if team.strip():
                 teams.setdefault(team.strip(), []).extend(_emails(emails))
     return teams
@@ -62,7 +63,7 @@ def _plan(values: dict[str, Any]) -> runs.ExercisePlan:
 def _confirmed(plan: runs.ExercisePlan, confirm: str | None) -> bool:
     """Did the organiser confirm these very teams? Create nothing they did not see."""
     if confirm and confirm != plan.teams_key:
-        flash("The teams changed since you saw them: check them below and create the exercise again.", "error")
+        flash(_("The teams changed since you saw them: check them below and create the exercise again."), "error")
     return confirm == plan.teams_key
 
 
@@ -76,14 +77,14 @@ def new() -> Any:
     if request.method == "POST":
         values = _values(request.form)
         if not ActionForm().validate_on_submit():
-            flash("The form expired. Reload the page and try again.", "error")
+            flash(_("The form expired. Reload the page and try again."), "error")
         else:
             try:
                 plan = _plan(values)
                 if _confirmed(plan, request.form.get("confirm")):
                     ex = runs.create_planned(db(), actor=current_account(), plan=plan)
                     commit()
-                    flash("Exercise created. You direct it: STARTEX from the exercise panel when everyone is in.",
+                    flash(_("Exercise created. You direct it: STARTEX from the exercise panel when everyone is in."),
                           "success")
                     return redirect(url_for("rooms.show", room_id=ex.room_id))
             except Invalid as err:

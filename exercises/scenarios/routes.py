@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from council import csvfile
@@ -27,7 +29,7 @@ bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
 def _csrf_ok() -> bool:
     if ActionForm().validate_on_submit():
         return True
-    flash("The form expired. Reload the page and try again.", "error")
+    flash(_("The form expired. Reload the page and try again."), "error")
     return False
 
 
@@ -36,7 +38,7 @@ def meta_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     objectives = []
     for line in (form.get("objectives") or "").splitlines():
         if line.strip():
-            ident, _, text = line.partition(":")
+            ident, _sep, text = line.partition(":")
             objectives.append({"id": ident.strip(), "text": text.strip()})
     try:
         duration = int(form.get("duration_min") or 120)
@@ -77,7 +79,7 @@ def new() -> Any:
             db().rollback()
         else:
             commit()
-            flash("Scenario created. Add its injects (MSEL) next.", "success")
+            flash(_("Scenario created. Add its injects (MSEL) next."), "success")
             return redirect(url_for("scenarios.injects", scenario_id=scenario.id))
     return render_template("exercises/scenarios/edit.html", **_context(scenario=None, values=values))
 
@@ -98,12 +100,12 @@ def import_file() -> Any:
             flash_errors(err)
             status = 422
         except NotJson:
-            flash("The file is not valid JSON (or is nested too deeply): export a scenario as JSON "
-                  "and import that file.", "error")
+            flash(_("The file is not valid JSON (or is nested too deeply): export a scenario as JSON "
+                    "and import that file."), "error")
             status = 400
         else:
             commit()
-            flash(f"Imported {len(scenario.injects)} injects.", "success")
+            flash(ngettext("Imported %(num)d inject.", "Imported %(num)d injects.", len(scenario.injects)), "success")
             return redirect(url_for("scenarios.show", scenario_id=scenario.id))
         db().rollback()
     return render_template("exercises/scenarios/import.html", **_context(rows=rows, headers=MSEL_HEADERS)), status
@@ -113,13 +115,13 @@ def _import_upload(upload: FileStorage | None, title: str) -> Scenario:
     """A .json file is a scenario export (parsed by its shape); anything else an MSEL CSV."""
     raw = upload.read() if upload else b""
     if not raw:
-        raise Invalid("Choose a file to import.", {"file": "Required."})
+        raise Invalid(_("Choose a file to import."), {"file": _("Required.")})
     try:
         text = raw.decode("utf-8").lstrip("\ufeff")
     except UnicodeDecodeError:
-        raise Invalid("The file must be UTF-8.", {"file": "Not UTF-8."}) from None
+        raise Invalid(_("The file must be UTF-8."), {"file": _("Not UTF-8.")}) from None
     if ((upload and upload.filename) or "").lower().endswith(".json"):
-        doc = parse_json(ScenarioDoc, text, "The scenario was not imported.")
+        doc = parse_json(ScenarioDoc, text, _("The scenario was not imported."))
         return scenarios.import_json(db(), actor=current_account(), doc=doc)
     return scenarios.import_csv(db(), actor=current_account(), title=title.strip() or "Imported MSEL", text=text)
 
@@ -154,7 +156,7 @@ def edit(scenario_id: int) -> Any:
             db().rollback()
         else:
             commit()
-            flash("Scenario saved.", "success")
+            flash(_("Scenario saved."), "success")
             return redirect(url_for("scenarios.show", scenario_id=scenario.id))
     return render_template("exercises/scenarios/edit.html", **_context(scenario=scenario, values=values))
 
@@ -180,7 +182,7 @@ def add_inject(scenario_id: int) -> Any:
             db().rollback()
         else:
             commit()
-            flash(f"Inject {inject.msel_id} added.", "success")
+            flash(_("Inject %(id)s added.", id=inject.msel_id), "success")
     return redirect(url_for("scenarios.injects", scenario_id=scenario_id))
 
 
@@ -195,7 +197,7 @@ def save_inject(scenario_id: int, inject_id: int) -> Any:
             db().rollback()
         else:
             commit()
-            flash(f"Inject {inject.msel_id} saved.", "success")
+            flash(_("Inject %(id)s saved.", id=inject.msel_id), "success")
     return redirect(url_for("scenarios.injects", scenario_id=scenario_id) + f"#inject-{inject_id}")
 
 
@@ -209,7 +211,7 @@ def delete_inject(scenario_id: int, inject_id: int) -> Any:
             db().rollback()
         else:
             commit()
-            flash("Inject deleted.", "success")
+            flash(_("Inject deleted."), "success")
     return redirect(url_for("scenarios.injects", scenario_id=scenario_id))
 
 
@@ -219,7 +221,8 @@ def new_version(scenario_id: int) -> Any:
         return redirect(url_for("scenarios.show", scenario_id=scenario_id))
     copy = scenarios.new_version(db(), actor=current_account(), scenario_id=scenario_id)
     commit()
-    flash(f"Version {copy.version} created; earlier versions and their runs are unchanged.", "success")
+    flash(_("Version %(version)s created; earlier versions and their runs are unchanged.", version=copy.version),
+          "success")
     return redirect(url_for("scenarios.show", scenario_id=copy.id))
 
 
@@ -229,7 +232,7 @@ def duplicate(scenario_id: int) -> Any:
         return redirect(url_for("scenarios.show", scenario_id=scenario_id))
     copy = scenarios.duplicate(db(), actor=current_account(), scenario_id=scenario_id)
     commit()
-    flash("Scenario duplicated: edit the copy freely.", "success")
+    flash(_("Scenario duplicated: edit the copy freely."), "success")
     return redirect(url_for("scenarios.edit", scenario_id=copy.id))
 
 
