@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from council import realtime
 from council.errors import DomainError
 from council.extensions import database, settings
+from council.i18n import direction
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -170,7 +171,8 @@ def _handle_db_unavailable(exc: Exception) -> Any:
             session.close()
         except SQLAlchemyError:
             session.invalidate()
-    with force_locale(_language_without_database()):
+    language = _language_without_database()
+    with force_locale(language):
         text = _(DB_UNAVAILABLE)
         if _wants_json():
             response = current_app.response_class(
@@ -178,7 +180,7 @@ def _handle_db_unavailable(exc: Exception) -> Any:
         else:
             # Rendered without the context processors: Flask-Login's would load the user from the database.
             page = current_app.jinja_env.get_template("unavailable.html").render(
-                text=text, request=request, url_for=url_for)
+                text=text, request=request, url_for=url_for, lang=language, text_dir=direction(language))
             response = current_app.response_class(page, status=503, mimetype="text/html")
     response.headers["Retry-After"] = "5"
     return response

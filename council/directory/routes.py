@@ -162,7 +162,7 @@ def answer(check_id: int) -> Any:
         return redirect(target)
     commit()
     flash(_("Your organisation's answer is recorded.") if first else
-          _("Your organisation had answered already (%(time)s UTC).", time=f"{when:%H:%M}"), "success")
+          _("Your organisation had answered already (%(time)s UTC).", time=when.strftime("%H:%M")), "success")
     return redirect(target)
 
 
