@@ -20,7 +20,7 @@ from council.reporting.clocks import DrillClock, register_clock
 from council.rooms.models import Room
 from council.rooms.routes import add_room_extension
 from council.scheduler import add_job
-from council.work import add_work
+from council.work import add_work, name_kinds
 from exercises import work
 from exercises.models import Exercise, ExerciseInject, Observation, TeamResponse
 from exercises.runs import kinds
@@ -141,6 +141,7 @@ def register(app: Flask) -> None:
     add_nav(app, _l("Reports"), "reports.library", "reports.")
     add_nav(app, _l("Corrective actions"), "actions.register", "actions.")
     add_card(app, exercises_card)
+    name_kinds("Sign-off", "Inject", "Corrective action")
     for provider in (work.reviews_waiting, work.injects_waiting, work.corrective_actions_due):
         add_work(app, provider)
     add_room_extension(app, boot=room_boot, panel="exercises/_panel.html", script="js/exercises.js",
