@@ -4,19 +4,20 @@ its TLP on every page, and saying plainly when the minutes are not (yet) adopted
 from __future__ import annotations
 
 import hashlib
-from html import escape
 
 from flask import Response, render_template
 
 from council.errors import DomainError
 from council.governance.models import Meeting, Minutes
+from council.i18n import language
+from council.pdf import font_css, page_css
 from council.rooms.models import Room
 
 TLP_COLOURS = {"CLEAR": "#000000", "GREEN": "#33aa00", "AMBER": "#c88a00", "AMBER+STRICT": "#c88a00", "RED": "#d10000"}
 CSS = """body { font: 10.5pt/1.45 "DejaVu Sans", "Noto Sans", Arial, sans-serif; color: #111; margin: 0 auto;
 max-width: 60em; padding: 1em; } h1 { font-size: 17pt; } h2 { font-size: 13pt; border-bottom: 1px solid #999; }
 h3 { font-size: 11pt; } table { border-collapse: collapse; width: 100%; font-size: 9pt; }
-th, td { border: 1px solid #999; padding: .2em .4em; text-align: left; vertical-align: top; } th { background: #eee; }
+th, td { border: 1px solid #999; padding: .2em .4em; text-align: start; vertical-align: top; } th { background: #eee; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 9pt; } .meta { color: #444; font-size: 9pt; }
 .marking { text-align: center; font-weight: bold; letter-spacing: .08em; padding: .3em; border: 2px solid; }"""
 
@@ -54,11 +55,8 @@ def to_pdf(minutes: Minutes, meeting: Meeting, room: Room) -> bytes:
     except (ImportError, OSError) as exc:  # pango missing on this server
         raise Unavailable("PDF export is not installed on this server (it needs pango); "
                           "export HTML and print it to PDF instead.") from exc
-    colour, mark = TLP_COLOURS.get(room.tlp, "#000"), escape(marking(room))
-    page_css = (f"@page {{ size: A4; margin: 22mm 16mm; @top-center {{ content: '{mark}'; color: {colour};"
-                f" font: bold 9pt sans-serif; }} @bottom-center {{ content: '{mark} · page ' counter(page) ' of '"
-                f" counter(pages); color: {colour}; font: bold 9pt sans-serif; }} }}")
-    document = to_html(minutes, meeting, room).replace("</style>", page_css + "</style>", 1)
+    style = font_css() + page_css(marking(room), TLP_COLOURS.get(room.tlp, "#000"), language())
+    document = to_html(minutes, meeting, room).replace("</style>", style + "</style>", 1)
     return HTML(string=document, base_url=None).write_pdf()
 
 

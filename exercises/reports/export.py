@@ -8,7 +8,6 @@ header and footer of each page), and exercise reports say
 from __future__ import annotations
 
 import json
-from html import escape
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +16,9 @@ from flask import render_template
 
 from council.db import utcnow
 from council.errors import DomainError
+from council.i18n import language
 from council.labels import label
+from council.pdf import font_css, page_css
 from council.timefmt import shown, zone_note
 from exercises.reports.charts import response_chart, timeline_chart
 from exercises.reports.models import Report
@@ -82,10 +83,6 @@ def to_pdf(report: Report, plan: list[Any], tz: str) -> bytes:
         raise Unavailable("PDF export is not installed on this server (it needs pango); "
                           "export HTML and print it to PDF instead.") from exc
 
-    page_css = (f"@page {{ size: A4; margin: 22mm 16mm; "
-                f"@top-center {{ content: '{escape(marking(report))}'; color: {TLP_COLOURS.get(report.tlp, '#000')};"
-                f" font: bold 9pt sans-serif; }} "
-                f"@bottom-center {{ content: '{escape(marking(report))} · page ' counter(page) ' of ' counter(pages);"
-                f" color: {TLP_COLOURS.get(report.tlp, '#000')}; font: bold 9pt sans-serif; }} }}")
-    document = to_html(report, plan, tz).replace("</style>", page_css + "</style>", 1)
+    style = font_css() + page_css(marking(report), TLP_COLOURS.get(report.tlp, "#000"), language())
+    document = to_html(report, plan, tz).replace("</style>", style + "</style>", 1)
     return HTML(string=document, base_url=None).write_pdf()
