@@ -7,6 +7,7 @@ import hashlib
 from html import escape
 
 from flask import Response, render_template
+from flask_babel import gettext as _
 
 from council.errors import DomainError
 from council.governance.models import Meeting, Minutes
@@ -52,8 +53,8 @@ def to_pdf(minutes: Minutes, meeting: Meeting, room: Room) -> bytes:
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # pango missing on this server
-        raise Unavailable("PDF export is not installed on this server (it needs pango); "
-                          "export HTML and print it to PDF instead.") from exc
+        raise Unavailable(_("PDF export is not installed on this server (it needs pango); "
+                          "export HTML and print it to PDF instead.")) from exc
     colour, mark = TLP_COLOURS.get(room.tlp, "#000"), escape(marking(room))
     page_css = (f"@page {{ size: A4; margin: 22mm 16mm; @top-center {{ content: '{mark}'; color: {colour};"
                 f" font: bold 9pt sans-serif; }} @bottom-center {{ content: '{mark} · page ' counter(page) ' of '"

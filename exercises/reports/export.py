@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import render_template
+from flask_babel import gettext as _
 
 from council.db import utcnow
 from council.errors import DomainError
@@ -79,8 +80,8 @@ def to_pdf(report: Report, plan: list[Any], tz: str) -> bytes:
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # pango missing on this server
-        raise Unavailable("PDF export is not installed on this server (it needs pango); "
-                          "export HTML and print it to PDF instead.") from exc
+        raise Unavailable(_("PDF export is not installed on this server (it needs pango); "
+                          "export HTML and print it to PDF instead.")) from exc
 
     page_css = (f"@page {{ size: A4; margin: 22mm 16mm; "
                 f"@top-center {{ content: '{escape(marking(report))}'; color: {TLP_COLOURS.get(report.tlp, '#000')};"
