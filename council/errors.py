@@ -1,10 +1,14 @@
 """Domain errors raised by services.
 
-No Flask here: each interface (pages, REST, sockets, CLI) has one handler that
+No Flask here (only gettext): each interface (pages, REST, sockets, CLI) has one handler that
 turns these into its own answer (404 page, JSON body, socket ack, stderr line).
+Messages are in the reader's language (gettext where they are raised; outside a
+request, gettext answers in the deployment's language, or English outside an app).
 """
 
 from __future__ import annotations
+
+from flask_babel import gettext as _
 
 
 class DomainError(Exception):
@@ -23,8 +27,8 @@ class NotFound(DomainError):
 
     status = 404
 
-    def __init__(self, message: str = "Not found.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(_("Not found.") if message is None else message)
 
 
 class Forbidden(DomainError):
@@ -55,3 +59,9 @@ class Gone(DomainError):
     """The row exists but what it stands for is no longer there (a file's content lost on disk)."""
 
     status = 410
+
+
+def N_(text: str) -> str:
+    """Marks a message kept in English (a module constant that tests and callers compare) for
+    the catalogue; it is translated where it is answered: ``_(GENERIC_FAILURE)``."""
+    return text

@@ -8,12 +8,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 from pydantic import BaseModel
 
 from council import csvfile
 from council.api.auth import api_user, authenticate
 from council.api.contract import READ, WRITE, endpoint
-from council.api.shapes import NOT_JSON, NotJson, parse_json
+from council.api.shapes import NotJson, not_json, parse_json
 from council.web import commit, db
 from exercises.models import Scenario
 from exercises.runs import services as runs
@@ -39,7 +40,7 @@ def optional_body(model: type[M]) -> M:
     if not raw.strip():
         return model()
     if not request.is_json:
-        raise NotJson(NOT_JSON)
+        raise NotJson(not_json())
     return parse_json(model, raw)  # type: ignore[no-any-return]
 
 
@@ -61,7 +62,8 @@ def scenario_json(scenario: Scenario, *, injects: bool = False) -> dict[str, Any
 def hidden_json(scenario: Scenario) -> dict[str, Any]:
     """What a player or observer of an unfinished run of it sees: title and summary."""
     return {"id": scenario.id, "family_id": scenario.family_id, "version": scenario.version,
-            "title": scenario.title, "summary": scenario.summary, "msel_hidden": True, "reason": scenarios.MSEL_HIDDEN}
+            "title": scenario.title, "summary": scenario.summary, "msel_hidden": True,
+            "reason": _(scenarios.MSEL_HIDDEN)}
 
 
 def _imported(make: Callable[[], Scenario]) -> Any:

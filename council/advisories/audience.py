@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -40,7 +41,7 @@ def may_publish(user: User) -> bool:
 
 def require_publisher(user: User) -> None:
     if not may_publish(user):
-        raise Forbidden("Only the national CERT and sectoral and provincial CERTs publish advisories.")
+        raise Forbidden(_("Only the national CERT and sectoral and provincial CERTs publish advisories."))
 
 
 def reach_of(session: Session, org: Organization) -> set[int] | None:
@@ -62,7 +63,7 @@ def _is_id(value: Any) -> bool:
 def resolve(session: Session, *, actor: User, tlp: str, asked: Any, what: str) -> Audience:
     """The organisations (and, for RED, people) an audience names, within the actor's reach."""
     if not isinstance(asked, dict) or not asked or set(asked) - set(KEYS):
-        raise Invalid(what, {"audience": "An object of: all, tiers, sectors, orgs (and people, for RED)."})
+        raise Invalid(what, {"audience": _("An object of: all, tiers, sectors, orgs (and people, for RED).")})
     errors: dict[str, str] = {}
     tiers, sectors = list(asked.get("tiers") or []), list(asked.get("sectors") or [])
     # Ids a database can hold (anything else names nothing and is refused below as unknown).
@@ -70,19 +71,20 @@ def resolve(session: Session, *, actor: User, tlp: str, asked: Any, what: str) -
     org_list = [i for i in raw_orgs if _is_id(i)]
     person_list = [i for i in raw_people if _is_id(i)]
     if len(org_list) != len(raw_orgs) or len(person_list) != len(raw_people):
-        errors["audience"] = "Organisation and person ids are whole numbers from 1 to 2^63 - 1."
+        errors["audience"] = _("Organisation and person ids are whole numbers from 1 to 2^63 - 1.")
     org_ids, people = set(org_list), set(person_list)
     if any(t not in TIERS for t in tiers):
-        errors["audience.tiers"] = f"Use one of: {', '.join(TIERS)}."
+        errors["audience.tiers"] = _("Use one of: %(choices)s.", choices=", ".join(TIERS))
     if any(s not in SECTORS for s in sectors):
-        errors["audience.sectors"] = f"Use one of: {', '.join(SECTORS)}."
+        errors["audience.sectors"] = _("Use one of: %(choices)s.", choices=", ".join(SECTORS))
     if tlp == "RED":
         if asked.get("all") or tiers or sectors or org_ids:
-            errors["audience"] = "A RED advisory goes to named people only: give audience.people, not organisations."
+            errors["audience"] = _("A RED advisory goes to named people only: give audience.people, "
+                                   "not organisations.")
         if not people:
-            errors["audience.people"] = "Name the people a RED advisory is for."
+            errors["audience.people"] = _("Name the people a RED advisory is for.")
     elif people:
-        errors["audience.people"] = "Only a RED advisory names people; others go to organisations."
+        errors["audience.people"] = _("Only a RED advisory names people; others go to organisations.")
     if errors:
         raise Invalid(what, errors)
     reach = reach_of(session, actor.org)
@@ -91,25 +93,26 @@ def resolve(session: Session, *, actor: User, tlp: str, asked: Any, what: str) -
         missing = people - {u.id for u in users}
         if missing:
             listed = ", ".join(map(str, sorted(missing)))
-            raise Invalid(what, {"audience.people": f"No active person with id {listed}."})
+            raise Invalid(what, {"audience.people": _("No active person with id %(ids)s.", ids=listed)})
         outside = {u.org_id for u in users} - reach if reach is not None else set()
         if outside:
-            raise Invalid(what, {"audience.people": "A sectoral CERT shares within its own tree; outside it: "
-                                                    + _names(session, outside) + "."})
+            raise Invalid(what, {"audience.people": _("A sectoral CERT shares within its own tree; outside it: "
+                                                      "%(names)s.", names=_names(session, outside))})
         found = {u.org_id for u in users}
     else:
         found = _selected(session, reach, bool(asked.get("all")), tiers, sectors)
         known = set(session.scalars(select(Organization.id).where(Organization.id.in_(org_ids)))) if org_ids else set()
         if org_ids - known:
-            raise Invalid(what, {"audience.orgs": "No organisation with id "
-                                                  + ", ".join(map(str, sorted(org_ids - known))) + "."})
+            raise Invalid(what, {"audience.orgs": _("No organisation with id %(ids)s.",
+                                                    ids=", ".join(map(str, sorted(org_ids - known))))})
         if reach is not None and known - reach:
-            raise Invalid(what, {"audience.orgs": "A sectoral CERT publishes to itself and the organisations below "
-                                                  "it; outside its tree: " + _names(session, known - reach) + "."})
+            raise Invalid(what, {"audience.orgs": _("A sectoral CERT publishes to itself and the organisations below "
+                                                    "it; outside its tree: %(names)s.",
+                                                    names=_names(session, known - reach))})
         found |= known
     found.discard(actor.org_id)
     if not found:
-        raise Invalid(what, {"audience": "No organisation other than yours is in this audience."})
+        raise Invalid(what, {"audience": _("No organisation other than yours is in this audience.")})
     clean = {k: v for k, v in {"all": bool(asked.get("all")) or None, "tiers": sorted(set(tiers)) or None,
                                "sectors": sorted(set(sectors)) or None, "orgs": sorted(org_ids) or None,
                                "people": sorted(people) or None}.items() if v}
@@ -132,14 +135,14 @@ def people_named(session: Session, text: str, what: str) -> list[int]:
     """The ids of the people a form names by email or @handle (comma or space separated)."""
     names = [n.strip().lower().lstrip("@") for n in text.replace(",", " ").split() if n.strip()]
     if len(names) > 500:
-        raise Invalid(what, {"audience.people": "At most 500 people."})
+        raise Invalid(what, {"audience.people": _("At most 500 people.")})
     found = {}
     for user in session.scalars(select(User).where(or_(User.email.in_(names), User.handle.in_(names)),
                                                    User.active.is_(True))):
         found[user.email] = found[user.handle] = user.id
     missing = [n for n in names if n not in found]
     if missing:
-        raise Invalid(what, {"audience.people": "Nobody active is " + ", ".join(missing[:5]) + "."})
+        raise Invalid(what, {"audience.people": _("Nobody active is %(names)s.", names=", ".join(missing[:5]))})
     return sorted({found[n] for n in names})
 
 

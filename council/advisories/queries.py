@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -81,7 +82,7 @@ def matrix(session: Session, *, actor: User, advisory_id: int, now: datetime) ->
     publisher organisation and the national CERT only."""
     advisory, sight = load_advisory(session, actor, advisory_id)
     if not sight.oversees:
-        raise Forbidden("The matrix of answers is the publisher's and the national CERT's.")
+        raise Forbidden(_("The matrix of answers is the publisher's and the national CERT's."))
     orgs = list(session.scalars(select(Organization).where(Organization.id.in_(advisory.org_ids))
                                 .order_by(Organization.name)))
     rows = {d.org_id: d for d in session.scalars(select(AdvisoryDelivery).where(

@@ -14,6 +14,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -55,7 +56,7 @@ def _list(value: Any, field: str, errors: dict[str, str], *, cve: bool = False) 
     if isinstance(value, str):
         value = [v for v in re.split(r"[\n,]+" if not cve else r"[\s,;]+", value) if v.strip()]
     if not isinstance(value, list | tuple) or len(value) > 50 or not all(isinstance(v, str) for v in value):
-        errors[field] = "A list of at most 50 texts."
+        errors[field] = _("A list of at most 50 texts.")
         return []
     out: list[str] = []
     for raw in value:
@@ -63,10 +64,10 @@ def _list(value: Any, field: str, errors: dict[str, str], *, cve: bool = False) 
         if cve:
             item = item.upper()
             if not CVE.match(item):
-                errors[field] = f"{item[:40]!r} is not a CVE id (CVE-YYYY-NNNN)."
+                errors[field] = _("%(item)s is not a CVE id (CVE-YYYY-NNNN).", item=repr(item[:40]))
                 return []
         elif not 0 < len(item) <= 200:
-            errors[field] = "Each product: 1 to 200 characters."
+            errors[field] = _("Each product: 1 to 200 characters.")
             return []
         if item not in out:
             out.append(item)
@@ -80,12 +81,12 @@ def _content(given: dict[str, Any], what: str) -> dict[str, Any]:
     if "title" in given:
         title = clean_line(str(given["title"] or "").strip())
         if not title or len(title) > 300:
-            errors["title"] = "A title of 1 to 300 characters."
+            errors["title"] = _("A title of 1 to 300 characters.")
         out["title"] = title
     if "tlp" in given and given["tlp"] not in TLPS:
-        errors["tlp"] = f"Use one of: {', '.join(TLPS)}."
+        errors["tlp"] = _("Use one of: %(choices)s.", choices=", ".join(TLPS))
     if "severity" in given and given["severity"] not in SEVERITIES:
-        errors["severity"] = f"Use one of: {', '.join(SEVERITIES)}."
+        errors["severity"] = _("Use one of: %(choices)s.", choices=", ".join(SEVERITIES))
     for key in ("tlp", "severity"):
         if key in given:
             out[key] = given[key]
@@ -93,7 +94,7 @@ def _content(given: dict[str, Any], what: str) -> dict[str, Any]:
         if key in given:
             text = clean_text(str(given[key] or "")).strip()
             if len(text) > 50_000 or (required and not text):
-                errors[key] = "Markdown of 1 to 50,000 characters." if required else "At most 50,000 characters."
+                errors[key] = _("Markdown of 1 to 50,000 characters.") if required else _("At most 50,000 characters.")
             out[key] = text
     if "cves" in given:
         out["cves"] = _list(given["cves"], "cves", errors, cve=True)
@@ -104,7 +105,7 @@ def _content(given: dict[str, Any], what: str) -> dict[str, Any]:
         if isinstance(hours, str) and hours.strip().isascii() and hours.strip().isdigit() and len(hours) < 8:
             hours = int(hours.strip())
         if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 720:
-            errors["ack_hours"] = "Hours to acknowledge: a whole number from 1 to 720."
+            errors["ack_hours"] = _("Hours to acknowledge: a whole number from 1 to 720.")
         out["ack_hours"] = hours
     if errors:
         raise Invalid(what, errors)
@@ -136,7 +137,7 @@ def publish(session: Session, *, actor: User, title: Any, tlp: Any, severity: An
     """The national CERT or a sectoral CERT publishes an advisory: delivered to every
     audience organisation and told to everyone who must acknowledge it."""
     require_publisher(actor)
-    what = "The advisory was not published."
+    what = _("The advisory was not published.")
     content = _content({"title": title, "tlp": tlp, "severity": severity, "body": body, "actions": actions,
                         "cves": cves, "products": products, "ack_hours": ack_hours}, what)
     who = resolve(session, actor=actor, tlp=content["tlp"], asked=audience, what=what)
@@ -165,12 +166,12 @@ def new_version(session: Session, *, actor: User, advisory_id: int, changes: dic
     ``changes``: the content fields to change (absent ones are kept)."""
     advisory, sight = load_advisory(session, actor, advisory_id, lock=True)
     if not sight.publisher:
-        raise Forbidden("Only the publishing organisation updates its advisory.")
-    what = "No new version was written."
+        raise Forbidden(_("Only the publishing organisation updates its advisory."))
+    what = _("No new version was written.")
     content = {k: v for k, v in _content({k: v for k, v in changes.items() if k in CONTENT}, what).items()
                if v != _current(advisory, k)}
     if not content and audience is None:
-        raise Invalid(what, {"body": "Change something: the content, the marking, the audience."})
+        raise Invalid(what, {"body": _("Change something: the content, the marking, the audience.")})
     now = now or utcnow()
     tlp = content.get("tlp", advisory.tlp)
     reack = SEVERITY_ORDER[content.get("severity", advisory.severity)] > SEVERITY_ORDER[advisory.severity]
@@ -238,26 +239,29 @@ def acknowledge(session: Session, *, actor: User, advisory_id: int, applicable: 
     says whether it applies and where they stand; later calls update the status."""
     advisory, sight = load_advisory(session, actor, advisory_id, lock=True)
     if not sight.audience:
-        raise Forbidden("Only the organisations this advisory is addressed to acknowledge it.")
+        raise Forbidden(_("Only the organisations this advisory is addressed to acknowledge it."))
     row = current_row(session, advisory, actor.org_id)
     if row is None:
-        raise Forbidden("Your organisation has nothing to acknowledge on this advisory.")
+        raise Forbidden(_("Your organisation has nothing to acknowledge on this advisory."))
     errors: dict[str, str] = {}
     if applicable is not None and applicable not in APPLICABLE:
-        errors["applicable"] = f"Use one of: {', '.join(APPLICABLE)}."
+        errors["applicable"] = _("Use one of: %(choices)s.", choices=", ".join(APPLICABLE))
     if status is not None and status not in STATUSES:
-        errors["status"] = f"Use one of: {', '.join(STATUSES)}."
+        errors["status"] = _("Use one of: %(choices)s.", choices=", ".join(STATUSES))
     if comment is not None and (not isinstance(comment, str) or len(comment) > 5000):
-        errors["comment"] = "At most 5,000 characters."
+        errors["comment"] = _("At most 5,000 characters.")
     if status == "need_help" and not str(comment or row.comment or "").strip():
-        errors["comment"] = "Say what help your organisation needs."
+        errors["comment"] = _("Say what help your organisation needs.")
     if errors:
-        raise Invalid("Your answer was not recorded.", errors)
+        raise Invalid(_("Your answer was not recorded."), errors)
     now = now or utcnow()
     first = row.acked_at is None
     if not first and applicable is None and status is None and comment is None:
-        who = row.acked_by.name if row.acked_by else "your organisation"
-        raise Conflict(f"Already acknowledged by {who} for version {row.round}; update the status instead.")
+        if row.acked_by:
+            raise Conflict(_("Already acknowledged by %(name)s for version %(version)s; update the status instead.",
+                             name=row.acked_by.name, version=row.round))
+        raise Conflict(_("Already acknowledged by your organisation for version %(version)s; "
+                         "update the status instead.", version=row.round))
     if first:
         row.acked_at, row.acked_by_id = now, actor.id
         if row.read_at is None:
@@ -311,10 +315,10 @@ def resolve_help(session: Session, *, actor: User, advisory_id: int, help_id: in
     """The publisher marks a help request resolved (or open again)."""
     advisory, sight = load_advisory(session, actor, advisory_id, lock=True)
     if not sight.publisher:  # asked first: the answer never tells others which help ids exist
-        raise Forbidden("The publishing organisation resolves help requests.")
+        raise Forbidden(_("The publishing organisation resolves help requests."))
     help_row = session.get(AdvisoryHelp, help_id)
     if help_row is None or help_row.advisory_id != advisory.id:  # the row touched, not only the URL's advisory
-        raise NotFound("No such help request on this advisory.")
+        raise NotFound(_("No such help request on this advisory."))
     now = now or utcnow()
     if resolved != (help_row.resolved_at is not None):
         help_row.resolved_at, help_row.resolved_by_id = (now, actor.id) if resolved else (None, None)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -71,7 +72,7 @@ def load_advisory(session: Session, user: User, advisory_id: int, *, lock: bool 
                            populate_existing=lock)
     sight = sight_of(session, user, advisory) if advisory is not None else None
     if advisory is None or sight is None:
-        raise NotFound("No such advisory.")
+        raise NotFound(_("No such advisory."))
     return advisory, sight
 
 

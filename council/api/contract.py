@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, current_app, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from council.api.shapes import MAX_ID, In, NotJson, Out, QueryArgs, adapter, parse_args, parse_json
+from council.api.shapes import MAX_ID, In, NotJson, Out, QueryArgs, adapter, not_json, parse_args, parse_json
 
 ERROR_TEXT = {
     400: "Not a JSON object, or a malformed one", 401: "No or bad credentials",
@@ -77,7 +77,7 @@ def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, body: Any =
                 kwargs["args"] = parse_args(query, request.args)
             if body is not None:
                 if not request.is_json:
-                    raise NotJson("Send a JSON object (Content-Type: application/json).")
+                    raise NotJson(not_json())
                 kwargs["data"] = parse_json(resolve(body), request.get_data(cache=True), op.refusal)
             answer = view(**kwargs)
             if current_app.testing:

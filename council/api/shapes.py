@@ -15,6 +15,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any
 
+from flask_babel import gettext as _
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -27,7 +28,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from council.errors import DomainError, Invalid
+from council.errors import N_, DomainError, Invalid
 from council.text import clean_line, clean_text
 
 MAX_ID = 2**63 - 1
@@ -40,16 +41,22 @@ ZoneName = Annotated[str, StringConstraints(max_length=64)]
 Email = Annotated[str, StringConstraints(max_length=254)]
 
 
+
+
+# The default refusal of a body (endpoints name their own: council/api/contract.py).
+REFUSED = N_("The request was not accepted.")
+
+
 def _iso_date(value: Any) -> Any:
     """Only YYYY-MM-DD is a date here (pydantic would also read "0" as 1970-01-01)."""
     if isinstance(value, date):
         return value
     if not isinstance(value, str) or len(value) != 10:
-        raise ValueError("A date (YYYY-MM-DD).")
+        raise ValueError(_("A date (YYYY-MM-DD)."))
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError("A date (YYYY-MM-DD) that exists.") from None
+        raise ValueError(_("A date (YYYY-MM-DD) that exists.")) from None
 
 
 DateText = Annotated[date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
@@ -88,7 +95,11 @@ class NotJson(DomainError):
     """400: the body is not a JSON object (malformed, another type, or nested too deep)."""
 
 
-NOT_JSON = "Send a JSON object (Content-Type: application/json)."
+NOT_JSON = "Send a JSON object (Content-Type: application/json)."  # English; answered as not_json()
+
+
+def not_json() -> str:
+    return _("Send a JSON object (Content-Type: application/json).")
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -96,32 +107,40 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc if not isinstance(part, int)) or "body"
 
 
+SIMPLE = {
+    "missing": N_("Required."), "extra_forbidden": N_("Not a field of this request."),
+    "string_type": N_("Must be text."), "int_type": N_("Must be a whole number."), "bool_type": N_("true or false."),
+    "list_type": N_("Must be a list."), "dict_type": N_("Must be an object."), "model_type": N_("Must be an object."),
+    "float_type": N_("Must be a number."), "int_parsing": N_("Must be a whole number."),
+    "bool_parsing": N_("true or false."), "date_from_datetime_parsing": N_("A date (YYYY-MM-DD)."),
+    "date_parsing": N_("A date (YYYY-MM-DD)."), "datetime_parsing": N_("An ISO 8601 time."),
+}
+BOUNDS = {"greater_than_equal": N_("Must be greater than or equal to %(limit)s."),
+          "less_than_equal": N_("Must be less than or equal to %(limit)s."),
+          "greater_than": N_("Must be greater than %(limit)s."), "less_than": N_("Must be less than %(limit)s.")}
+
+
 def message(problem: Any) -> str:
-    """A reader's sentence for one validation problem."""
+    """A reader's sentence for one validation problem, in the reader's language."""
     kind, ctx = problem["type"], problem.get("ctx") or {}
-    simple = {
-        "missing": "Required.", "extra_forbidden": "Not a field of this request.",
-        "string_type": "Must be text.", "int_type": "Must be a whole number.", "bool_type": "true or false.",
-        "list_type": "Must be a list.", "dict_type": "Must be an object.", "model_type": "Must be an object.",
-        "float_type": "Must be a number.", "int_parsing": "Must be a whole number.",
-        "bool_parsing": "true or false.", "date_from_datetime_parsing": "A date (YYYY-MM-DD).",
-        "date_parsing": "A date (YYYY-MM-DD).", "datetime_parsing": "An ISO 8601 time.",
-        "value_error": str(ctx.get("error", problem["msg"])).removeprefix("Value error, "),
-    }
-    if kind in simple:
-        return simple[kind]
+    if kind == "value_error":  # our validators' own sentences (through gettext where raised)
+        return str(ctx.get("error", problem["msg"])).removeprefix("Value error, ")
+    if kind in SIMPLE:
+        return _(SIMPLE[kind])
     if kind == "string_too_long":
-        return f"At most {ctx.get('max_length')} characters."
+        return _("At most %(num)s characters.", num=ctx.get("max_length"))
     if kind == "string_too_short":
-        return "Must not be empty." if ctx.get("min_length") == 1 else f"At least {ctx.get('min_length')} characters."
+        return (_("Must not be empty.") if ctx.get("min_length") == 1
+                else _("At least %(num)s characters.", num=ctx.get("min_length")))
     if kind == "too_long":
-        return f"At most {ctx.get('max_length')} items."
+        return _("At most %(num)s items.", num=ctx.get("max_length"))
     if kind == "too_short":
-        return f"At least {ctx.get('min_length')} items."
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return problem["msg"].replace("Input should be", "Must be") + "."
+        return _("At least %(num)s items.", num=ctx.get("min_length"))
+    if kind in BOUNDS:
+        # pydantic says "Input should be greater than or equal to 1": the bound is its last word.
+        return _(BOUNDS[kind], limit=problem["msg"].rsplit(" ", 1)[-1])
     if kind in ("literal_error", "enum"):
-        return f"Use one of: {ctx.get('expected', '')}.".replace("'", "")
+        return _("Use one of: %(choices)s.", choices=str(ctx.get("expected", "")).replace("'", ""))
     return problem["msg"]
 
 
@@ -134,7 +153,8 @@ def fields_of(err: ValidationError, tagged: bool = False) -> dict[str, str]:
         if problem["type"] in ("union_tag_invalid", "union_tag_not_found"):
             name = str(problem.get("ctx", {}).get("discriminator", "kind")).strip("'")
             tags = problem.get("ctx", {}).get("expected_tags", "")
-            out.setdefault(name, f"Unknown or missing. Use one of: {tags}." if tags else problem["msg"])
+            out.setdefault(name, _("Unknown or missing. Use one of: %(choices)s.", choices=tags) if tags
+                           else problem["msg"])
             continue
         out.setdefault(_field(loc[1:] if tagged and loc else loc), message(problem))
     return out
@@ -150,7 +170,7 @@ def adapter(shape: Any) -> TypeAdapter[Any]:
     return TypeAdapter(shape)
 
 
-def parse_json(shape: Any, raw: bytes | str, what: str = "The request was not accepted.") -> Any:
+def parse_json(shape: Any, raw: bytes | str, what: str = REFUSED) -> Any:
     """Validate JSON text against ``shape`` (pydantic's own parser: no recursion limit to blow)."""
     try:
         return adapter(shape).validate_json(raw)
@@ -159,18 +179,18 @@ def parse_json(shape: Any, raw: bytes | str, what: str = "The request was not ac
         kinds = {e["type"] for e in problems}
         not_an_object = any(not e["loc"] and not e["type"].startswith("union_tag") for e in problems)
         if kinds & {"json_invalid", "recursion_loop"} or not_an_object:
-            raise NotJson(NOT_JSON) from None
-        raise Invalid(what, fields_of(err, _is_tagged(shape))) from None
+            raise NotJson(not_json()) from None
+        raise Invalid(_(what), fields_of(err, _is_tagged(shape))) from None
 
 
-def parse_data(shape: Any, data: Any, what: str = "The request was not accepted.") -> Any:
+def parse_data(shape: Any, data: Any, what: str = REFUSED) -> Any:
     """Validate already-decoded data (a socket payload) against ``shape``."""
     if not isinstance(data, dict):
-        raise Invalid(what, {"body": "An object."})
+        raise Invalid(_(what), {"body": _("An object.")})
     try:
         return adapter(shape).validate_python(data)
     except ValidationError as err:
-        raise Invalid(what, fields_of(err, _is_tagged(shape))) from None
+        raise Invalid(_(what), fields_of(err, _is_tagged(shape))) from None
 
 
 def parse_args(model: type[QueryArgs], args: Any, *, form: bool = False) -> Any:
@@ -187,4 +207,4 @@ def parse_args(model: type[QueryArgs], args: Any, *, form: bool = False) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        raise Invalid("Bad query parameter.", fields_of(err)) from None
+        raise Invalid(_("Bad query parameter."), fields_of(err)) from None

@@ -8,6 +8,7 @@ cookie). The mark counts only while the person's factor is the one it was made w
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from council.auth.models import SecondFactor, User
@@ -24,7 +25,7 @@ class StepUpRequired(Forbidden):
     """This needs a second factor verified in this session (TLP:RED, API tokens)."""
 
     def __init__(self, message: str, *, enrolled: bool) -> None:
-        super().__init__(message, {"second_factor": "enter a code" if enrolled else "enrol first"})
+        super().__init__(message, {"second_factor": _("enter a code") if enrolled else _("enrol first")})
         self.enrolled = enrolled
 
 
@@ -79,14 +80,20 @@ def red_cleared(session: Session, user: User) -> bool:
 
 
 def require_step_up(session: Session, *, user: User, mark: str | None, by_token: bool = False,
-                    why: str = "This room is TLP:RED") -> None:
+                    for_token: bool = False) -> None:
     """Refuse unless this session verified the second factor (REST tokens are for machines
-    and are let through: making one needed the factor, see ``require_for_token``)."""
+    and are let through: making one needed the factor, see ``require_for_token``).
+    ``for_token``: the refusal says an API token is being made (else: a TLP:RED room)."""
     if by_token or session_verified(session, user, mark):
         return
     enrolled = is_enrolled(session, user)
-    action = "enter a code from your authenticator app" if enrolled else "set up a second factor"
-    raise StepUpRequired(f"{why}: {action} to continue.", enrolled=enrolled)
+    if for_token:
+        message = (_("API tokens need a second factor: enter a code from your authenticator app to continue.")
+                   if enrolled else _("API tokens need a second factor: set up a second factor to continue."))
+    else:
+        message = (_("This room is TLP:RED: enter a code from your authenticator app to continue.")
+                   if enrolled else _("This room is TLP:RED: set up a second factor to continue."))
+    raise StepUpRequired(message, enrolled=enrolled)
 
 
 def require_for_room(session: Session, *, user: User, tlp: str, mark: str | None, by_token: bool = False) -> None:
@@ -96,4 +103,4 @@ def require_for_room(session: Session, *, user: User, tlp: str, mark: str | None
 
 
 def require_for_token(session: Session, *, user: User, mark: str | None) -> None:
-    require_step_up(session, user=user, mark=mark, why="API tokens need a second factor")
+    require_step_up(session, user=user, mark=mark, for_token=True)

@@ -11,6 +11,7 @@ import time
 from datetime import timedelta
 
 from flask import Flask, g, session
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, user_loaded_from_cookie
 
 from council.auth.assurance import note_browser_session
@@ -75,7 +76,8 @@ def init_app(app: Flask, *, https: bool) -> LoginManager:
     manager = LoginManager(app)
     manager.session_protection = "strong"
     manager.login_view = "auth.login"
-    manager.login_message = "Sign in to continue."
+    manager.login_message = _l("Sign in to continue.")
+    manager.localize_callback = str  # the message in the reader's language, as a plain str for the session
     manager.login_message_category = "info"
 
     @manager.user_loader

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -108,10 +110,12 @@ def locked_for(session: Session, user: User, now: datetime | None = None) -> tim
 
 def _wait_text(wait: timedelta) -> str:
     minutes = max(1, round(wait.total_seconds() / 60))
-    return f"Too many wrong codes: try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    return ngettext("Too many wrong codes: try again in %(num)d minute.",
+                    "Too many wrong codes: try again in %(num)d minutes.", minutes)
 
 
-WRONG_CODE = "The code is not correct (or was already used). Enter the current code from your app."
+def wrong_code() -> str:
+    return _("The code is not correct (or was already used). Enter the current code from your app.")
 
 
 def _failed(session: Session, user: User, now: datetime, reason: str) -> str | None:
@@ -176,7 +180,7 @@ def _check(session: Session, user: User, factor: SecondFactor, code: str, now: d
         _cleared(session, user)
         return True, "recovery", ""
     reason = "unreadable secret" if secret is None else "wrong code"
-    return False, "", _failed(session, user, now, reason) or WRONG_CODE
+    return False, "", _failed(session, user, now, reason) or wrong_code()
 
 
 def _recovery_left(session: Session, user: User) -> int:
@@ -191,7 +195,7 @@ def verify(session: Session, *, user: User, code: str, purpose: str = "sign-in",
     now = now or utcnow()
     factor = _factor(session, user)
     if factor is None or not factor.enrolled:
-        return Checked(False, {"code": "No second factor is enrolled."})
+        return Checked(False, {"code": _("No second factor is enrolled.")})
     ok, how, error = _check(session, user, factor, code, now)
     if not ok:
         return Checked(False, {"code": error})
@@ -214,9 +218,9 @@ def _confirm_identity(session: Session, user: User, factor: SecondFactor | None,
     re-enrolment, removal and new recovery codes ask for."""
     errors: dict[str, str] = {}
     if not verify_password(user.password_hash, password or ""):
-        errors["password"] = "The password is not correct."
+        errors["password"] = _("The password is not correct.")
     if factor is None or not factor.enrolled:
-        errors["code"] = "No second factor is enrolled."
+        errors["code"] = _("No second factor is enrolled.")
         return errors
     if errors:
         # No code is compared after a wrong password, but the try counts: guessing
@@ -268,8 +272,8 @@ def start_enrolment(session: Session, *, user: User, now: datetime | None = None
     now = now or utcnow()
     factor = _factor(session, user)
     if factor is not None and factor.enrolled:
-        raise Invalid("A second factor is already enrolled: replace it with your password and a current code.",
-                      {"code": "Already enrolled."})
+        raise Invalid(_("A second factor is already enrolled: replace it with your password and a current code."),
+                      {"code": _("Already enrolled.")})
     return _new_pending(session, user, factor, now)
 
 
@@ -292,16 +296,16 @@ def confirm_enrolment(session: Session, *, user: User, password: str, code: str,
     factor = session.get(SecondFactor, user.id, with_for_update={"of": SecondFactor}, populate_existing=True)
     pending = pending_enrolment(session, user=user)
     if factor is None or pending is None:
-        return Checked(False, {"code": "Start again: the key shown has expired."})
+        return Checked(False, {"code": _("Start again: the key shown has expired.")})
     wait = locked_for(session, user, now)
     if wait is not None:
         return Checked(False, {"code": _wait_text(wait)})
     errors: dict[str, str] = {}
     if not verify_password(user.password_hash, password or ""):
-        errors["password"] = "The password is not correct."
+        errors["password"] = _("The password is not correct.")
     step = totp.matching_step(pending.secret, totp.clean(code), now, None)
     if step is None:
-        errors["code"] = "The code does not match the new key. Check your app's clock and try the next code."
+        errors["code"] = _("The code does not match the new key. Check your app's clock and try the next code.")
     if errors:
         locked = _failed(session, user, now, "enrolment refused")
         if locked:
@@ -384,10 +388,10 @@ def admin_reset(session: Session, *, actor: Any, user_id: int, now: datetime | N
     if user is None:
         from council.errors import NotFound
 
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     factor = _factor(session, user)
     if factor is None or not (factor.enrolled or factor.pending_sealed):
-        raise Invalid("This person has no second factor to reset.", {"second_factor": "None enrolled."})
+        raise Invalid(_("This person has no second factor to reset."), {"second_factor": _("None enrolled.")})
     _clear(session, user, factor, now or utcnow())
     record(session, action="mfa.admin_reset", actor=actor, target_type="user", target_id=user.id,
            details={"email": user.email})

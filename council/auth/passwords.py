@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask_babel import gettext as _
 
 from council.blocking import run_blocking
 
@@ -44,11 +45,11 @@ def policy_problems(password: str, email: str = "") -> list[str]:
     """Reasons the password is refused; empty when it is acceptable."""
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"Use at least {MIN_LENGTH} characters.")
+        problems.append(_("Use at least %(num)s characters.", num=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        problems.append(f"Use at most {MAX_LENGTH} characters.")
+        problems.append(_("Use at most %(num)s characters.", num=MAX_LENGTH))
     if email and password.strip().lower() in {email.lower(), email.split("@")[0].lower()}:
-        problems.append("The password must not be your email address.")
+        problems.append(_("The password must not be your email address."))
     if password and len(set(password)) < 4:
-        problems.append("The password repeats too few different characters.")
+        problems.append(_("The password repeats too few different characters."))
     return problems

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -31,7 +32,7 @@ def search_people(session: Session, *, actor: User, q: Any, room_id: int | None 
                   orgs: list[int] | None = None) -> list[User]:
     """Active people matching ``q`` (name or email) whom ``actor`` may name."""
     if not isinstance(q, str) or len(q.strip()) < 2 or len(q) > 200:
-        raise Invalid("Type at least two characters.", {"q": "Two to 200 characters of a name or email."})
+        raise Invalid(_("Type at least two characters."), {"q": _("Two to 200 characters of a name or email.")})
     pattern = like_pattern(q.strip().lower())
     stmt = (select(User).where(User.active.is_(True),
                                or_(func.lower(User.name).like(pattern, escape="\\"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,7 @@ def find_user(session: Session, email: str) -> User | None:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     return user
 
 
@@ -47,19 +48,19 @@ def _check_fields(
     errors: dict[str, str] = {}
     if email is not None:
         if not EMAIL_RE.match(email) or len(email) > 254:
-            errors["email"] = "Enter a valid email address."
+            errors["email"] = _("Enter a valid email address.")
         else:
             other = find_user(session, email)
             if other is not None and other.id != user_id:
-                errors["email"] = "A user with this email already exists."
+                errors["email"] = _("A user with this email already exists.")
     if not name.strip():
-        errors["name"] = "Name is required."
+        errors["name"] = _("Name is required.")
     elif len(name) > 200:
-        errors["name"] = "Name is too long (200 characters at most)."
+        errors["name"] = _("Name is too long (200 characters at most).")
     if session.get(Organization, org_id) is None:
-        errors["org"] = "No such organisation."
+        errors["org"] = _("No such organisation.")
     if role not in ROLES:
-        errors["role"] = f"Role must be one of: {', '.join(ROLES)}."
+        errors["role"] = _("Role must be one of: %(roles)s.", roles=", ".join(ROLES))
     return errors
 
 
@@ -80,7 +81,7 @@ def create_user(
     if problems:
         errors["password"] = " ".join(problems)
     if errors:
-        raise Invalid("The user could not be created.", errors)
+        raise Invalid(_("The user could not be created."), errors)
     user = User(email=email, name=name.strip(), org_id=org_id, role=role, org_admin=org_admin,
                 handle=person_handle(name, email, lambda h: _handle_taken(session, h)),
                 password_hash=hash_password(password))
@@ -100,9 +101,9 @@ def update_user(
     user = get_user(session, user_id)
     errors = _check_fields(session, email=None, name=name, org_id=org_id, role=role, user_id=user.id)
     if user.id == getattr(actor, "id", None) and role != user.role:
-        errors["role"] = "You cannot change your own platform role."
+        errors["role"] = _("You cannot change your own platform role.")
     if errors:
-        raise Invalid("The user could not be saved.", errors)
+        raise Invalid(_("The user could not be saved."), errors)
     before = {"name": user.name, "org_id": user.org_id, "role": user.role, "org_admin": user.org_admin}
     user.name, user.org_id, user.role = name.strip(), org_id, role
     if org_admin is not None:
@@ -121,7 +122,7 @@ def set_active(session: Session, *, actor: Any, user_id: int, active: bool) -> U
     require_admin(actor)
     user = get_user(session, user_id)
     if user.id == getattr(actor, "id", None) and not active:
-        raise Forbidden("You cannot deactivate your own account.")
+        raise Forbidden(_("You cannot deactivate your own account."))
     if user.active != active:
         user.active = active
         if active:
@@ -139,7 +140,7 @@ def reset_password(session: Session, *, actor: Any, user_id: int, new_password: 
     user = get_user(session, user_id)
     problems = policy_problems(new_password, user.email)
     if problems:
-        raise Invalid("The password was not changed.", {"password": " ".join(problems)})
+        raise Invalid(_("The password was not changed."), {"password": " ".join(problems)})
     user.password_hash = hash_password(new_password)
     user.failed_logins, user.locked_until = 0, None
     record(session, action="user.reset_password", actor=actor, target_type="user", target_id=user.id)
@@ -151,14 +152,14 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
     """A user changes their own password; every other session of theirs ends."""
     errors: dict[str, str] = {}
     if not verify_password(user.password_hash, current):
-        errors["current_password"] = "The current password is not correct."
+        errors["current_password"] = _("The current password is not correct.")
     problems = policy_problems(new, user.email)
     if problems:
         errors["new_password"] = " ".join(problems)
     elif new == current:
-        errors["new_password"] = "Choose a password different from the current one."
+        errors["new_password"] = _("Choose a password different from the current one.")
     if errors:
-        raise Invalid("The password was not changed.", errors)
+        raise Invalid(_("The password was not changed."), errors)
     user.password_hash = hash_password(new)
     record(session, action="user.change_password", actor=user, target_type="user", target_id=user.id)
     end_sessions(session, user, reason="password changed")
@@ -176,5 +177,5 @@ def set_language(session: Session, *, user: User, language: Any) -> User:
     elif isinstance(language, str) and language in LANGUAGE_CODES:
         user.language = language
     else:
-        raise Invalid("Unknown language.", {"language": "choose English (en) or Urdu (ur)"})
+        raise Invalid(_("Unknown language."), {"language": _("choose English (en) or Urdu (ur)")})
     return user

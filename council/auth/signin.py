@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,8 +25,10 @@ from council.audit.services import record
 from council.auth.models import LoginBucket, LoginThrottle, User
 from council.auth.passwords import dummy_hash, verify_password
 from council.db import utcnow
+from council.errors import N_
 
-GENERIC_FAILURE = (
+# English here (tests and callers compare it); answered as ``_(GENERIC_FAILURE)``.
+GENERIC_FAILURE = N_(
     "Sign-in failed. Check your email and password; after repeated failures "
     "sign-in is paused for a while."
 )
@@ -74,12 +77,12 @@ def authenticate(session: Session, *, email: str, password: str, address: str) -
     if _is_locked(throttle.locked_until, now):
         record(session, action="auth.login_refused", actor=user, actor_label=email_key,
                details={"address": address, "reason": "address locked"})
-        return SignIn(None, GENERIC_FAILURE)
+        return SignIn(None, _(GENERIC_FAILURE))
     bucket = session.get(LoginBucket, (user.id, address)) if user is not None else None
     if bucket is not None and _is_locked(bucket.locked_until, now):
         record(session, action="auth.login_refused", actor=user, actor_label=email_key,
                details={"address": address, "reason": "account locked from this address"})
-        return SignIn(None, GENERIC_FAILURE)
+        return SignIn(None, _(GENERIC_FAILURE))
 
     ok = verify_password(user.password_hash if user else dummy_hash(), password)
     if ok and user is not None and user.active:
@@ -113,7 +116,7 @@ def authenticate(session: Session, *, email: str, password: str, address: str) -
     reason = "inactive" if (ok and user is not None) else "bad credentials"
     record(session, action="auth.login_failed", actor=user, actor_label=email_key,
            details={"address": address, "reason": reason})
-    return SignIn(None, GENERIC_FAILURE)
+    return SignIn(None, _(GENERIC_FAILURE))
 
 
 def end_sessions(session: Session, user: User, *, reason: str, actor: object = None) -> None:

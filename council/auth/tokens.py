@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,14 +38,14 @@ def create_token(session: Session, *, actor: Any, user: User, label: str,
     excused from the step-up, so it must not be had with a password alone. The
     operator (SYSTEM, the CLI on the server) is not asked."""
     if actor is not user and not getattr(actor, "is_admin", False):
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     if isinstance(actor, User):
         from council.auth.assurance import require_for_token
 
         require_for_token(session, user=actor, mark=second_factor)
     label = (label or "").strip() or "API token"
     if len(label) > 100:
-        raise Invalid("The token could not be created.", {"label": "Use at most 100 characters."})
+        raise Invalid(_("The token could not be created."), {"label": _("Use at most 100 characters.")})
     text = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, label=label, token_hash=_digest(text), prefix=text[:10])
     session.add(token)
@@ -64,7 +65,7 @@ def revoke_token(session: Session, *, actor: User, token_id: int) -> ApiToken:
     """Revoke one of the actor's own tokens; sockets opened with it close."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != actor.id:
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         realtime.revoke_token(session, token.id)

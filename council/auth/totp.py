@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pyotp
 import segno
+from flask_babel import gettext as _
 
 ISSUER = "CERT Council"
 STEP_S = 30
@@ -67,7 +68,7 @@ def qr_svg(uri: str) -> str:
     """The otpauth:// URI as an inline SVG QR code (dark on light, quiet zone kept)."""
     return str(segno.make(uri, error="m").svg_inline(
         scale=5, border=4, dark="#111", light="#fff", omitsize=True, svgclass="qr",
-        title="QR code: scan it with your authenticator app"))
+        title=_("QR code: scan it with your authenticator app")))
 
 
 def grouped(secret: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session, object_session
 
@@ -74,7 +75,7 @@ def load_decision(session: Session, actor: User, room_id: int, decision_id: int)
     room, role = load_visible(session, actor, room_id)
     decision = session.get(Decision, decision_id)
     if decision is None or decision.room_id != room.id or not decision_visible(session, actor, decision, room):
-        raise NotFound("No such decision.")
+        raise NotFound(_("No such decision."))
     return room, role, decision
 
 
@@ -165,12 +166,12 @@ def _eligible(session: Session, room: Room) -> list[dict[str, Any]]:
 def _text(payload: dict[str, Any], name: str, max_len: int, *, required: bool = False) -> str:
     value = payload.get(name) or ""
     if not isinstance(value, str):
-        raise Invalid("The decision was not accepted.", {name: "Must be text."})
+        raise Invalid(_("The decision was not accepted."), {name: _("Must be text.")})
     value = value.strip()
     if required and not value:
-        raise Invalid("The decision was not accepted.", {name: "Required."})
+        raise Invalid(_("The decision was not accepted."), {name: _("Required.")})
     if len(value) > max_len:
-        raise Invalid("The decision was not accepted.", {name: f"At most {max_len} characters."})
+        raise Invalid(_("The decision was not accepted."), {name: _("At most %(num)s characters.", num=max_len)})
     return value
 
 
@@ -185,52 +186,56 @@ def _propose(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     background = _text(payload, "background", 20_000)
     rule = payload.get("rule", "majority")
     if rule not in RULES:
-        raise Invalid("The decision was not accepted.", {"rule": f"Use one of: {', '.join(RULES)}."})
+        raise Invalid(_("The decision was not accepted."),
+                      {"rule": _("Use one of: %(choices)s.", choices=", ".join(RULES))})
     tlp = payload.get("tlp") or room.tlp
     if tlp not in TLPS or not not_looser(tlp, room.tlp):
-        raise Invalid("The decision was not accepted.",
-                      {"tlp": f"A marking at least as strict as the room's TLP:{room.tlp}."})
+        raise Invalid(_("The decision was not accepted."),
+                      {"tlp": _("A marking at least as strict as the room's TLP:%(tlp)s.", tlp=room.tlp)})
     options = payload.get("options") or list(DEFAULT_OPTIONS)
     if (not isinstance(options, list) or not 2 <= len(options) <= OPTIONS_MAX
             or not all(isinstance(o, str) and o.strip() and len(o) <= OPTION_MAX for o in options)):
-        raise Invalid("The decision was not accepted.",
-                      {"options": f"Between 2 and {OPTIONS_MAX} options of at most {OPTION_MAX} characters."})
+        raise Invalid(_("The decision was not accepted."),
+                      {"options": _("Between 2 and %(most)s options of at most %(num)s characters.",
+                                    most=OPTIONS_MAX, num=OPTION_MAX)})
     options = [o.strip() for o in options]
     reserved = {"object", "abstain", "support"} & set(options)
     if len(set(options)) != len(options) or (reserved and options != list(DEFAULT_OPTIONS)):
-        raise Invalid("The decision was not accepted.",
-                      {"options": "Options must differ and not be named support, object or abstain."})
+        raise Invalid(_("The decision was not accepted."),
+                      {"options": _("Options must differ and not be named support, object or abstain.")})
     deadline = parse_time(payload.get("deadline"), "deadline", payload.get("tz"))
     if deadline is not None and deadline <= ctx.now:
-        raise Invalid("The decision was not accepted.", {"deadline": "The deadline must be in the future."})
+        raise Invalid(_("The decision was not accepted."), {"deadline": _("The deadline must be in the future.")})
     old: Decision | None = None
     if payload.get("supersedes") is not None:
         old_id = payload.get("supersedes")
         old = session.get(Decision, old_id) if isinstance(old_id, int) else None
         if old is None or old.room_id != room.id or not decision_visible(session, ctx.actor, old, room):
-            raise Invalid("The decision was not accepted.", {"supersedes": "No such decision in this room."})
+            raise Invalid(_("The decision was not accepted."), {"supersedes": _("No such decision in this room.")})
         if old.status != "closed":
-            raise Conflict("Only a closed decision can be superseded; close it first.")
+            raise Conflict(_("Only a closed decision can be superseded; close it first."))
         if superseded_by(session, old) is not None:
-            raise Conflict("That decision has already been superseded.")
+            raise Conflict(_("That decision has already been superseded."))
     kind = payload.get("type") or (old.type if old else "operational")
     if old is not None:
         if kind != old.type:
-            raise Invalid("The decision was not accepted.",
-                          {"type": f"A decision superseding #{old.id} keeps its type ({old.type})."})
+            raise Invalid(_("The decision was not accepted."),
+                          {"type": _("A decision superseding #%(id)s keeps its type (%(type)s).",
+                                     id=old.id, type=old.type)})
         # What it is about carries over unless said again.
         payload = {"addressee": old.addressee, "addressee_org_id": old.addressee_org_id, "level": old.level,
                    **{k: v for k, v in payload.items() if v is not None}}
     if kind not in TYPES:
-        raise Invalid("The decision was not accepted.", {"type": f"Use one of: {', '.join(TYPES)}."})
+        raise Invalid(_("The decision was not accepted."),
+                      {"type": _("Use one of: %(choices)s.", choices=", ".join(TYPES))})
     for name in ("addressee", "addressee_org_id", "level"):
         if payload.get(name) is not None and kind == "operational":
-            raise Invalid("The decision was not accepted.", {name: "Only a council decision takes this field."})
+            raise Invalid(_("The decision was not accepted."), {name: _("Only a council decision takes this field.")})
     extra: dict[str, Any] = {}
     if kind != "operational":
         rules = TYPE_RULES.get(kind)
         if rules is None:
-            raise Invalid("The decision was not accepted.", {"type": "Council decisions are not enabled here."})
+            raise Invalid(_("The decision was not accepted."), {"type": _("Council decisions are not enabled here.")})
         extra = rules(ctx, payload)
     decision = Decision(room_id=room.id, title=title, background=background,
                         background_html=render_markdown(background), options=json.dumps(options), rule=rule,
@@ -256,11 +261,11 @@ def _open_decision(ctx: PostContext, payload: dict[str, Any]) -> Decision:
     decision = ctx.session.get(Decision, decision_id) if isinstance(decision_id, int) else None
     if decision is None or decision.room_id != ctx.room.id or not decision_visible(
             ctx.session, ctx.actor, decision, ctx.room):
-        raise NotFound("No such decision.")
+        raise NotFound(_("No such decision."))
     if decision.status == "closed":
-        raise Conflict("The decision is closed; its record can no longer change.")
+        raise Conflict(_("The decision is closed; its record can no longer change."))
     if decision.deadline is not None and decision.deadline <= ctx.now:
-        raise Conflict("The deadline has passed; the decision is being closed.")
+        raise Conflict(_("The deadline has passed; the decision is being closed."))
     return decision
 
 
@@ -273,19 +278,21 @@ def _position(ctx: PostContext, payload: dict[str, Any]) -> Draft:
         if refusal:
             raise Forbidden(refusal)
     elif actor.org_id not in room.org_ids:
-        raise Forbidden("Positions are cast per participating organisation; yours does not participate.")
+        raise Forbidden(_("Positions are cast per participating organisation; yours does not participate."))
     position = payload.get("position")
     allowed = positions_for(options_of(decision))
     if position not in allowed:
-        raise Invalid("The position was not accepted.", {"position": f"Use one of: {', '.join(allowed)}."})
+        raise Invalid(_("The position was not accepted."),
+                      {"position": _("Use one of: %(choices)s.", choices=", ".join(allowed))})
     comment = _text(payload, "comment", 5000)
     current = next((p for p in current_positions(decision) if p.org_id == actor.org_id), None)
     replaces = payload.get("replaces")
     if current is not None and replaces != current.id:
-        raise Conflict(f"{actor.org.name} already has a position ({current.position}, by {current.user.name}). "
-                       f"To change it, send replaces={current.id}.")
+        raise Conflict(_("%(org)s already has a position (%(position)s, by %(name)s). "
+                         "To change it, send replaces=%(id)s.", org=actor.org.name, position=current.position,
+                         name=current.user.name, id=current.id))
     if current is None and replaces is not None:
-        raise Conflict("Your organisation has no position to replace.")
+        raise Conflict(_("Your organisation has no position to replace."))
     if current is not None:
         # Clear the flag in the database before inserting, so the partial
         # unique index sees one current row at every moment.
@@ -324,20 +331,21 @@ def finish(session: Session, decision: Decision, room: Room, *, actor: User | No
 
 def _close(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     if not is_lead(ctx.role):
-        raise Forbidden("Only the room's lead closes a decision.")
+        raise Forbidden(_("Only the room's lead closes a decision."))
     decision = _open_decision(ctx, payload) if payload.get("decision_id") is not None else None
     if decision is None:
-        raise NotFound("No such decision.")
+        raise NotFound(_("No such decision."))
     rationale = _text(payload, "rationale", 20_000, required=True)
     choice = payload.get("choice")
     if decision.rule == "chair":
         allowed = ["adopted", "rejected"] if options_of(decision) == list(DEFAULT_OPTIONS) else [
             *options_of(decision), "rejected"]
         if choice not in allowed:
-            raise Invalid("The decision was not closed.",
-                          {"choice": f"Under the chair rule the lead decides: one of {', '.join(allowed)}."})
+            raise Invalid(_("The decision was not closed."),
+                          {"choice": _("Under the chair rule the lead decides: one of %(choices)s.",
+                                       choices=", ".join(allowed))})
     elif choice is not None:
-        raise Invalid("The decision was not closed.", {"choice": "Only the chair rule takes a choice at close."})
+        raise Invalid(_("The decision was not closed."), {"choice": _("Only the chair rule takes a choice at close.")})
     data = finish(ctx.session, decision, ctx.room, actor=ctx.actor, rationale=rationale, chair_choice=choice,
                   now=ctx.now)
 
@@ -354,7 +362,7 @@ OPS = {"propose": _propose, "position": _position, "close": _close}
 def prepare_decision(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     op = payload.get("op")
     if op not in OPS:
-        raise Invalid("The decision step was not accepted.", {"op": "Use one of: propose, position, close."})
+        raise Invalid(_("The decision step was not accepted."), {"op": _("Use one of: propose, position, close.")})
     return OPS[op](ctx, payload)
 
 
@@ -369,7 +377,7 @@ def action_source(ctx: PostContext, value: Any) -> str:
     decision = ctx.session.get(Decision, value) if isinstance(value, int) else None
     if decision is None or decision.room_id != ctx.room.id or not decision_visible(
             ctx.session, ctx.actor, decision, ctx.room):
-        raise Invalid("The action was not accepted.", {"decision_id": "No such decision in this room."})
+        raise Invalid(_("The action was not accepted."), {"decision_id": _("No such decision in this room.")})
     return f"decision:{decision.id}"
 
 

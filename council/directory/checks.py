@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
@@ -98,35 +100,36 @@ def start_check(session: Session, *, actor: User, org_ids: list[int] | None = No
     """Start a check and tell every checked organisation's duty contact; (check, people told)."""
     reach = reach_of(session, actor)
     if reach is None:
-        raise Forbidden("Communication checks are started by the council's secretary, a platform admin of the "
-                        "national CERT, or a sectoral or provincial CERT's org admins within its own tree.")
+        raise Forbidden(_("Communication checks are started by the council's secretary, a platform admin of the "
+                        "national CERT, or a sectoral or provincial CERT's org admins within its own tree."))
     if session.scalar(select(CommsCheck.id).where(CommsCheck.starter_org_id == actor.org_id,
                                                   CommsCheck.status == "open").limit(1)) is not None:
-        raise Conflict("Your organisation already has a check running: close it before starting another.")
-    refused = "The check was not started."
+        raise Conflict(_("Your organisation already has a check running: close it before starting another."))
+    refused = _("The check was not started.")
     if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 168:
-        raise Invalid(refused, {"hours": "Hours until it closes: a whole number from 1 to 168."})
+        raise Invalid(refused, {"hours": _("Hours until it closes: a whole number from 1 to 168.")})
     message = clean_text(str(message or "")).strip()
     if len(message) > 500:
-        raise Invalid(refused, {"message": "At most 500 characters."})
+        raise Invalid(refused, {"message": _("At most 500 characters.")})
     if org_ids is None:
         wanted = (set(session.scalars(select(Organization.id))) if reach.council else set(reach.below))
         wanted.discard(actor.org_id)
     else:
         if len(org_ids) > 5000:
-            raise Invalid(refused, {"orgs": "At most 5,000 organisations."})
+            raise Invalid(refused, {"orgs": _("At most 5,000 organisations.")})
         wanted = set(org_ids)
         known = set(session.scalars(select(Organization.id).where(Organization.id.in_(sorted(wanted)))))
         if wanted - known:
             unknown = ", ".join(map(str, sorted(wanted - known)[:10]))
-            raise Invalid(refused, {"orgs": f"No such organisation: {unknown}."})
+            raise Invalid(refused, {"orgs": _("No such organisation: %(ids)s.", ids=unknown)})
         outside = sorted(wanted - reach.below) if not reach.council else []
         if outside:
             names = session.scalars(select(Organization.name).where(Organization.id.in_(outside[:10])))
-            raise Forbidden(f"Only organisations below yours: {', '.join(names)} "
-                            f"{'is' if len(outside) == 1 else 'are'} outside your tree.")
+            raise Forbidden(ngettext("Only organisations below yours: %(names)s is outside your tree.",
+                                     "Only organisations below yours: %(names)s are outside your tree.",
+                                     len(outside), names=", ".join(names)))
     if not wanted:
-        raise Invalid(refused, {"orgs": "No organisation to check."})
+        raise Invalid(refused, {"orgs": _("No organisation to check.")})
     now = now or utcnow()
     check = CommsCheck(status="open", message=message, started_by_id=actor.id, starter_org_id=actor.org_id,
                        as_secretary=reach.secretary, started_at=now, closes_at=now + timedelta(hours=hours))
@@ -207,7 +210,7 @@ def load_check(session: Session, user: User, check_id: int) -> tuple[CommsCheck,
     check = session.get(CommsCheck, check_id)
     sight = sight_of(session, user, check) if check is not None else None
     if check is None or sight is None:
-        raise NotFound("No such communication check.")
+        raise NotFound(_("No such communication check."))
     return check, sight
 
 
@@ -252,14 +255,14 @@ def answer(session: Session, *, actor: User, check_id: int, token: str | None = 
     check, sight = load_check(session, actor, check_id)
     row = sight.mine
     if row is None:
-        raise Forbidden("Only a member of a checked organisation answers, for their own organisation.")
+        raise Forbidden(_("Only a member of a checked organisation answers, for their own organisation."))
     if token is not None and not (TOKEN.fullmatch(token) and secrets.compare_digest(token, row.answer_token)):
-        raise Forbidden("This answer link is not your organisation's; use the button on the check's page.")
+        raise Forbidden(_("This answer link is not your organisation's; use the button on the check's page."))
     if row.answered_at is not None:
         return row, False
     now = now or utcnow()
     if check.status != "open" or now >= check.closes_at:
-        raise Conflict("The check closed before your organisation answered.")
+        raise Conflict(_("The check closed before your organisation answered."))
     # Claimed only while the check is open: an answer racing its close either lands before
     # the close (and is in its summary) or not at all.
     still_open = exists(select(CommsCheck.id).where(CommsCheck.id == check.id, CommsCheck.status == "open",
@@ -270,7 +273,7 @@ def answer(session: Session, *, actor: User, check_id: int, token: str | None = 
     session.refresh(row)
     if claimed.rowcount != 1:  # someone of the organisation answered a moment ago, or the check closed
         if row.answered_at is None:
-            raise Conflict("The check closed before your organisation answered.")
+            raise Conflict(_("The check closed before your organisation answered."))
         return row, False
     record(session, action="comms_check.answer", actor=actor, target_type="comms_check", target_id=check.id, at=now,
            details={"org_id": row.org_id, "seconds": round(row.answer_seconds or 0.0, 3), "via": row.via})
@@ -283,7 +286,7 @@ def close_check(session: Session, *, actor: User, check_id: int, now: datetime |
     closers = (actor.id == check.started_by_id or _national_admin(actor) or _holds(session, actor, OVERSEER_OFFICES)
                or (actor.org_id == check.starter_org_id and actor.org_admin))
     if not closers:
-        raise Forbidden("The check's starter (or their organisation's admins, the secretary or chair) closes it.")
+        raise Forbidden(_("The check's starter (or their organisation's admins, the secretary or chair) closes it."))
     if check.status == "closed":
         return check
     now = now or utcnow()
@@ -335,10 +338,10 @@ def duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     if seconds < 60:
-        return f"{seconds:.0f} s"
+        return _("%(num)s s", num=f"{seconds:.0f}")
     if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+        return _("%(num)s min", num=f"{seconds / 60:.0f}")
+    return _("%(num)s h", num=f"{seconds / 3600:.1f}")
 
 
 def _times(rows: list[CommsCheckOrg]) -> list[float]:
@@ -363,23 +366,34 @@ def summary(check: CommsCheck) -> dict[str, Any]:
     unanswered = sorted(r.org.name for r in rows if r.answered_at is None)
     median = statistics.median(times) if times else None
     worst = max(times) if times else None
-    lines = [f"{len(times)} of {len(rows)} organisations answered"
-             + (f"; median {duration(median)}, worst {duration(worst)}." if times else ".")]
+    # The sentences are shown (the check's page), never stored: in the reader's language.
+    if times:
+        lines = [_("%(answered)s of %(total)s organisations answered; median %(median)s, worst %(worst)s.",
+                   answered=len(times), total=len(rows), median=duration(median), worst=duration(worst))]
+    else:
+        lines = [_("%(answered)s of %(total)s organisations answered.", answered=len(times), total=len(rows))]
     for t in per_tier:
-        lines.append(f"{t['tier']}: {t['answered']} of {t['orgs']} answered"
-                     + (f", median {duration(t['median_seconds'])}, worst {duration(t['worst_seconds'])}"
-                        if t["answered"] else "") + ".")
+        tier = _(t["tier"]) if t["tier"] else t["tier"]  # a registered label: in the catalogue
+        if t["answered"]:
+            lines.append(_("%(tier)s: %(answered)s of %(total)s answered, median %(median)s, worst %(worst)s.",
+                           tier=tier, answered=t["answered"], total=t["orgs"],
+                           median=duration(t["median_seconds"]), worst=duration(t["worst_seconds"])))
+        else:
+            lines.append(_("%(tier)s: %(answered)s of %(total)s answered.", tier=tier, answered=t["answered"],
+                           total=t["orgs"]))
     nobody = sorted(r.org.name for r in rows if r.via == "nobody")
     if unanswered:
-        lines.append(f"Unanswered ({len(unanswered)}): {', '.join(unanswered[:30])}"
-                     + (" …" if len(unanswered) > 30 else "") + ".")
+        lines.append(_("Unanswered (%(num)s): %(names)s.", num=len(unanswered),
+                       names=", ".join(unanswered[:30]) + (" …" if len(unanswered) > 30 else "")))
     if nobody:
-        lines.append(f"Nobody to tell ({len(nobody)}), no active member: {', '.join(nobody[:30])}.")
+        lines.append(_("Nobody to tell (%(num)s), no active member: %(names)s.", num=len(nobody),
+                       names=", ".join(nobody[:30])))
     fallback = sum(1 for r in rows if r.via in ("contacts", "members"))
     if fallback:
-        lines.append(f"{fallback} {'organisation' if fallback == 1 else 'organisations'} had nobody on duty and "
-                     f"{'was' if fallback == 1 else 'were'} reached through points of contact or all members: "
-                     "keep the rosters filled.")
+        lines.append(ngettext("%(num)d organisation had nobody on duty and was reached through points of contact "
+                              "or all members: keep the rosters filled.",
+                              "%(num)d organisations had nobody on duty and were reached through points of contact "
+                              "or all members: keep the rosters filled.", fallback))
     return {"orgs": len(rows), "answered": len(times), "unanswered": len(rows) - len(times),
             "median_seconds": median, "worst_seconds": worst, "tiers": per_tier,
             "unanswered_orgs": unanswered, "lines": lines}

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,11 @@ from council.text import clean_line
 MAX_SHIFT = timedelta(days=14)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-REFUSED = "The shift was not saved."
+
+
+def refused() -> str:
+    """The refusal of a shift, in the reader's language."""
+    return _("The shift was not saved.")
 
 
 def may_edit(user: Any, org_id: int) -> bool:
@@ -40,13 +45,13 @@ def may_edit(user: Any, org_id: int) -> bool:
 
 def require_editor(user: Any, org_id: int) -> None:
     if not may_edit(user, org_id):
-        raise Forbidden("Only the organisation's org admins and the platform admins change its record and roster.")
+        raise Forbidden(_("Only the organisation's org admins and the platform admins change its record and roster."))
 
 
 def get_org(session: Session, org_id: int) -> Organization:
     org = session.get(Organization, org_id)
     if org is None:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     return org
 
 
@@ -85,7 +90,7 @@ def roster(session: Session, org_id: int, now: datetime | None = None, days: int
 def moment(value: Any, field: str, tz: str | None) -> datetime:
     """ISO 8601 text (or a datetime); without an offset, read in ``tz`` (as a browser's
     datetime-local field sends wall time) or else UTC."""
-    bad = Invalid(REFUSED, {field: "An ISO 8601 time, e.g. 2026-12-01T08:00 or 2026-12-01T03:00:00Z."})
+    bad = Invalid(refused(), {field: _("An ISO 8601 time, e.g. 2026-12-01T08:00 or 2026-12-01T03:00:00Z.")})
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str) and 0 < len(value) <= 64:
@@ -97,7 +102,7 @@ def moment(value: Any, field: str, tz: str | None) -> datetime:
         raise bad
     if parsed.tzinfo is None:
         if tz and tz not in zones():
-            raise Invalid(REFUSED, {"tz": "An IANA time zone name, e.g. Asia/Karachi."})
+            raise Invalid(refused(), {"tz": _("An IANA time zone name, e.g. Asia/Karachi.")})
         parsed = parsed.replace(tzinfo=ZoneInfo(tz) if tz else UTC)
     try:
         when = parsed.astimezone(UTC)
@@ -115,21 +120,21 @@ def add_shift(session: Session, *, actor: Any, org_id: int, user_id: int, starts
     errors: dict[str, str] = {}
     person = session.get(User, user_id)
     if person is None or person.org_id != org.id or not person.active:
-        errors["user_id"] = f"Choose an active member of {org.name}."
+        errors["user_id"] = _("Choose an active member of %(org)s.", org=org.name)
     start = moment(starts_at, "starts_at", tz)
     end = moment(ends_at, "ends_at", tz)
     if end <= start:
-        errors["ends_at"] = "The shift ends after it starts."
+        errors["ends_at"] = _("The shift ends after it starts.")
     elif end - start > MAX_SHIFT:
-        errors["ends_at"] = "A shift lasts at most 14 days."
+        errors["ends_at"] = _("A shift lasts at most 14 days.")
     now = now or utcnow()
     if end <= now:
-        errors.setdefault("ends_at", "The shift is over already: a roster says who will be on duty.")
+        errors.setdefault("ends_at", _("The shift is over already: a roster says who will be on duty."))
     note = clean_line(str(note or "").strip())
     if len(note) > 200:
-        errors["note"] = "At most 200 characters."
+        errors["note"] = _("At most 200 characters.")
     if errors:
-        raise Invalid(REFUSED, errors)
+        raise Invalid(refused(), errors)
     shift = DutyShift(org_id=org.id, user_id=user_id, starts_at=start, ends_at=end, note=note,
                       created_by_id=actor.id, created_at=now)
     session.add(shift)
@@ -146,7 +151,7 @@ def remove_shift(session: Session, *, actor: Any, org_id: int, shift_id: int,
     require_editor(actor, org.id)
     shift = session.get(DutyShift, shift_id)
     if shift is None or shift.org_id != org.id:  # the row touched, not only the URL's organisation
-        raise NotFound("No such shift on this roster.")
+        raise NotFound(_("No such shift on this roster."))
     session.delete(shift)
     session.flush()
     record(session, action="directory.shift_remove", actor=actor, target_type="org", target_id=org.id, at=now,

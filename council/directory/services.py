@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,7 +29,9 @@ from council.directory.shapes import FirstTeam
 from council.errors import Conflict, Forbidden, Invalid
 from council.orgs.models import Organization
 
-NOT_IMPORTED = "Nothing was imported."
+
+def not_imported() -> str:
+    return _("Nothing was imported.")
 
 
 @dataclass
@@ -92,7 +95,7 @@ def save_record(session: Session, *, actor: Any, org_id: int, team: FirstTeam,
     require_editor(actor, org.id)
     problems = _problems(session, team, org.id)
     if problems:
-        raise Invalid("The record was not saved.", problems)
+        raise Invalid(_("The record was not saved."), problems)
     row, _created = _write(session, actor, org, team, now or utcnow(), "directory.record_edit")
     return row
 
@@ -111,7 +114,7 @@ def _problems(session: Session, team: FirstTeam, org_id: int, prefix: str = "") 
             (func.lower(Organization.short_name) == name) | (func.lower(Organization.name) == name),
             Organization.id != org_id))
         if taken is not None or other is not None:
-            problems[f"{prefix}{field}"] = "Another organisation answers to this name."
+            problems[f"{prefix}{field}"] = _("Another organisation answers to this name.")
     return problems
 
 
@@ -130,7 +133,7 @@ def _write(session: Session, actor: Any, org: Organization, team: FirstTeam, now
     try:
         session.flush()
     except IntegrityError:  # two first saves of one organisation's record at once: the other won
-        raise Conflict("The record was saved by someone else a moment ago: reload it and try again.") from None
+        raise Conflict(_("The record was saved by someone else a moment ago: reload it and try again.")) from None
     return row, created
 
 
@@ -157,9 +160,9 @@ def import_teams(session: Session, *, actor: User, teams: list[FirstTeam],
     """Write every record, or none: each row's organisation is found (see :func:`_match`)
     and must be the actor's to edit; (record, created) per row."""
     if not (actor.is_admin or actor.org_admin):
-        raise Forbidden("Only platform admins, and org admins for their own organisation's record, import.")
+        raise Forbidden(_("Only platform admins, and org admins for their own organisation's record, import."))
     if not teams:
-        raise Invalid(NOT_IMPORTED, {"teams": "Give at least one team record."})
+        raise Invalid(not_imported(), {"teams": _("Give at least one team record.")})
     problems: dict[str, str] = {}
     targets: list[Organization] = []
     seen: dict[int, int] = {}
@@ -168,26 +171,27 @@ def import_teams(session: Session, *, actor: User, teams: list[FirstTeam],
         org = _match(session, team)
         if org is None:
             what = "-council-org-id" if team.council_org_id is not None else "short-team-name"
-            problems[f"teams.{n}.{what}"] = ("No such organisation in the council." if team.council_org_id
-                                             else "No organisation of the council has this name; "
-                                                  "give -council-org-id.")
+            problems[f"teams.{n}.{what}"] = (_("No such organisation in the council.") if team.council_org_id
+                                             else _("No organisation of the council has this name; "
+                                                    "give -council-org-id."))
             continue
         if org.id in seen:
-            problems[f"teams.{n}"] = f"{org.name} is row {seen[org.id]} already: one record per organisation."
+            problems[f"teams.{n}"] = _("%(org)s is row %(row)s already: one record per organisation.",
+                                       org=org.name, row=seen[org.id])
             continue
         seen[org.id] = n
         if not (actor.is_admin or org.id == actor.org_id):
-            refused.append(f"row {n} ({org.name})")
+            refused.append(_("row %(row)s (%(org)s)", row=n, org=org.name))
         problems.update(_problems(session, team, org.id, f"teams.{n}."))
         shorts = [t.short_team_name.strip().lower() for t in teams[:n]]
         if team.short_team_name.strip().lower() in shorts:
-            problems.setdefault(f"teams.{n}.short-team-name", "Two rows have this short team name.")
+            problems.setdefault(f"teams.{n}.short-team-name", _("Two rows have this short team name."))
         targets.append(org)
     if refused:
-        raise Forbidden("Nothing was imported: an org admin imports their own organisation's record only; "
-                        f"not yours: {', '.join(refused[:20])}.")
+        raise Forbidden(_("Nothing was imported: an org admin imports their own organisation's record only; "
+                          "not yours: %(rows)s.", rows=", ".join(refused[:20])))
     if problems:
-        raise Invalid(NOT_IMPORTED, problems)
+        raise Invalid(not_imported(), problems)
     now = now or utcnow()
     written = [_write(session, actor, org, team, now, "directory.record_import")
                for org, team in zip(targets, teams, strict=True)]

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
+from flask_babel import gettext as _
 from pydantic import (
     AfterValidator,
     Discriminator,
@@ -56,9 +57,9 @@ def fingerprint(value: str) -> str:
     """A PGP key's full fingerprint: 40 hexadecimal digits, "0x" and spaces allowed; stored upper-case."""
     digits = value.replace(" ", "").upper().removeprefix("0X")
     if _HEX_SHORT.match(digits):
-        raise ValueError("A short key id is ambiguous: give the key's full fingerprint (40 hexadecimal digits).")
+        raise ValueError(_("A short key id is ambiguous: give the key's full fingerprint (40 hexadecimal digits)."))
     if not _HEX40.match(digits):
-        raise ValueError("A PGP fingerprint: 40 hexadecimal digits (0x and spaces allowed).")
+        raise ValueError(_("A PGP fingerprint: 40 hexadecimal digits (0x and spaces allowed)."))
     return digits
 
 
@@ -66,15 +67,15 @@ def phone(value: str) -> str:
     value = value.strip()
     digits = sum(c.isdigit() for c in value)
     if not _PHONE.match(value) or not 6 <= digits <= 15:
-        raise ValueError("A phone number in international form: + and the country code, 6 to 15 digits "
-                         "(spaces, dots, dashes and brackets allowed).")
+        raise ValueError(_("A phone number in international form: + and the country code, 6 to 15 digits "
+                         "(spaces, dots, dashes and brackets allowed)."))
     return value
 
 
 def email(value: str) -> str:
     value = value.strip()
     if not _EMAIL.match(value):
-        raise ValueError("An e-mail address (name@example.org).")
+        raise ValueError(_("An e-mail address (name@example.org)."))
     return value
 
 
@@ -82,37 +83,37 @@ def url(value: str) -> str:
     value = value.strip()
     parts = urlsplit(value) if not any(c.isspace() for c in value) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("A web address starting with https:// or http://.")
+        raise ValueError(_("A web address starting with https:// or http://."))
     return value
 
 
 def country_code(value: str) -> str:
     if len(value) != 2 or not value.isascii() or not value.isalpha():
-        raise ValueError("An ISO 3166-1 alpha-2 country code (PK, LU).")
+        raise ValueError(_("An ISO 3166-1 alpha-2 country code (PK, LU)."))
     return value.upper()
 
 
 def language(value: str) -> str:
     if not _LANG.match(value):
-        raise ValueError("An ISO 639 language code in lower case (urd, eng, fre).")
+        raise ValueError(_("An ISO 639 language code in lower case (urd, eng, fre)."))
     return value
 
 
 def cert_type(value: str) -> str:
     if not _CERT_TYPE.match(value):
-        raise ValueError("A CERT type identifier: letters, digits and dashes (national, sector, government).")
+        raise ValueError(_("A CERT type identifier: letters, digits and dashes (national, sector, government)."))
     return value
 
 
 def hours_key(value: str) -> str:
     if not _HOURS_KEY.match(value):
-        raise ValueError("Keys like mon_1_open, mon_1_close … sun_3_close.")
+        raise ValueError(_("Keys like mon_1_open, mon_1_close … sun_3_close."))
     return value
 
 
 def hhmm(value: str) -> str:
     if not _HHMM.match(value):
-        raise ValueError("A time of day, HH:MM (00:00 to 24:00).")
+        raise ValueError(_("A time of day, HH:MM (00:00 to 24:00)."))
     return value
 
 
@@ -123,7 +124,7 @@ def zones() -> frozenset[str]:
 
 def time_zone(value: str) -> str:
     if value not in zones():
-        raise ValueError("An IANA time zone name, e.g. Asia/Karachi.")
+        raise ValueError(_("An IANA time zone name, e.g. Asia/Karachi."))
     return value
 
 
@@ -146,16 +147,17 @@ def _hours(value: Any) -> dict[str, str] | str:
     FIRST's API v1 gave it) a text."""
     if isinstance(value, str):
         if len(value) > 2000:
-            raise ValueError("At most 2000 characters.")
+            raise ValueError(_("At most 2000 characters."))
         return clean_text(value)
     if not isinstance(value, dict) or len(value) > 42:
-        raise ValueError("An object of at most 42 times: {\"mon_1_open\": \"09:00\", \"mon_1_close\": \"17:00\", …}.")
+        raise ValueError(_("An object of at most 42 times: {\"mon_1_open\": \"09:00\", \"mon_1_close\": \"17:00\", "
+                           "…}."))
     out: dict[str, str] = {}
     for key, when in value.items():
         if not isinstance(key, str) or not _HOURS_KEY.match(key):
-            raise ValueError(f"{str(key)[:20]!r}: keys like mon_1_open, mon_1_close … sun_3_close.")
+            raise ValueError(_("%(key)s: keys like mon_1_open, mon_1_close … sun_3_close.", key=repr(str(key)[:20])))
         if not isinstance(when, str) or not _HHMM.match(when):
-            raise ValueError(f"{key}: a time of day, HH:MM (00:00 to 24:00).")
+            raise ValueError(_("%(key)s: a time of day, HH:MM (00:00 to 24:00).", key=key))
         out[key] = when
     return out
 
@@ -164,9 +166,9 @@ def _country_codes(value: Any) -> list[str]:
     """FIRST's country-code: a list of ISO 3166-1 alpha-2 codes (or, as in FIRST's API v1, one code)."""
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or len(items) > 10:
-        raise ValueError("A list of at most 10 ISO 3166-1 alpha-2 country codes ([\"PK\"]).")
+        raise ValueError(_("A list of at most 10 ISO 3166-1 alpha-2 country codes ([\"PK\"])."))
     if not all(isinstance(c, str) for c in items):
-        raise ValueError("Country codes are texts ([\"PK\"]).")
+        raise ValueError(_("Country codes are texts ([\"PK\"])."))
     return [country_code(c) for c in items]
 
 

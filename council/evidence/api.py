@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from council.api.auth import api_user, authenticate
@@ -102,7 +103,7 @@ def file_meta(file_id: int) -> Any:
           description="410 when the record exists but its content is missing from the store.")
 def download(file_id: int) -> Response:
     if cross_site():
-        raise Forbidden("Files are fetched by the platform's own pages or with a token, not from another site.")
+        raise Forbidden(_("Files are fetched by the platform's own pages or with a token, not from another site."))
     if request.method == "HEAD":
         return head(services.load_file(db(), api_user(), file_id))
     with database().transaction() as session:  # a GET's session is read-only: the audit row in its own write

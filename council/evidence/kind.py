@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from flask_babel import gettext as _
 from pydantic import ConfigDict
 
 from council.errors import Forbidden
@@ -21,7 +22,7 @@ class FilePost(Post):
 
 
 def _not_postable(_ctx: PostContext) -> str:
-    return "Files are attached through the room's Evidence panel or POST /api/v1/rooms/<id>/files."
+    return _("Files are attached through the room's Evidence panel or POST /api/v1/rooms/<id>/files.")
 
 
 def _never(ctx: PostContext, _payload: dict[str, Any]) -> Draft:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,25 @@ from council.rooms.models import TLPS, Room
 from council.rooms.stream import Draft, append, iso
 from council.rooms.visibility import load_visible
 
-REFUSED = "The file was not attached."
+REFUSED = "The file was not attached."  # English (an endpoint's declared refusal); answered as refused()
+
+
+def refused() -> str:
+    return _("The file was not attached.")
+
+
+def _no_such(subject: str) -> str:
+    """"No such room." (one sentence per kind: a kind's name is not glued into a sentence)."""
+    known = {"room": _("No such room."), "incident": _("No such incident."), "indicator": _("No such indicator.")}
+    return known.get(subject) or _("No such %(kind)s.", kind=subject)
+
+
+def _at_least(subject_tlp: str, subject: str) -> str:
+    known = {"room": _("At least TLP:%(tlp)s, the marking of the room.", tlp=subject_tlp),
+             "incident": _("At least TLP:%(tlp)s, the marking of the incident.", tlp=subject_tlp),
+             "indicator": _("At least TLP:%(tlp)s, the marking of the indicator.", tlp=subject_tlp)}
+    return known.get(subject) or _("At least TLP:%(tlp)s, the marking of the %(kind)s.", tlp=subject_tlp,
+                                   kind=subject)
 
 
 def visible(session: Session, user: User, row: EvidenceFile) -> bool:
@@ -62,9 +81,9 @@ def _marking(value: Any, subject_tlp: str, kind: str) -> str:
     if value in (None, ""):
         return subject_tlp
     if value not in TLPS:
-        raise Invalid(REFUSED, {"tlp": f"Use one of: {', '.join(TLPS)}."})
+        raise Invalid(refused(), {"tlp": _("Use one of: %(choices)s.", choices=", ".join(TLPS))})
     if not not_looser(value, subject_tlp):
-        raise Invalid(REFUSED, {"tlp": f"At least TLP:{subject_tlp}, the marking of the {kind}."})
+        raise Invalid(refused(), {"tlp": _at_least(subject_tlp, kind)})
     return str(value)
 
 
@@ -77,24 +96,25 @@ def upload_file(
     kind = subject_kind(subject)
     subject_tlp = kind.marking(session, actor, subject_id, None)
     if subject_tlp is None:
-        raise NotFound("No such " + subject + ".")
+        raise NotFound(_no_such(subject))
     if kind.may_attach is not None:
         kind.may_attach(session, actor, subject_id)
     marking = _marking(tlp, subject_tlp, subject)
     if kind.marking(session, actor, subject_id, marking) is None:
-        raise Invalid(REFUSED, {"tlp": f"You would not see a file marked TLP:{marking} here yourself."})
+        raise Invalid(refused(), {"tlp": _("You would not see a file marked TLP:%(tlp)s here yourself.",
+                                           tlp=marking)})
     kept = filenames.kept(name if isinstance(name, str) else "")
     stored = store.put(content, max_bytes=max_bytes, sample=bool(sample))
     if stored.size == 0:
         store.remove(stored.sha256, bool(sample))  # never a row's: empty files are refused
-        raise Invalid(REFUSED, {"file": "The file is empty."})
+        raise Invalid(refused(), {"file": _("The file is empty.")})
     if not sample and (store.exists(stored.sha256, True) or session.scalar(select(func.count()).select_from(
             EvidenceFile).where(EvidenceFile.sha256 == stored.sha256, EvidenceFile.sample.is_(True)))):
         # Known malware is never kept or served raw: not this copy either.
         if not session.scalar(select(func.count()).select_from(EvidenceFile).where(
                 EvidenceFile.sha256 == stored.sha256, EvidenceFile.sample.is_(False))):
             store.remove(stored.sha256, False)
-        raise Invalid(REFUSED, {"sample": "This content is a known malware sample: mark it as one."})
+        raise Invalid(refused(), {"sample": _("This content is a known malware sample: mark it as one.")})
     room_id = kind.room_of(session, subject_id)
     row = EvidenceFile(subject_kind=subject, subject_id=subject_id, room_id=room_id, tlp=marking,
                        name=kept or "file", media_type=filenames.media_type(stored.head, declared_type),
@@ -117,7 +137,7 @@ def list_files(session: Session, *, actor: User, subject: str, subject_id: int) 
     """The subject's files the actor may see, newest first (NotFound: the subject is not theirs to see)."""
     kind = subject_kind(subject)
     if kind.marking(session, actor, subject_id, None) is None:
-        raise NotFound("No such " + subject + ".")
+        raise NotFound(_no_such(subject))
     rows = session.scalars(select(EvidenceFile).where(
         EvidenceFile.subject_kind == subject, EvidenceFile.subject_id == subject_id,
     ).order_by(EvidenceFile.uploaded_at.desc(), EvidenceFile.id.desc()))
@@ -127,7 +147,7 @@ def list_files(session: Session, *, actor: User, subject: str, subject_id: int) 
 def load_file(session: Session, actor: User, file_id: int) -> EvidenceFile:
     row = session.get(EvidenceFile, file_id)
     if row is None or row.subject_kind not in _known() or not visible(session, actor, row):
-        raise NotFound("No such file.")
+        raise NotFound(_("No such file."))
     return row
 
 
@@ -150,12 +170,12 @@ def download(session: Session, *, actor: User, store: BlobStore, file_id: int) -
     """Open a file the actor may see, and audit it (the caller commits: a short write of its own)."""
     row = load_file(session, actor, file_id)
     if not store.exists(row.sha256, row.sample):
-        raise Gone("This file's content is missing from the store; ask the platform's operators.")
+        raise Gone(_("This file's content is missing from the store; ask the platform's operators."))
     record(session, action="file.download", actor=actor, target_type="file", target_id=row.id, room_id=row.room_id,
            details={"sha256": row.sha256, "subject": f"{row.subject_kind}:{row.subject_id}", "sample": row.sample})
     content = store.open(row.sha256, row.sample)  # opened last: nothing left open if the audit row fails
     if content is None:
-        raise Gone("This file's content is missing from the store; ask the platform's operators.")
+        raise Gone(_("This file's content is missing from the store; ask the platform's operators."))
     name = filenames.shown(row.name)
     if row.sample:
         return Download(row.id, content, name + ".zip", "application/zip", True)
@@ -171,12 +191,12 @@ def remove_file(session: Session, *, actor: User, store: BlobStore, file_id: int
     if row.room_id is not None:
         room, role = load_visible(session, actor, row.room_id)
         if room.status == "closed":
-            raise Conflict("The room is closed: its evidence is part of the record.")
+            raise Conflict(_("The room is closed: its evidence is part of the record."))
         allowed = (row.uploaded_by_id == actor.id and can_write(role)) or role == "lead"
     else:
         allowed = row.uploaded_by_id == actor.id
     if not allowed:
-        raise Forbidden("Only the uploader (or the room's lead) may remove a file.")
+        raise Forbidden(_("Only the uploader (or the room's lead) may remove a file."))
     details = {"file_id": row.id, "sha256": row.sha256, "subject": f"{row.subject_kind}:{row.subject_id}"}
     if room is not None:
         append(session, room=room, kind="file", actor=actor, draft=Draft(

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pyzipper
+from flask_babel import gettext as _
 
 from council.errors import DomainError
 
@@ -75,8 +76,8 @@ class BlobStore:
                 while chunk := stream.read(CHUNK):
                     size += len(chunk)
                     if size > max_bytes:
-                        raise TooLarge(f"Files are at most {_megabytes(max_bytes)}.",
-                                       {"file": f"At most {_megabytes(max_bytes)}."})
+                        raise TooLarge(_("Files are at most %(size)s.", size=_megabytes(max_bytes)),
+                                       {"file": _("At most %(size)s.", size=_megabytes(max_bytes))})
                     if len(head) < 512:
                         head += chunk[:512 - len(head)]
                     digest.update(chunk)
@@ -143,4 +144,4 @@ class BlobStore:
 
 def _megabytes(n: int) -> str:
     mb = n / (1024 * 1024)
-    return f"{mb:g} MB" if mb >= 1 else f"{n} bytes"
+    return f"{mb:g} MB" if mb >= 1 else _("%(num)s bytes", num=n)

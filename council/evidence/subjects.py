@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from council.access import can_see, can_write
@@ -50,7 +51,7 @@ def subject_kind(name: str) -> SubjectKind:
     """The registered kind; an unknown kind is nothing to see (deny by default)."""
     found = SUBJECTS.get(name)
     if found is None:
-        raise NotFound("No such subject.")
+        raise NotFound(_("No such subject."))
     return found
 
 
@@ -71,9 +72,9 @@ def room_marking(session: Session, user: User, room_id: int, tlp: str | None) ->
 def room_may_attach(session: Session, user: User, room_id: int) -> None:
     room, role = load_visible(session, user, room_id)
     if not can_write(role):
-        raise Forbidden("Observers read, never write.")
+        raise Forbidden(_("Observers read, never write."))
     if room.status == "closed":
-        raise Conflict("The room is closed. The lead can reopen it.")
+        raise Conflict(_("The room is closed. The lead can reopen it."))
 
 
 # --- incidents -----------------------------------------------------------------------

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from flask import Response, current_app, request
+from flask_babel import gettext as _
 
 from council.errors import Invalid
 from council.evidence import filenames
-from council.evidence.services import REFUSED, Download
+from council.evidence.services import Download, refused
 from council.evidence.storage import CHUNK, BlobStore
 from council.extensions import settings
 
@@ -45,11 +46,11 @@ def limit_upload() -> None:
 
 
 def too_large_text() -> str:
-    return f"Files are at most {settings().file_max_mb} MB (COUNCIL_FILE_MAX_MB)."
+    return _("Files are at most %(num)s MB (COUNCIL_FILE_MAX_MB).", num=settings().file_max_mb)
 
 
 def answer_too_large() -> Any:
-    return {"error": too_large_text(), "fields": {"file": f"At most {settings().file_max_mb} MB."}}, 413
+    return {"error": too_large_text(), "fields": {"file": _("At most %(num)s MB.", num=settings().file_max_mb)}}, 413
 
 
 @dataclass
@@ -65,28 +66,28 @@ def read_upload() -> Upload:
     """The multipart fields an upload may carry, checked; anything else is refused."""
     errors: dict[str, str] = {}
     for name in sorted((set(request.form) | set(request.files)) - UPLOAD_FIELDS):
-        errors[name[:64]] = "Not a field of this request."
+        errors[name[:64]] = _("Not a field of this request.")
     for name in UPLOAD_FIELDS:
         if len(request.form.getlist(name)) + len(request.files.getlist(name)) > 1:
-            errors[name] = "Send it once."
+            errors[name] = _("Send it once.")
     part = request.files.get("file")
     stream: BinaryIO | None = None
     client_name, declared = "", None
     if part is not None:
         stream, client_name, declared = part.stream, part.filename or "", part.mimetype or None
     elif "file" in request.form:
-        errors["file"] = "Send the file as a file part (with a file name), not as a text field."
+        errors["file"] = _("Send the file as a file part (with a file name), not as a text field.")
     else:
-        errors["file"] = "Required: the file, as the multipart part named file."
+        errors["file"] = _("Required: the file, as the multipart part named file.")
     for name in ("tlp", "sample", "csrf_token"):
         if name in request.files:  # a flag sent as a file would be silently ignored: a sample stored raw
-            errors[name] = "Send it as a text field."
+            errors[name] = _("Send it as a text field.")
     tlp = request.form.get("tlp") or None
     sample = request.form.get("sample", "false")
     if sample not in ("true", "false"):
-        errors["sample"] = "true or false."
+        errors["sample"] = _("true or false.")
     if errors:
-        raise Invalid(REFUSED, errors)
+        raise Invalid(refused(), errors)
     assert stream is not None
     return Upload(stream, client_name, declared, tlp, sample == "true")
 

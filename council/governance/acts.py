@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,24 +35,24 @@ FOLLOW_UP = ("pending", "accepted", "rejected")
 
 
 def _refuse(field: str, text: str) -> Invalid:
-    return Invalid("The decision was not accepted.", {field: text})
+    return Invalid(_("The decision was not accepted."), {field: text})
 
 
 def _council_only(ctx: PostContext, payload: dict[str, Any]) -> None:
     from council.governance.meetings import meeting_closed
 
     if ctx.room.kind not in ("meeting", "exercise"):
-        raise _refuse("type", "The council's acts are decided in a council meeting, counted per seat "
-                              "(an exercise rehearses them in its own room).")
+        raise _refuse("type", _("The council's acts are decided in a council meeting, counted per seat "
+                              "(an exercise rehearses them in its own room)."))
     if payload.get("rule") == "chair":
-        raise _refuse("rule", "The seats decide the council's acts: majority, two-thirds or consensus.")
+        raise _refuse("rule", _("The seats decide the council's acts: majority, two-thirds or consensus."))
     if ctx.room.is_exercise:
         return
     seat = seat_of(ctx.session, ctx.actor)
     if seat is None or seat.org_id not in ctx.room.org_ids:
-        raise Forbidden("Only the council acts as the council: you represent no seat at this meeting.")
+        raise Forbidden(_("Only the council acts as the council: you represent no seat at this meeting."))
     if meeting_closed(ctx.session, ctx.room):
-        raise Conflict("The meeting is closed: its decisions are part of the record.")
+        raise Conflict(_("The meeting is closed: its decisions are part of the record."))
 
 
 def recommendation(ctx: PostContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -60,20 +61,20 @@ def recommendation(ctx: PostContext, payload: dict[str, Any]) -> dict[str, Any]:
     org_id = payload.get("addressee_org_id")
     org = ctx.session.get(Organization, org_id) if isinstance(org_id, int) else None
     if org_id is not None and org is None:
-        raise _refuse("addressee_org_id", "No such organisation.")
+        raise _refuse("addressee_org_id", _("No such organisation."))
     if payload.get("level") is not None:
-        raise _refuse("level", "Only a crisis-level decision takes a level.")
+        raise _refuse("level", _("Only a crisis-level decision takes a level."))
     if not addressee and org is None:
-        raise _refuse("addressee", "A recommendation names its addressee, e.g. Federal Government.")
+        raise _refuse("addressee", _("A recommendation names its addressee, e.g. Federal Government."))
     return {"addressee": addressee or (org.name if org else None), "addressee_org_id": org.id if org else None}
 
 
 def advice(ctx: PostContext, payload: dict[str, Any]) -> dict[str, Any]:
     _council_only(ctx, payload)
     if payload.get("level") is not None:
-        raise _refuse("level", "Only a crisis-level decision takes a level.")
+        raise _refuse("level", _("Only a crisis-level decision takes a level."))
     if payload.get("addressee_org_id") is not None:
-        raise _refuse("addressee_org_id", "Advice goes to the CERTs; name them in the addressee text if need be.")
+        raise _refuse("addressee_org_id", _("Advice goes to the CERTs; name them in the addressee text if need be."))
     return {"addressee": (payload.get("addressee") or "").strip() or "CERTs"}
 
 
@@ -81,14 +82,14 @@ def crisis_level(ctx: PostContext, payload: dict[str, Any]) -> dict[str, Any]:
     _council_only(ctx, payload)
     level = payload.get("level")
     if not isinstance(level, int) or isinstance(level, bool):
-        raise _refuse("level", "A crisis-level decision names the level it sets.")
+        raise _refuse("level", _("A crisis-level decision names the level it sets."))
     for name in ("addressee", "addressee_org_id"):
         if payload.get(name) is not None:
-            raise _refuse(name, "A crisis-level decision has no addressee.")
+            raise _refuse(name, _("A crisis-level decision has no addressee."))
     try:
         level_def(ctx.session, level)
     except Invalid as err:
-        raise _refuse("level", err.fields.get("level", "Unknown level.")) from None
+        raise _refuse("level", err.fields.get("level", _("Unknown level."))) from None
     return {"level": level}
 
 
@@ -131,18 +132,19 @@ def record_outcome(session: Session, *, actor: User, decision_id: int, status: s
     decision = session.get(Decision, decision_id)
     room = session.get(Room, decision.room_id) if decision is not None else None
     if decision is None or room is None or not decision_visible(session, actor, decision, room):
-        raise NotFound("No such decision.")
+        raise NotFound(_("No such decision."))
     if decision.type != "recommendation" or decision.outcome != "adopted":
-        raise Conflict("Only an adopted recommendation is followed up.")
+        raise Conflict(_("Only an adopted recommendation is followed up."))
     if not holds_office(session, actor, ("secretary", "chair")):
-        raise Forbidden("The secretary records what became of the council's recommendations.")
+        raise Forbidden(_("The secretary records what became of the council's recommendations."))
     if status not in FOLLOW_UP:
-        raise Invalid("The follow-up was not recorded.", {"status": f"Use one of: {', '.join(FOLLOW_UP)}."})
+        raise Invalid(_("The follow-up was not recorded."),
+                      {"status": _("Use one of: %(choices)s.", choices=", ".join(FOLLOW_UP))})
     if status != "pending" and not decided_by.strip():
-        raise Invalid("The follow-up was not recorded.", {"decided_by": "Say who accepted or rejected it."})
+        raise Invalid(_("The follow-up was not recorded."), {"decided_by": _("Say who accepted or rejected it.")})
     if len(decided_by.strip()) > 200 or len(note.strip()) > 2000:
-        raise Invalid("The follow-up was not recorded.", {"decided_by" if len(decided_by.strip()) > 200 else "note":
-                                                          "Too long (200 characters for who, 2,000 for the note)."})
+        raise Invalid(_("The follow-up was not recorded."), {"decided_by" if len(decided_by.strip()) > 200 else "note":
+                                                          _("Too long (200 characters for who, 2,000 for the note).")})
     row = RecommendationOutcome(decision_id=decision.id, status=status, decided_by=decided_by.strip(),
                                 decided_on=decided_on, note=note.strip(), recorded_by_id=actor.id,
                                 recorded_at=now or utcnow())

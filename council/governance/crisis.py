@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -62,7 +63,8 @@ def level_def(session: Session, level: int) -> CrisisLevel:
         if row.level == level:
             return row
     known = ", ".join(str(r.level) for r in levels(session))
-    raise Invalid("The crisis level was not changed.", {"level": f"Use one of the configured levels: {known}."})
+    raise Invalid(_("The crisis level was not changed."),
+                  {"level": _("Use one of the configured levels: %(levels)s.", levels=known)})
 
 
 def latest(session: Session, exercise_room_id: int | None = None) -> CrisisChange | None:
@@ -137,10 +139,10 @@ def _exercise_room(session: Session, actor: User, room_id: int) -> Room:
 
     room, role = load_visible(session, actor, room_id)
     if not room.is_exercise:
-        raise Invalid("The crisis level was not changed.",
-                      {"exercise_room_id": "Not an exercise room: the national level is the council's."})
+        raise Invalid(_("The crisis level was not changed."),
+                      {"exercise_room_id": _("Not an exercise room: the national level is the council's.")})
     if not may_control_exercise(session, room, actor, role):
-        raise Forbidden("Only the exercise's director and controllers set its level.")
+        raise Forbidden(_("Only the exercise's director and controllers set its level."))
     return room
 
 
@@ -150,15 +152,16 @@ def set_provisional(session: Session, *, actor: User, level: int, reason: str, r
     now = now or utcnow()
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid("The crisis level was not changed.", {"reason": "Say why: the council will ratify it."})
+        raise Invalid(_("The crisis level was not changed."), {"reason": _("Say why: the council will ratify it.")})
     if len(reason) > REASON_MAX:
-        raise Invalid("The crisis level was not changed.", {"reason": f"At most {REASON_MAX} characters."})
+        raise Invalid(_("The crisis level was not changed."),
+                      {"reason": _("At most %(num)s characters.", num=REASON_MAX)})
     room = None
     if exercise_room_id is not None:
         room = _exercise_room(session, actor, exercise_room_id)
     elif not holds_office(session, actor, ("chair",)):
-        raise Forbidden("Only the chair changes the national crisis level provisionally; "
-                        "otherwise it changes by a council decision.")
+        raise Forbidden(_("Only the chair changes the national crisis level provisionally; "
+                        "otherwise it changes by a council decision."))
     level_def(session, level)
     return _apply(session, level=level, reason=reason, actor=actor, provisional=True, decision=None,
                   room=room, now=now, ratify_by=now + timedelta(hours=ratify_hours))
@@ -302,5 +305,5 @@ def sweep(session: Session, now: datetime | None = None) -> list[int]:
 def require_visible_change(session: Session, change_id: int) -> CrisisChange:
     row = session.get(CrisisChange, change_id)
     if row is None or row.exercise_room_id is not None:
-        raise NotFound("No such change.")
+        raise NotFound(_("No such change."))
     return row

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import Response, render_template
+from flask_babel import gettext as _
 
 from council.errors import DomainError
 from council.governance.models import Meeting, Minutes
@@ -53,8 +54,8 @@ def to_pdf(minutes: Minutes, meeting: Meeting, room: Room) -> bytes:
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # pango missing on this server
-        raise Unavailable("PDF export is not installed on this server (it needs pango); "
-                          "export HTML and print it to PDF instead.") from exc
+        raise Unavailable(_("PDF export is not installed on this server (it needs pango); "
+                          "export HTML and print it to PDF instead.")) from exc
     style = font_css() + page_css(marking(room), TLP_COLOURS.get(room.tlp, "#000"), language())
     document = to_html(minutes, meeting, room).replace("</style>", style + "</style>", 1)
     return HTML(string=document, base_url=None).write_pdf()

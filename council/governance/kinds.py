@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from flask_babel import gettext as _
 from pydantic import ConfigDict
 
 from council.errors import Forbidden
@@ -30,7 +31,8 @@ class CrisisPost(Post):
 
 
 def _not_postable(_ctx: PostContext) -> str:
-    return "This comes from the council's own pages and API (meetings, attendance, the crisis level), not from posts."
+    return _("This comes from the council's own pages and API (meetings, attendance, the crisis level), "
+             "not from posts.")
 
 
 def _never(ctx: PostContext, _payload: dict[str, Any]) -> Draft:

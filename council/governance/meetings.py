@@ -22,6 +22,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -52,9 +53,9 @@ def parse_start(value: Any, tz: Any) -> datetime:
     try:
         when = parse_time(value, "starts_at", tz)
     except Invalid as err:
-        raise Invalid("The meeting was not convened.", err.fields) from None
+        raise Invalid(_("The meeting was not convened."), err.fields) from None
     if when is None:
-        raise Invalid("The meeting was not convened.", {"starts_at": "When the meeting starts."})
+        raise Invalid(_("The meeting was not convened."), {"starts_at": _("When the meeting starts.")})
     return when
 
 
@@ -67,13 +68,16 @@ def _parse_link(session: Session, actor: User, link: Any, index: int) -> str | N
         return None
     field = f"agenda.{index}.link"
     if not isinstance(link, str) or ":" not in link:
-        raise Invalid("The meeting was not convened.", {field: f"kind:id, kind one of {', '.join(AGENDA_LINKS)}."})
-    kind, _, raw = link.partition(":")
+        raise Invalid(_("The meeting was not convened."),
+                      {field: _("kind:id, kind one of %(kinds)s.", kinds=", ".join(AGENDA_LINKS))})
+    kind, _sep, raw = link.partition(":")
     if kind not in AGENDA_LINKS or not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        raise Invalid("The meeting was not convened.", {field: f"kind:id, kind one of {', '.join(AGENDA_LINKS)}."})
+        raise Invalid(_("The meeting was not convened."),
+                      {field: _("kind:id, kind one of %(kinds)s.", kinds=", ".join(AGENDA_LINKS))})
     if marking_for(session, actor, f"{SUBJECT_OF[kind]}:{int(raw)}") is None:
         # Invisible and absent read the same: nothing of what exists leaks.
-        raise Invalid("The meeting was not convened.", {field: f"No {kind} {int(raw)} that you can see."})
+        raise Invalid(_("The meeting was not convened."),
+                      {field: _("No %(kind)s %(id)s that you can see.", kind=kind, id=int(raw))})
     return f"{kind}:{int(raw)}"
 
 
@@ -83,36 +87,36 @@ def convene(session: Session, *, actor: User, title: str, kind: str, starts_at: 
     from council.rooms.services import create_room, name_members
 
     if not may_convene(session, actor):
-        raise Forbidden("Only the council's secretary or chair convenes a meeting.")
+        raise Forbidden(_("Only the council's secretary or chair convenes a meeting."))
     now = now or utcnow()
     errors: dict[str, str] = {}
     title = (title or "").strip()
     if not title:
-        errors["title"] = "A title is required."
+        errors["title"] = _("A title is required.")
     elif len(title) > 200:
-        errors["title"] = "At most 200 characters."
+        errors["title"] = _("At most 200 characters.")
     if kind not in MEETING_KINDS:
-        errors["kind"] = f"Use one of: {', '.join(MEETING_KINDS)}."
+        errors["kind"] = _("Use one of: %(choices)s.", choices=", ".join(MEETING_KINDS))
     if tlp not in TLPS:
-        errors["tlp"] = f"Use one of: {', '.join(TLPS)}."
+        errors["tlp"] = _("Use one of: %(choices)s.", choices=", ".join(TLPS))
     if len(agenda) > AGENDA_MAX:
-        errors["agenda"] = f"At most {AGENDA_MAX} agenda items."
+        errors["agenda"] = _("At most %(num)s agenda items.", num=AGENDA_MAX)
     if errors:
-        raise Invalid("The meeting was not convened.", errors)
+        raise Invalid(_("The meeting was not convened."), errors)
     items = []
     for i, item in enumerate(agenda):
         text = item.get("title")
         text = text.strip() if isinstance(text, str) else ""
         if not text:
-            raise Invalid("The meeting was not convened.", {f"agenda.{i}.title": "Each agenda item has a title."})
+            raise Invalid(_("The meeting was not convened."), {f"agenda.{i}.title": _("Each agenda item has a title.")})
         if len(text) > AGENDA_TITLE_MAX:
-            raise Invalid("The meeting was not convened.", {f"agenda.{i}.title": f"At most {AGENDA_TITLE_MAX} "
-                                                                                  "characters."})
+            raise Invalid(_("The meeting was not convened."),
+                          {f"agenda.{i}.title": _("At most %(num)s characters.", num=AGENDA_TITLE_MAX)})
         link = _parse_link(session, actor, item.get("link"), i)
         items.append(AgendaItem(position=i + 1, title=text, link=link))
     seats = current_seats(session, starts_at.date())
     if not seats:
-        raise Conflict("No seat is held on that day: seat the council's members first.")
+        raise Conflict(_("No seat is held on that day: seat the council's members first."))
     room = create_room(session, actor=actor, title=f"Council meeting — {title}"[:200], severity="medium",
                        tlp=tlp, org_ids=sorted({s.org_id for s in seats}),
                        summary=_room_summary(title, kind, starts_at, items), kind="meeting", now=now)
@@ -153,7 +157,7 @@ def load_meeting(session: Session, actor: User, meeting_id: int) -> tuple[Meetin
     """The meeting, its room and the actor's role; NotFound unless its room is visible."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound("No such meeting.")
+        raise NotFound(_("No such meeting."))
     room, role = load_visible(session, actor, meeting.room_id)
     return meeting, room, role
 
@@ -201,22 +205,24 @@ def record_attendance(session: Session, *, actor: User, meeting_id: int, org_id:
     """The secretary (or chair, or the room's lead) records who sits in a seat."""
     meeting, room, _role = load_meeting(session, actor, meeting_id)
     if not holds_office(session, actor, ("secretary", "chair")):
-        raise Forbidden("The secretary records attendance.")
+        raise Forbidden(_("The secretary records attendance."))
     if meeting.status == "closed":
-        raise Conflict("The meeting is closed; its attendance is part of the record.")
+        raise Conflict(_("The meeting is closed; its attendance is part of the record."))
     now = now or utcnow()
     seat = next((s for s in meeting_seats(session, meeting, room) if s.org_id == org_id), None)
     if seat is None:
-        raise Invalid("Attendance was not recorded.", {"org_id": "That organisation holds no seat at this meeting."})
+        raise Invalid(_("Attendance was not recorded."),
+                      {"org_id": _("That organisation holds no seat at this meeting.")})
     reps = {r.user_id: r for r in seat.representatives}
     if present and user_id is None:
         primary = next((r for r in seat.representatives if r.role == "primary"), None)
         user_id = primary.user_id if primary else None
     if user_id is not None and user_id not in reps:
-        raise Invalid("Attendance was not recorded.",
-                      {"user_id": f"Not a representative of {seat.org.name}'s seat (its primary or an alternate)."})
+        raise Invalid(_("Attendance was not recorded."),
+                      {"user_id": _("Not a representative of %(org)s's seat (its primary or an alternate).",
+                                    org=seat.org.name)})
     if present and user_id is None:
-        raise Invalid("Attendance was not recorded.", {"user_id": "Name who sits in the seat."})
+        raise Invalid(_("Attendance was not recorded."), {"user_id": _("Name who sits in the seat.")})
     row = next((a for a in meeting.attendance if a.seat_id == seat.id), None)
     if row is None:
         row = Attendance(seat_id=seat.id, org_id=seat.org_id, recorded_by_id=actor.id)
@@ -239,9 +245,9 @@ def record_attendance(session: Session, *, actor: User, meeting_id: int, org_id:
 def close_meeting(session: Session, *, actor: User, meeting_id: int, now: datetime | None = None) -> Meeting:
     meeting, room, role = load_meeting(session, actor, meeting_id)
     if not (role == "lead" and holds_office(session, actor, ("secretary", "chair"))):
-        raise Forbidden("The secretary or the chair closes the meeting.")
+        raise Forbidden(_("The secretary or the chair closes the meeting."))
     if meeting.status == "closed":
-        raise Conflict("The meeting is already closed.")
+        raise Conflict(_("The meeting is already closed."))
     from council.rooms.stream import post
 
     now = now or utcnow()
@@ -261,7 +267,7 @@ def meeting_json(session: Session, meeting: Meeting, room: Room, viewer: User | 
     for item in meeting.agenda:
         url = None
         if item.link and viewer is not None:
-            kind, _, raw = item.link.partition(":")
+            kind, _sep, raw = item.link.partition(":")
             if marking_for(session, viewer, f"{SUBJECT_OF[kind]}:{raw}") is not None:
                 url = decision_url(session, int(raw)) if kind == "decision" else LINK_URLS[kind].format(raw)
         # The link itself only to those who may open it: a kind and id can tell that something exists.
@@ -303,10 +309,10 @@ def meeting_closed(session: Session, room: Room) -> bool:
 def _may_cast(session: Session, room: Room, user: User) -> str | None:
     seat: Seat | None = seat_of(session, user)
     if seat is None or seat.org_id not in room.org_ids:
-        return ("Positions in a council meeting are cast per seat, by its representatives; "
-                "you represent no seat at this meeting.")
+        return _("Positions in a council meeting are cast per seat, by its representatives; "
+                 "you represent no seat at this meeting.")
     if meeting_closed(session, room):
-        return "The meeting is closed: its decisions are part of the record."
+        return _("The meeting is closed: its decisions are part of the record.")
     return None
 
 

@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -106,7 +107,7 @@ def draft_text(session: Session, meeting: Meeting, room: Room) -> str:
 
 def _require_secretary(session: Session, actor: User) -> None:
     if not holds_office(session, actor, ("secretary", "chair")):
-        raise Forbidden("The secretary keeps the minutes.")
+        raise Forbidden(_("The secretary keeps the minutes."))
 
 
 def minutes_of(session: Session, meeting_id: int) -> Minutes | None:
@@ -116,7 +117,7 @@ def minutes_of(session: Session, meeting_id: int) -> Minutes | None:
 def load_minutes(session: Session, actor: User, minutes_id: int) -> tuple[Minutes, Meeting, Room]:
     minutes = session.get(Minutes, minutes_id)
     if minutes is None:
-        raise NotFound("No such minutes.")
+        raise NotFound(_("No such minutes."))
     meeting, room, _role = load_meeting(session, actor, minutes.meeting_id)
     return minutes, meeting, room
 
@@ -133,7 +134,7 @@ def draft(session: Session, *, actor: User, meeting_id: int, now: datetime | Non
                           updated_at=now)
         session.add(minutes)
     elif minutes.status != "draft":
-        raise Conflict("The minutes are before the council (or adopted); they are no longer redrafted.")
+        raise Conflict(_("The minutes are before the council (or adopted); they are no longer redrafted."))
     else:
         minutes.body, minutes.body_html = text, render_markdown(text)
         minutes.version += 1
@@ -149,16 +150,18 @@ def edit(session: Session, *, actor: User, minutes_id: int, body: str, version: 
     minutes, meeting, room = load_minutes(session, actor, minutes_id)
     _require_secretary(session, actor)
     if minutes.status == "adopted":
-        raise Conflict("Adopted minutes are part of the record and never change.")
+        raise Conflict(_("Adopted minutes are part of the record and never change."))
     if minutes.status == "proposed":
-        raise Conflict("The minutes are before the council for adoption; they change only if it declines them.")
+        raise Conflict(_("The minutes are before the council for adoption; they change only if it declines them."))
     if version != minutes.version:
-        raise Conflict(f"The minutes changed since you opened them (version {minutes.version}); reload first.")
+        raise Conflict(_("The minutes changed since you opened them (version %(version)s); reload first.",
+                         version=minutes.version))
     body = (body or "").strip()
     if not body:
-        raise Invalid("The minutes were not saved.", {"body": "The minutes cannot be empty."})
+        raise Invalid(_("The minutes were not saved."), {"body": _("The minutes cannot be empty.")})
     if len(body) > BODY_MAX:
-        raise Invalid("The minutes were not saved.", {"body": f"At most {BODY_MAX:,} characters."})
+        raise Invalid(_("The minutes were not saved."), {"body": _("At most %(num)s characters.",
+                                                                   num=f"{BODY_MAX:,}")})
     minutes.body, minutes.body_html = body + "\n", render_markdown(body)
     minutes.version += 1
     minutes.updated_by_id, minutes.updated_at = actor.id, now or utcnow()
@@ -175,18 +178,18 @@ def propose_adoption(session: Session, *, actor: User, minutes_id: int, at_meeti
     minutes, meeting, _room = load_minutes(session, actor, minutes_id)
     _require_secretary(session, actor)
     if minutes.status != "draft":
-        raise Conflict("These minutes are already before the council, or adopted.")
+        raise Conflict(_("These minutes are already before the council, or adopted."))
     later, later_room, _role = load_meeting(session, actor, at_meeting_id)
     if later.id == meeting.id or later.starts_at <= meeting.starts_at:
-        raise Invalid("The minutes were not put forward.",
-                      {"meeting_id": "The council adopts minutes at a later meeting."})
+        raise Invalid(_("The minutes were not put forward."),
+                      {"meeting_id": _("The council adopts minutes at a later meeting.")})
     if later.status == "closed":
-        raise Conflict("That meeting is closed.")
+        raise Conflict(_("That meeting is closed."))
     if TLP_ORDER[later_room.tlp] < TLP_ORDER[_room.tlp]:
         # Its seats must be able to read what they adopt.
-        raise Invalid("The minutes were not put forward.", {
-            "meeting_id": f"The minutes are marked TLP:{_room.tlp}; put them before a meeting marked at least "
-                          f"as strictly (that one is TLP:{later_room.tlp})."})
+        raise Invalid(_("The minutes were not put forward."), {
+            "meeting_id": _("The minutes are marked TLP:%(tlp)s; put them before a meeting marked at least "
+                            "as strictly (that one is TLP:%(other)s).", tlp=_room.tlp, other=later_room.tlp)})
     digest = hashlib.sha256(minutes.body.encode()).hexdigest()
     event, _created = stream.post(session, actor=actor, room_id=later_room.id, kind="decision", payload={
         "op": "propose", "title": f"Adopt the minutes of “{meeting.title}” ({meeting.starts_at:%Y-%m-%d})"[:300],

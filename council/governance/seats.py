@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,7 +40,7 @@ def may_manage_seats(session: Session, user: User) -> bool:
 
 def require_manager(session: Session, user: User) -> None:
     if not may_manage_seats(session, user):
-        raise Forbidden("Only the council's secretary manages seats.")
+        raise Forbidden(_("Only the council's secretary manages seats."))
 
 
 def history(session: Session) -> list[Seat]:
@@ -50,33 +51,34 @@ def history(session: Session) -> list[Seat]:
 def get_seat(session: Session, seat_id: int) -> Seat:
     seat = session.get(Seat, seat_id)
     if seat is None:
-        raise NotFound("No such seat.")
+        raise NotFound(_("No such seat."))
     return seat
 
 
 def _representatives(session: Session, org: Organization, reps: list[tuple[int, str]]) -> list[SeatRepresentative]:
     errors: dict[str, str] = {}
     if len(reps) > MAX_REPRESENTATIVES:
-        errors["representatives"] = f"At most {MAX_REPRESENTATIVES} representatives."
+        errors["representatives"] = _("At most %(num)s representatives.", num=MAX_REPRESENTATIVES)
     seen: set[int] = set()
     out = []
     for user_id, role in reps:
         user = session.get(User, user_id)
         if user is None or not user.active:
-            errors["representatives"] = f"No active person with id {user_id}."
+            errors["representatives"] = _("No active person with id %(ids)s.", ids=user_id)
         elif user.org_id != org.id:
-            errors["representatives"] = f"{user.name} is not of {org.name}: representatives speak for their own."
+            errors["representatives"] = _("%(name)s is not of %(org)s: representatives speak for their own.",
+                                          name=user.name, org=org.name)
         elif role not in REPRESENTATIVE_ROLES:
-            errors["representatives"] = "Each representative is primary or alternate."
+            errors["representatives"] = _("Each representative is primary or alternate.")
         elif user_id in seen:
-            errors["representatives"] = f"{user.name} is named twice."
+            errors["representatives"] = _("%(name)s is named twice.", name=user.name)
         else:
             seen.add(user_id)
             out.append(SeatRepresentative(user_id=user_id, role=role))
     if sum(1 for r in out if r.role == "primary") > 1:
-        errors["representatives"] = "One primary representative; the others are alternates."
+        errors["representatives"] = _("One primary representative; the others are alternates.")
     if errors:
-        raise Invalid("The seat was not saved.", errors)
+        raise Invalid(_("The seat was not saved."), errors)
     return out
 
 
@@ -90,6 +92,17 @@ def _overlapping(session: Session, org_id: int, start: date, end: date | None, s
 
 def _overlaps(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:
     return (a_end is None or b_start <= a_end) and (b_end is None or a_start <= b_end)
+
+
+def _office_held(office: str, org: str, *, update: bool) -> str:
+    """The refusal of a term that runs into another holder's of the chair (or secretary)."""
+    if office == "chair":
+        return (_("The office of chair is held by %(org)s in that period; a term cannot run into another's.", org=org)
+                if update else _("The office of chair is held by %(org)s for part of that term; end that term first.",
+                                 org=org))
+    return (_("The office of secretary is held by %(org)s in that period; a term cannot run into another's.", org=org)
+            if update else _("The office of secretary is held by %(org)s for part of that term; end that term first.",
+                             org=org))
 
 
 def _office_clash(session: Session, office: str, start: date, end: date | None, seat_id: int | None) -> Seat | None:
@@ -109,22 +122,22 @@ def create_seat(session: Session, *, actor: User, org_id: int, office: str, term
     org = session.get(Organization, org_id)
     errors: dict[str, str] = {}
     if org is None:
-        raise Invalid("The seat was not saved.", {"org_id": "No such organisation."})
+        raise Invalid(_("The seat was not saved."), {"org_id": _("No such organisation.")})
     if office not in OFFICES:
-        errors["office"] = f"Use one of: {', '.join(OFFICES)}."
+        errors["office"] = _("Use one of: %(choices)s.", choices=", ".join(OFFICES))
     if term_end is not None and term_end < term_start:
-        errors["term_end"] = "A term ends on or after the day it starts."
+        errors["term_end"] = _("A term ends on or after the day it starts.")
     if len(label.strip()) > LABEL_MAX:
-        errors["label"] = f"At most {LABEL_MAX} characters."
+        errors["label"] = _("At most %(num)s characters.", num=LABEL_MAX)
     if errors:
-        raise Invalid("The seat was not saved.", errors)
+        raise Invalid(_("The seat was not saved."), errors)
     clash = _overlapping(session, org.id, term_start, term_end, None)
     if clash is not None:
-        raise Conflict(f"{org.name} already holds a seat for part of that term (seat {clash.id}); end it first.")
+        raise Conflict(_("%(org)s already holds a seat for part of that term (seat %(seat)s); end it first.",
+                         org=org.name, seat=clash.id))
     holder = _office_clash(session, office, term_start, term_end, None)
     if holder is not None:
-        raise Conflict(f"The office of {OFFICES[office].lower()} is held by {holder.org.name} for part of that "
-                       f"term; end that term first.")
+        raise Conflict(_office_held(office, holder.org.name, update=False))
     seat = Seat(org_id=org.id, office=office, label=label.strip(), term_start=term_start, term_end=term_end,
                 created_by_id=actor.id)
     seat.representatives = _representatives(session, org, representatives or [])
@@ -145,19 +158,19 @@ def update_seat(session: Session, *, actor: User, seat_id: int, term_end: Any = 
     changed: dict[str, Any] = {}
     if term_end is not ...:
         if term_end is not None and term_end < seat.term_start:
-            raise Invalid("The seat was not saved.", {"term_end": "A term ends on or after the day it starts."})
+            raise Invalid(_("The seat was not saved."), {"term_end": _("A term ends on or after the day it starts.")})
         clash = _overlapping(session, seat.org_id, seat.term_start, term_end, seat.id)
         if clash is not None:
-            raise Conflict(f"{seat.org.name} holds another seat in that period (seat {clash.id}).")
+            raise Conflict(_("%(org)s holds another seat in that period (seat %(seat)s).", org=seat.org.name,
+                             seat=clash.id))
         holder = _office_clash(session, seat.office, seat.term_start, term_end, seat.id)
         if holder is not None:
-            raise Conflict(f"The office of {OFFICES[seat.office].lower()} is held by {holder.org.name} in that "
-                           f"period; a term cannot run into another's.")
+            raise Conflict(_office_held(seat.office, holder.org.name, update=True))
         changed["term_end"] = [seat.term_end.isoformat() if seat.term_end else None,
                                term_end.isoformat() if term_end else None]
         seat.term_end = term_end
     if label is not None and len(label.strip()) > LABEL_MAX:
-        raise Invalid("The seat was not saved.", {"label": f"At most {LABEL_MAX} characters."})
+        raise Invalid(_("The seat was not saved."), {"label": _("At most %(num)s characters.", num=LABEL_MAX)})
     if label is not None and label.strip() != seat.label:
         changed["label"] = [seat.label, label.strip()]
         seat.label = label.strip()

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, request
 from council import csvfile
 from council.api.auth import api_user, authenticate
 from council.api.contract import READ, WRITE, endpoint
-from council.api.shapes import NotJson
+from council.api.shapes import NotJson, not_json
 from council.extensions import database
 from council.indicators import exchange, queries, reports, services
 from council.indicators import shapes as s
@@ -199,7 +199,7 @@ def export_csv(room_id: int, args: s.ExportQuery) -> Any:
 def import_(room_id: int) -> Any:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise NotJson("Send a JSON object (Content-Type: application/json).")
+        raise NotJson(not_json())
     try:
         fmt, added, skipped = exchange.import_into(db(), actor=api_user(), room_id=room_id, data=data)
     except exchange.ImportRefused as refused:

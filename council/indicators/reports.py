@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,7 @@ def readable_report(session: Session, actor: User, incident_id: int) -> tuple[In
     """The report, when the actor reads it in full (a stub reader sees no indicators: 404)."""
     incident, sight = load_incident(session, actor, incident_id)
     if not sight.full:
-        raise NotFound("No such incident.")
+        raise NotFound(_("No such incident."))
     return incident, sight
 
 
@@ -43,7 +44,7 @@ def add_to_report(session: Session, *, actor: User, incident_id: int, given: dic
     incident, _sight = readable_report(session, actor, incident_id)
     added, _skipped = insert_many(session, incident, actor, [check_fields(incident, given, session, actor)])
     if not added:
-        raise Conflict("This report already holds that indicator.")
+        raise Conflict(_("This report already holds that indicator."))
     return added[0]
 
 
@@ -78,11 +79,11 @@ def share_to_room(session: Session, *, actor: User, incident_id: int) -> tuple[R
     marking keeps from the reviewer's hand (:func:`_may_carry`)."""
     incident, _sight = readable_report(session, actor, incident_id)
     if incident.room_id is None:
-        raise Conflict(f"{incident.ref} is not linked to a room yet: escalate it first.")
+        raise Conflict(_("%(ref)s is not linked to a room yet: escalate it first.", ref=incident.ref))
     try:
         room = writable_room(session, actor, incident.room_id)
     except NotFound:
-        raise Forbidden("Share into a room you take part in.") from None
+        raise Forbidden(_("Share into a room you take part in.")) from None
     _incident, held = list_for_report(session, actor=actor, incident_id=incident.id, include_retired=False)
     fields, refused = [], 0
     for ind in held:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from flask_babel import gettext as _
 from pydantic import ConfigDict
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +30,7 @@ from council.auth.models import User
 from council.db import utcnow
 from council.errors import Conflict, Forbidden, Invalid
 from council.indicators import report_events
-from council.indicators.models import Indicator, Sighting
+from council.indicators.models import TYPES, Indicator, Sighting
 from council.indicators.values import BadValue, defang, normalise
 from council.indicators.visibility import indicator_visible, load_indicator, owner_tlp, report_sees, visible_indicators  # noqa: F401  (load_indicator: the one loader, used by callers)
 from council.orgs.models import Organization
@@ -43,7 +44,11 @@ from council.rooms.stream import Draft, KindSpec, PostContext, append, iso, regi
 from council.rooms.visibility import facts_of, load_visible, viewer_of
 from council.text import render_markdown
 
-REFUSED = "The indicator was not accepted."
+
+def refused() -> str:
+    return _("The indicator was not accepted.")
+
+
 TAGS_MAX, TAG_MAX = 20, 64
 
 
@@ -101,7 +106,7 @@ class IndicatorPost(Post):
 
 
 def _not_postable(_ctx: PostContext) -> str:
-    return "Indicators are added through the room's Indicators panel or the indicators API."
+    return _("Indicators are added through the room's Indicators panel or the indicators API.")
 
 
 def _never(ctx: PostContext, _payload: dict[str, Any]) -> Draft:
@@ -157,9 +162,9 @@ class Fields:
 def writable_room(session: Session, actor: User, room_id: int) -> Room:
     room, role = load_visible(session, actor, room_id)
     if not can_write(role):
-        raise Forbidden("Observers read, never write.")
+        raise Forbidden(_("Observers read, never write."))
     if room.status == "closed":
-        raise Conflict("The room is closed. The lead can reopen it.")
+        raise Conflict(_("The room is closed. The lead can reopen it."))
     return room
 
 
@@ -172,11 +177,13 @@ def _sees(session: Session, actor: User, owner: Owner, tlp: str) -> bool:
 def check_tlp(owner: Owner, tlp: str | None, session: Session | None = None, actor: User | None = None) -> str:
     tlp = tlp or owner.tlp
     if tlp not in TLPS or not not_looser(tlp, owner.tlp):
-        what = "report" if isinstance(owner, Incident) else "room"
-        raise Invalid(REFUSED, {"tlp": f"A marking at least as strict as the {what}'s TLP:{owner.tlp}."})
+        raise Invalid(refused(), {"tlp": _("A marking at least as strict as the report's TLP:%(tlp)s.", tlp=owner.tlp)
+                                  if isinstance(owner, Incident)
+                                  else _("A marking at least as strict as the room's TLP:%(tlp)s.", tlp=owner.tlp)})
     if session is not None and actor is not None and not _sees(session, actor, owner, tlp):
         # Nothing half-written: the writer would not see (nor ever change) what they wrote.
-        raise Invalid(REFUSED, {"tlp": f"You would not see an indicator marked TLP:{tlp} here yourself."})
+        raise Invalid(refused(), {"tlp": _("You would not see an indicator marked TLP:%(tlp)s here yourself.",
+                                           tlp=tlp)})
     return tlp
 
 
@@ -187,11 +194,11 @@ def clean_tags(tags: Any) -> tuple[str, ...]:
     for tag in tags:
         tag = " ".join(str(tag).split()).lower()
         if not tag or len(tag) > TAG_MAX:
-            raise Invalid(REFUSED, {"tags": f"Tags of 1 to {TAG_MAX} characters."})
+            raise Invalid(refused(), {"tags": _("Tags of 1 to %(num)s characters.", num=TAG_MAX)})
         if tag not in out:
             out.append(tag)
     if len(out) > TAGS_MAX:
-        raise Invalid(REFUSED, {"tags": f"At most {TAGS_MAX} tags."})
+        raise Invalid(refused(), {"tags": _("At most %(num)s tags.", num=TAGS_MAX)})
     return tuple(out)
 
 
@@ -202,17 +209,18 @@ def check_fields(owner: Owner, given: dict[str, Any], session: Session | None = 
     try:
         value = normalise(type_, given.get("value"))  # type: ignore[arg-type]
     except BadValue as err:
-        raise Invalid(REFUSED, {"type" if "Use one of" in str(err) else "value": str(err)}) from None
+        # (normalise refuses an unknown type first: then the type is at fault, else the value)
+        raise Invalid(refused(), {"type" if type_ not in TYPES else "value": str(err)}) from None
     first = parse_time(given.get("first_seen"), "first_seen", given.get("tz"))
     last = parse_time(given.get("last_seen"), "last_seen", given.get("tz"))
     if first and last and last < first:
-        raise Invalid(REFUSED, {"last_seen": "Last seen cannot be before first seen."})
+        raise Invalid(refused(), {"last_seen": _("Last seen cannot be before first seen.")})
     confidence = given.get("confidence")
     if confidence is not None and (not isinstance(confidence, int) or not 0 <= confidence <= 100):
-        raise Invalid(REFUSED, {"confidence": "A whole number from 0 to 100."})
+        raise Invalid(refused(), {"confidence": _("A whole number from 0 to 100.")})
     description = given.get("description") or ""
     if not isinstance(description, str) or len(description) > 20_000:
-        raise Invalid(REFUSED, {"description": "Text of at most 20000 characters."})
+        raise Invalid(refused(), {"description": _("Text of at most 20000 characters.")})
     return Fields(type_, value, check_tlp(owner, given.get("tlp"), session, actor), confidence,  # type: ignore[arg-type]
                   description.strip(),
                   clean_tags(given.get("tags")), first, last, given.get("origin"))
@@ -272,7 +280,7 @@ def insert_many(session: Session, owner: Owner, actor: User, fields: list[Fields
     try:
         session.flush()
     except IntegrityError:  # the same value added by someone else a moment ago
-        raise Conflict("It already holds that indicator (added a moment ago); reload.") from None
+        raise Conflict(_("It already holds that indicator (added a moment ago); reload.")) from None
     for tlp in TLPS:
         group = [i for i in added if i.tlp == tlp]
         if group:
@@ -287,7 +295,7 @@ def add_indicator(session: Session, *, actor: User, room_id: int, given: dict[st
     fields = check_fields(room, given, session, actor)
     added, _skipped = insert_many(session, room, actor, [fields])
     if not added:
-        raise Conflict("This room already holds that indicator.")
+        raise Conflict(_("This room already holds that indicator."))
     return added[0]
 
 
@@ -308,7 +316,7 @@ def check_many(session: Session, actor: User, owner: Owner, items: list[dict[str
         except Invalid as err:
             problems[f"indicators.{n}"] = "; ".join(f"{k}: {v}" for k, v in err.fields.items())
     if problems:
-        raise Invalid(REFUSED, problems)
+        raise Invalid(refused(), problems)
     return fields
 
 
@@ -316,18 +324,18 @@ def _may_edit(actor: User, role: str, indicator: Indicator) -> None:
     if indicator.incident_id is not None:  # a report's: the organisation that added it, or the reporter
         assert indicator.incident is not None
         if actor.org_id not in (indicator.source_org_id, indicator.incident.reporter_org_id):
-            raise Forbidden("Only the organisation that added an indicator, or the report's reporter, "
-                            "changes or retires it.")
+            raise Forbidden(_("Only the organisation that added an indicator, or the report's reporter, "
+                            "changes or retires it."))
         return
     if not (is_lead(role) or (can_write(role) and actor.org_id == indicator.source_org_id)):
-        raise Forbidden("Only the organisation that added an indicator, or the room's lead, changes or retires it.")
+        raise Forbidden(_("Only the organisation that added an indicator, or the room's lead, changes or retires it."))
 
 
 def _editable(session: Session, actor: User, indicator_id: int) -> tuple[Indicator, Owner]:
     indicator, room, role = load_indicator(session, actor, indicator_id)
     _may_edit(actor, role, indicator)
     if room is not None and room.status == "closed":
-        raise Conflict("The room is closed. The lead can reopen it.")
+        raise Conflict(_("The room is closed. The lead can reopen it."))
     owner: Owner | None = room if room is not None else indicator.incident
     assert owner is not None
     return indicator, owner
@@ -336,7 +344,7 @@ def _editable(session: Session, actor: User, indicator_id: int) -> tuple[Indicat
 def change_indicator(session: Session, *, actor: User, indicator_id: int, given: dict[str, Any]) -> Indicator:
     indicator, owner = _editable(session, actor, indicator_id)
     if indicator.status == "retired":
-        raise Conflict("The indicator is retired; add it again to bring it back.")
+        raise Conflict(_("The indicator is retired; add it again to bring it back."))
     merged = {"type": indicator.type, "value": indicator.value, "tlp": indicator.tlp,
               "confidence": indicator.confidence, "description": indicator.description,
               "tags": json.loads(indicator.tags), "first_seen": iso(indicator.first_seen),
@@ -361,7 +369,7 @@ def change_indicator(session: Session, *, actor: User, indicator_id: int, given:
 def retire_indicator(session: Session, *, actor: User, indicator_id: int) -> Indicator:
     indicator, owner = _editable(session, actor, indicator_id)
     if indicator.status == "retired":
-        raise Conflict("The indicator is already retired.")
+        raise Conflict(_("The indicator is already retired."))
     now = utcnow()
     indicator.status, indicator.retired_at, indicator.updated_at = "retired", now, now
     session.flush()
@@ -379,7 +387,7 @@ def report_sighting(session: Session, *, actor: User, indicator_id: int, seen_at
     now = utcnow()
     when = parse_time(seen_at, "seen_at", tz) or now
     if when > now:
-        raise Invalid("The sighting was not accepted.", {"seen_at": "A sighting is in the past."})
+        raise Invalid(_("The sighting was not accepted."), {"seen_at": _("A sighting is in the past.")})
     sighting = Sighting(indicator_id=indicator.id, org_id=actor.org_id, user_id=actor.id, seen_at=when,
                         count=count, location=location.strip(), note=note.strip(), created_at=now)
     sighting.org = actor.org

@@ -14,6 +14,7 @@ import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
 import ioc_fanger
+from flask_babel import gettext as _
 
 from council.indicators.models import TYPES, VALUE_MAX
 
@@ -53,25 +54,25 @@ def defang(type_: str, value: str) -> str:
 def normalise(type_: str, raw: str) -> str:
     """The canonical value of ``raw`` as a ``type_``; BadValue if it is not one."""
     if type_ not in TYPES:
-        raise BadValue(f"Use one of: {', '.join(TYPES)}.")
+        raise BadValue(_("Use one of: %(choices)s.", choices=", ".join(TYPES)))
     if not isinstance(raw, str) or not raw.strip():
-        raise BadValue("Required.")
+        raise BadValue(_("Required."))
     if len(raw) > VALUE_MAX:
-        raise BadValue(f"At most {VALUE_MAX} characters.")
+        raise BadValue(_("At most %(num)s characters.", num=VALUE_MAX))
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in raw.strip()):
-        raise BadValue("Without control or formatting characters.")
+        raise BadValue(_("Without control or formatting characters."))
     text = raw.strip()
     if type_ not in ("user_agent", "other", "registry_key", "file_name"):
         text = refang(text).strip()
     value = _NORMALISERS[type_](text)
     if len(value) > VALUE_MAX:
-        raise BadValue(f"At most {VALUE_MAX} characters.")
+        raise BadValue(_("At most %(num)s characters.", num=VALUE_MAX))
     try:
         size = len(value.encode("utf-8"))
     except UnicodeEncodeError:  # a lone surrogate (JSON allows "\udcff")
-        raise BadValue("Text, not broken characters.") from None
+        raise BadValue(_("Text, not broken characters.")) from None
     if size > VALUE_MAX_BYTES:
-        raise BadValue(f"At most {VALUE_MAX_BYTES} bytes (fewer characters outside ASCII).")
+        raise BadValue(_("At most %(num)s bytes (fewer characters outside ASCII).", num=VALUE_MAX_BYTES))
     return value
 
 
@@ -79,23 +80,23 @@ def _ipv4(text: str) -> str:
     try:
         return str(ipaddress.IPv4Address(text))
     except ValueError:
-        raise BadValue("An IPv4 address, e.g. 198.51.100.7.") from None
+        raise BadValue(_("An IPv4 address, e.g. 198.51.100.7.")) from None
 
 
 def _ipv6(text: str) -> str:
     try:
         return ipaddress.IPv6Address(text.strip("[]")).compressed
     except ValueError:
-        raise BadValue("An IPv6 address, e.g. 2001:db8::7.") from None
+        raise BadValue(_("An IPv6 address, e.g. 2001:db8::7.")) from None
 
 
 def _cidr(text: str) -> str:
     if "/" not in text:
-        raise BadValue("A network with its prefix length, e.g. 203.0.113.0/24.")
+        raise BadValue(_("A network with its prefix length, e.g. 203.0.113.0/24."))
     try:
         return ipaddress.ip_network(text, strict=False).compressed
     except ValueError:
-        raise BadValue("A network with its prefix length, e.g. 203.0.113.0/24.") from None
+        raise BadValue(_("A network with its prefix length, e.g. 203.0.113.0/24.")) from None
 
 
 def _domain(text: str) -> str:
@@ -103,11 +104,11 @@ def _domain(text: str) -> str:
     try:
         name = name.encode("idna").decode("ascii")
     except UnicodeError:
-        raise BadValue("A domain name, e.g. example.com.") from None
+        raise BadValue(_("A domain name, e.g. example.com.")) from None
     labels = name.split(".")
     if (len(name) > 253 or len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels)
             or labels[-1].isdigit()):
-        raise BadValue("A domain name, e.g. example.com.")
+        raise BadValue(_("A domain name, e.g. example.com."))
     return name
 
 
@@ -126,10 +127,10 @@ def _url(text: str) -> str:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
-        raise BadValue("A URL with its scheme, e.g. https://example.com/path.") from None
+        raise BadValue(_("A URL with its scheme, e.g. https://example.com/path.")) from None
     scheme = parts.scheme.lower()
     if scheme not in URL_SCHEMES or not parts.hostname or any(c.isspace() for c in text):
-        raise BadValue("A URL with its scheme, e.g. https://example.com/path.")
+        raise BadValue(_("A URL with its scheme, e.g. https://example.com/path."))
     host = parts.hostname
     host = _host(f"[{host}]" if ":" in host else host)
     default = {"http": 80, "https": 443}.get(scheme)
@@ -142,7 +143,7 @@ def _url(text: str) -> str:
 def _email(text: str) -> str:
     local, at, domain = text.rpartition("@")
     if not at or not local or len(local) > 64 or any(c.isspace() or c in "<>()[],;:\"" for c in local):
-        raise BadValue("An email address, e.g. billing@example.com.")
+        raise BadValue(_("An email address, e.g. billing@example.com."))
     return f"{local.lower()}@{_domain(domain)}"
 
 
@@ -150,28 +151,28 @@ def _hash(kind: str) -> object:
     def check(text: str) -> str:
         value = text.lower()
         if len(value) != HASH_LENGTHS[kind] or not _HEX.fullmatch(value):
-            raise BadValue(f"{HASH_LENGTHS[kind]} hexadecimal digits.")
+            raise BadValue(_("%(num)s hexadecimal digits.", num=HASH_LENGTHS[kind]))
         return value
     return check
 
 
 def _file_name(text: str) -> str:
     if any(c in text for c in "\r\n\t/\\") or len(text) > 255 or text in (".", ".."):
-        raise BadValue("A file name without its folder (at most 255 characters).")
+        raise BadValue(_("A file name without its folder (at most 255 characters)."))
     return text
 
 
 def _cve(text: str) -> str:
     match = _CVE.fullmatch(text.upper())
     if not match:
-        raise BadValue("A CVE identifier, e.g. CVE-2024-3400.")
+        raise BadValue(_("A CVE identifier, e.g. CVE-2024-3400."))
     return match.group(0)
 
 
 def _asn(text: str) -> str:
     match = _ASN.fullmatch(text.upper())
     if not match or int(match.group(1)) > 4_294_967_295:
-        raise BadValue("An autonomous system number, e.g. AS64500.")
+        raise BadValue(_("An autonomous system number, e.g. AS64500."))
     return f"AS{int(match.group(1))}"
 
 
@@ -179,15 +180,16 @@ def _registry_key(text: str) -> str:
     hive, sep, rest = text.replace("/", "\\").partition("\\")
     full = HIVES.get(hive.upper(), hive.upper())
     if full not in HIVES.values() or any(c in text for c in "\r\n"):
-        raise BadValue("A registry key under a hive, e.g. HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run.")
+        raise BadValue(_("A registry key under a hive, e.g. HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Run."))
     return full + (sep + rest.strip("\\") if rest.strip("\\") else "")
 
 
-def _line(what: str, max_len: int) -> object:
+def _line(kind: str, max_len: int) -> object:
     def check(text: str) -> str:
         value = " ".join(text.split())
         if len(value) > max_len:
-            raise BadValue(f"{what} of at most {max_len} characters.")
+            raise BadValue(_("A user agent of at most %(num)s characters.", num=max_len) if kind == "user_agent"
+                           else _("A value of at most %(num)s characters.", num=max_len))
         return value
     return check
 
@@ -195,8 +197,8 @@ def _line(what: str, max_len: int) -> object:
 _NORMALISERS = {
     "ipv4": _ipv4, "ipv6": _ipv6, "cidr": _cidr, "domain": _domain, "url": _url, "email": _email,
     "md5": _hash("md5"), "sha1": _hash("sha1"), "sha256": _hash("sha256"), "file_name": _file_name,
-    "cve": _cve, "asn": _asn, "registry_key": _registry_key, "user_agent": _line("A user agent", 1000),
-    "other": _line("A value", VALUE_MAX),
+    "cve": _cve, "asn": _asn, "registry_key": _registry_key, "user_agent": _line("user_agent", 1000),
+    "other": _line("other", VALUE_MAX),
 }
 
 

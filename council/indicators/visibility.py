@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, false, or_
 from sqlalchemy.orm import Session
 
@@ -74,7 +75,7 @@ def load_indicator(session: Session, actor: User, indicator_id: int) -> tuple[In
     report's: the actor's relation to the report); NotFound unless visible."""
     indicator = session.get(Indicator, indicator_id)
     if indicator is None:
-        raise NotFound("No such indicator.")
+        raise NotFound(_("No such indicator."))
     try:
         if indicator.room_id is not None:
             room, role = load_visible(session, actor, indicator.room_id)
@@ -82,9 +83,9 @@ def load_indicator(session: Session, actor: User, indicator_id: int) -> tuple[In
             incident, sight = load_incident(session, actor, indicator.incident_id)  # type: ignore[arg-type]
             room, role = None, sight.relation
             if not report_sees(sight, incident, indicator.tlp):
-                raise NotFound("No such indicator.")
+                raise NotFound(_("No such indicator."))
     except NotFound:
-        raise NotFound("No such indicator.") from None
+        raise NotFound(_("No such indicator.")) from None
     if room is not None and not indicator_visible(session, actor, indicator, room):
-        raise NotFound("No such indicator.")
+        raise NotFound(_("No such indicator."))
     return indicator, room, role

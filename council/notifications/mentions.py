@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -75,7 +76,7 @@ def mentionable(session: Session, actor: User, room_id: int, q: str) -> tuple[li
 
     room, role = load_visible(session, actor, room_id)
     if not can_write(role):
-        raise Forbidden("Only people who write in this room mention others in it.")
+        raise Forbidden(_("Only people who write in this room mention others in it."))
     q = q.strip().lower().lstrip("@")
     if len(q) < 2:
         return [], []

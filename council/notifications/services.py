@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -186,7 +187,7 @@ def mark_read(session: Session, *, user: User, ids: list[int] | None = None, all
     """Mark some (only one's own; others' ids are ignored) or all as read; every
     open tab of the person hears of it."""
     if not all and not ids:
-        raise Invalid("Nothing was marked read.", {"ids": "Give the ids to mark read, or all: true."})
+        raise Invalid(_("Nothing was marked read."), {"ids": _("Give the ids to mark read, or all: true.")})
     stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if not all:
         stmt = stmt.where(Notification.id.in_(ids or []))
@@ -207,13 +208,13 @@ def set_preferences(session: Session, *, user: User, modes: dict[str, Any]) -> d
     errors = {}
     for key, mode in modes.items():
         if key not in KINDS:
-            errors[key] = "Unknown kind of notification."
+            errors[key] = _("Unknown kind of notification.")
         elif mode not in MODES:
-            errors[key] = f"Use one of: {', '.join(MODES)}."
+            errors[key] = _("Use one of: %(choices)s.", choices=", ".join(MODES))
         elif KINDS[key].urgent and mode != "immediate":
-            errors[key] = "Urgent: always sent at once."
+            errors[key] = _("Urgent: always sent at once.")
     if errors:
-        raise Invalid("The settings were not saved.", errors)
+        raise Invalid(_("The settings were not saved."), errors)
     for key, mode in modes.items():
         row = session.get(NotificationPref, (user.id, key))
         if row is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from council.orgs.models import KINDS, SECTORS, TIERS, Organization
 
 def require_admin(actor: Any) -> None:
     if not getattr(actor, "is_admin", False):
-        raise Forbidden("Only platform admins may do this.")
+        raise Forbidden(_("Only platform admins may do this."))
 
 
 def list_orgs(session: Session) -> list[Organization]:
@@ -27,7 +28,7 @@ def list_orgs(session: Session) -> list[Organization]:
 def get_org(session: Session, org_id: int) -> Organization:
     org = session.get(Organization, org_id)
     if org is None:
-        raise NotFound("No such organisation.")
+        raise NotFound(_("No such organisation."))
     return org
 
 
@@ -44,31 +45,31 @@ def _validate(
     errors: dict[str, str] = {}
     name = name.strip()
     if not name:
-        errors["name"] = "Name is required."
+        errors["name"] = _("Name is required.")
     elif len(name) > 200:
-        errors["name"] = "Name is too long (200 characters at most)."
+        errors["name"] = _("Name is too long (200 characters at most).")
     else:
         other = find_org_by_name(session, name)
         if other is not None and other.id != org_id:
-            errors["name"] = f"An organisation named {name!r} already exists."
+            errors["name"] = _("An organisation named %(name)s already exists.", name=repr(name))
     if kind not in KINDS:
-        errors["kind"] = f"Kind must be one of: {', '.join(KINDS)}."
+        errors["kind"] = _("Kind must be one of: %(choices)s.", choices=", ".join(KINDS))
     elif kind == "cert" and tier not in TIERS:
-        errors["tier"] = f"Tier must be one of: {', '.join(TIERS)} (a CERT has a tier)."
+        errors["tier"] = _("Tier must be one of: %(choices)s (a CERT has a tier).", choices=", ".join(TIERS))
     elif kind != "cert" and tier:
-        errors["tier"] = "Only a CERT has a tier; leave it empty for a ministry, regulator or other body."
+        errors["tier"] = _("Only a CERT has a tier; leave it empty for a ministry, regulator or other body.")
     if sector and sector not in SECTORS:
-        errors["sector"] = f"Sector must be one of: {', '.join(SECTORS)}."
+        errors["sector"] = _("Sector must be one of: %(choices)s.", choices=", ".join(SECTORS))
     if parent_id is not None:
         parent = session.get(Organization, parent_id)
         if parent is None:
-            errors["parent"] = "No such parent organisation."
+            errors["parent"] = _("No such parent organisation.")
         elif org_id is not None:
             seen: set[int] = set()
             node: Organization | None = parent
             while node is not None and node.id not in seen:
                 if node.id == org_id:
-                    errors["parent"] = "An organisation cannot sit below itself."
+                    errors["parent"] = _("An organisation cannot sit below itself.")
                     break
                 seen.add(node.id)
                 node = node.parent
@@ -93,7 +94,7 @@ def create_org(
     sector, tier = sector or None, tier or None
     errors = _validate(session, name=name, tier=tier, sector=sector, parent_id=parent_id, kind=kind)
     if errors:
-        raise Invalid("The organisation could not be saved.", errors)
+        raise Invalid(_("The organisation could not be saved."), errors)
     org = Organization(name=name.strip(), kind=kind, tier=tier, sector=sector, parent_id=parent_id,
                        short_name=org_short_name(name, lambda n: _short_name_taken(session, n)))
     session.add(org)
@@ -116,12 +117,12 @@ def update_org(
     if short_name is not None:
         short_name = short_name.strip().lower()
         if not valid_handle(short_name):
-            errors["short_name"] = ("Letters a-z, digits, '.', '-' or '_', starting and ending with a letter "
-                                    "or digit, at most 40.")
+            errors["short_name"] = _("Letters a-z, digits, '.', '-' or '_', starting and ending with a letter "
+                                     "or digit, at most 40.")
         elif _short_name_taken(session, short_name, org.id):
-            errors["short_name"] = "Another organisation or a person already answers to this name."
+            errors["short_name"] = _("Another organisation or a person already answers to this name.")
     if errors:
-        raise Invalid("The organisation could not be saved.", errors)
+        raise Invalid(_("The organisation could not be saved."), errors)
     before = {"name": org.name, "kind": org.kind, "tier": org.tier, "sector": org.sector,
               "parent_id": org.parent_id, "short_name": org.short_name}
     org.name, org.kind, org.tier, org.sector, org.parent_id = name.strip(), kind, tier, sector, parent_id

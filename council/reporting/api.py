@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
+from flask_babel import gettext as _
 
 from council.api.auth import api_user, authenticate
 from council.api.contract import READ, endpoint
@@ -48,7 +49,7 @@ def file_incident(data: s.NewIncident) -> Any:
     if data.room_id is not None:
         room, role = get_room(db(), actor=actor, room_id=data.room_id)
         if role not in ("lead", "member"):
-            raise Forbidden("File an incident from a room you write in.")
+            raise Forbidden(_("File an incident from a room you write in."))
         room_id = room.id
     given = data.given()
     incident, created = services.file_incident(
@@ -156,7 +157,7 @@ def reads(incident_id: int) -> Any:
 def national_board(args: s.BoardQuery) -> Any:
     user = api_user()
     if user.org.tier != "national":
-        raise Forbidden("The national board is the national CERT's.")
+        raise Forbidden(_("The national board is the national CERT's."))
     return stats.board(db(), user, days=None if args.days == "all" else int(args.days))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from flask_babel import gettext as _
 from pydantic import ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ class IncidentPost(Post):
 
 
 def _not_postable(_ctx: PostContext) -> str:
-    return "Incident events come from the incident's own page or API, not from posts."
+    return _("Incident events come from the incident's own page or API, not from posts.")
 
 
 def _never(ctx: PostContext, _payload: dict[str, Any]) -> Draft:

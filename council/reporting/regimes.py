@@ -8,6 +8,7 @@ import json
 import re
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,7 @@ def current(session: Session) -> list[Regime]:
 def by_key(session: Session, key: str) -> Regime:
     found = session.scalars(select(Regime).where(Regime.key == key, Regime.current.is_(True))).one_or_none()
     if found is None:
-        raise NotFound("No such regime.")
+        raise NotFound(_("No such regime."))
     return found
 
 
@@ -58,19 +59,21 @@ def stage_titles(session: Session) -> dict[str, str]:
 def check_stages(stages: Any) -> list[dict[str, Any]]:
     """Validated stage definitions (the shapes check types; these are the rules between them)."""
     if not isinstance(stages, list) or not 1 <= len(stages) <= 10:
-        raise Invalid("The regime was not saved.", {"stages": "One to ten stages."})
+        raise Invalid(_("The regime was not saved."), {"stages": _("One to ten stages.")})
     out, seen = [], set()
     for n, stage in enumerate(stages):
         key = stage.get("key")
         if not isinstance(key, str) or not KEY.fullmatch(key) or key in seen:
-            raise Invalid("The regime was not saved.", {"stages": f"Stage {n + 1}: a unique key (a-z, 0-9, -)."})
+            raise Invalid(_("The regime was not saved."),
+                          {"stages": _("Stage %(num)s: a unique key (a-z, 0-9, -).", num=n + 1)})
         hours = stage.get("hours")
         if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= MAX_HOURS:
-            raise Invalid("The regime was not saved.", {"stages": f"Stage {key}: hours from 0 to {MAX_HOURS}."})
+            raise Invalid(_("The regime was not saved."),
+                          {"stages": _("Stage %(key)s: hours from 0 to %(max)s.", key=key, max=MAX_HOURS)})
         clock = stage.get("clock")
         if clock not in CLOCK_STARTS or (n == 0 and clock == "previous"):
-            raise Invalid("The regime was not saved.", {"stages": (
-                f"Stage {key}: clock detection, awareness or previous (not previous for the first stage).")})
+            raise Invalid(_("The regime was not saved."), {"stages": _(
+                "Stage %(key)s: clock detection, awareness or previous (not previous for the first stage).", key=key)})
         seen.add(key)
         out.append({"key": key, "title": str(stage.get("title") or key)[:200], "hours": float(hours),
                     "clock": clock, "fields": [str(f)[:40] for f in stage.get("fields") or []][:20]})
@@ -81,15 +84,16 @@ def save_version(session: Session, *, actor: User | None, key: Any, title: Any, 
                  audience: Any = "chain", description: Any = "") -> Regime:
     """Write the next version of regime ``key`` (the first if new); it becomes current."""
     if actor is not None and not may_edit(actor):
-        raise Forbidden("Only administrators of the national CERT edit reporting regimes.")
+        raise Forbidden(_("Only administrators of the national CERT edit reporting regimes."))
     if not isinstance(key, str) or not KEY.fullmatch(key):
-        raise Invalid("The regime was not saved.", {"key": "Lower-case letters, digits and dashes."})
+        raise Invalid(_("The regime was not saved."), {"key": _("Lower-case letters, digits and dashes.")})
     if not isinstance(title, str) or not title.strip() or len(title) > 200:
-        raise Invalid("The regime was not saved.", {"title": "A title of at most 200 characters."})
+        raise Invalid(_("The regime was not saved."), {"title": _("A title of at most 200 characters.")})
     if not isinstance(sectors, list) or not all(s in SECTORS for s in sectors):
-        raise Invalid("The regime was not saved.", {"sectors": f"Sectors among: {', '.join(SECTORS)} (none: all)."})
+        raise Invalid(_("The regime was not saved."),
+                      {"sectors": _("Sectors among: %(choices)s (none: all).", choices=", ".join(SECTORS))})
     if audience not in AUDIENCES:
-        raise Invalid("The regime was not saved.", {"audience": "chain or reviewer."})
+        raise Invalid(_("The regime was not saved."), {"audience": _("chain or reviewer.")})
     checked = check_stages(stages)
     previous = history(session, key)
     session.execute(update(Regime).where(Regime.key == key).values(current=False)

@@ -13,6 +13,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -80,27 +81,27 @@ def file_incident(
     as is ``now`` (the drill's release time)."""
     if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= 64 or (
             clock_room_id is None and client_id.startswith(DRILL_IDS))):
-        raise Invalid("The incident was not filed.", {"client_id": f"Text of 1 to 64 characters, not beginning "
-                                                                   f"with {DRILL_IDS!r} (drills' own)."})
+        raise Invalid(_("The incident was not filed."), {"client_id": _(
+            "Text of 1 to 64 characters, not beginning with %(prefixes)s (drills' own).", prefixes=repr(DRILL_IDS))})
     first = _first_filed(session, actor, client_id, clock_room_id)
     if first is not None:
         return first, False
     errors: dict[str, str] = {}
     if not isinstance(title, str) or not title.strip():
-        errors["title"] = "A title is required."
+        errors["title"] = _("A title is required.")
     elif len(title.strip()) > 300:
-        errors["title"] = "At most 300 characters."
+        errors["title"] = _("At most 300 characters.")
     if not isinstance(description, str | None) or len(description or "") > 50_000:
-        errors["description"] = "Markdown of at most 50,000 characters."
+        errors["description"] = _("Markdown of at most 50,000 characters.")
     if type not in NOTIFICATION_TYPES:
-        errors["type"] = f"One of: {', '.join(NOTIFICATION_TYPES)}."
+        errors["type"] = _("One of: %(choices)s.", choices=", ".join(NOTIFICATION_TYPES))
     if tlp not in TLPS:
-        errors["tlp"] = f"One of: {', '.join(TLPS)}."
+        errors["tlp"] = _("One of: %(choices)s.", choices=", ".join(TLPS))
     class_key, type_key = "other", "undetermined"
     if classification is not None:
         class_key, type_key = classification.get("class"), classification.get("type")
         if class_key not in classes() or type_key not in classes()[class_key]:
-            errors["classification"] = "A class of the taxonomy and one of its types."
+            errors["classification"] = _("A class of the taxonomy and one of its types.")
     if type == "test" and classification is None:
         class_key, type_key = "test", "test"
     detected = aware = None
@@ -111,14 +112,14 @@ def file_incident(
         errors.update(err.fields)
     now = now or utcnow()
     if detected is None and "detected_at" not in errors:
-        errors["detected_at"] = "When it was detected (ISO 8601)."
+        errors["detected_at"] = _("When it was detected (ISO 8601).")
     elif detected is not None and detected > now:
-        errors["detected_at"] = "Not in the future."
+        errors["detected_at"] = _("Not in the future.")
     if aware is not None and detected is not None and not detected <= aware <= now:
-        errors["aware_at"] = "Between detection and now."
+        errors["aware_at"] = _("Between detection and now.")
     impact = _impact(impact, errors)
     if errors:
-        raise Invalid("The incident was not filed.", errors)
+        raise Invalid(_("The incident was not filed."), errors)
     assert detected is not None
     org = actor.org
     reviewer, national = chain_of(session, org)
@@ -171,7 +172,7 @@ def _impact(value: Any, errors: dict[str, str]) -> dict[str, Any]:
     if value in (None, {}):
         return {}
     if not isinstance(value, dict) or set(value) - set(IMPACT_KEYS):
-        errors["impact"] = f"An object of: {', '.join(IMPACT_KEYS)}."
+        errors["impact"] = _("An object of: %(keys)s.", keys=", ".join(IMPACT_KEYS))
         return {}
     return {k: value[k] for k in IMPACT_KEYS if k in value}
 
@@ -180,16 +181,18 @@ def _regimes(session: Session, keys: Any, sector: str | None) -> list[Any]:
     if keys is None:
         found = regimes.applying_to(session, sector)
         if not found:
-            raise Invalid("The incident was not filed.", {"regimes": "No reporting regime applies to your sector."})
+            raise Invalid(_("The incident was not filed."),
+                          {"regimes": _("No reporting regime applies to your sector.")})
         return found
     if not isinstance(keys, list) or not keys:
-        raise Invalid("The incident was not filed.", {"regimes": "A list of regime keys."})
+        raise Invalid(_("The incident was not filed."), {"regimes": _("A list of regime keys.")})
     out = []
     for key in dict.fromkeys(keys):
         try:
             out.append(regimes.by_key(session, key))
         except NotFound:
-            raise Invalid("The incident was not filed.", {"regimes": f"No regime {key!r}."}) from None
+            raise Invalid(_("The incident was not filed."),
+                          {"regimes": _("No regime %(key)s.", key=repr(key))}) from None
     return out
 
 
@@ -198,10 +201,10 @@ def _regimes(session: Session, keys: Any, sector: str | None) -> list[Any]:
 def _stage(incident: Incident, key: str, regime_key: str | None) -> IncidentStage:
     found = [s for s in incident.stages if s.key == key and (regime_key is None or s.regime.key == regime_key)]
     if not found:
-        raise NotFound("No such stage of this incident.")
+        raise NotFound(_("No such stage of this incident."))
     if len(found) > 1:
-        raise Invalid("Say which regime.", {"regime": "Several regimes of this incident have this stage: "
-                                            + ", ".join(s.regime.key for s in found) + "."})
+        raise Invalid(_("Say which regime."), {"regime": _("Several regimes of this incident have this stage: "
+                                                           "%(keys)s.", keys=", ".join(s.regime.key for s in found))})
     return found[0]
 
 
@@ -215,17 +218,18 @@ def submit_stage(session: Session, *, actor: User, incident_id: int, key: str, b
     """The reporter's organisation submits one stage (again, after a revision request)."""
     incident, sight = load_incident(session, actor, incident_id, lock=True)
     if sight.relation != "reporter":
-        raise Forbidden("Only the reporting organisation submits its stages.")
+        raise Forbidden(_("Only the reporting organisation submits its stages."))
     stage = _stage(incident, key, regime_key)
     if stage.status in ("submitted", "accepted"):
-        raise Conflict(f"Stage {stage.title} is {stage.status}; a revision request reopens it.")
+        raise Conflict(_("Stage %(stage)s is %(status)s; a revision request reopens it.", stage=stage.title,
+                         status=stage.status))
     earlier = [s for s in incident.stages if s.regime_id == stage.regime_id and s.position < stage.position]
     if any(s.first_submitted_at is None for s in earlier):
-        raise Conflict("Submit the earlier stages of this regime first.")
+        raise Conflict(_("Submit the earlier stages of this regime first."))
     if not isinstance(body, str) or not body.strip() or len(body) > 50_000:
-        raise Invalid("The stage was not submitted.", {"body": "Write the report (at most 50,000 characters)."})
+        raise Invalid(_("The stage was not submitted."), {"body": _("Write the report (at most 50,000 characters).")})
     if fields is not None and (not isinstance(fields, dict) or len(fields) > 50):
-        raise Invalid("The stage was not submitted.", {"fields": "An object of at most 50 fields."})
+        raise Invalid(_("The stage was not submitted."), {"fields": _("An object of at most 50 fields.")})
     now = now or utcnow()
     t = _now_t(session, incident, now)
     stage.body, stage.body_html = body.strip(), render_markdown(body.strip())
@@ -256,15 +260,16 @@ def review_stage(session: Session, *, actor: User, incident_id: int, key: str, d
     asks for a revision (with a comment; the stage reopens)."""
     incident, sight = load_incident(session, actor, incident_id, lock=True)
     if sight.relation != "reviewer":
-        raise Forbidden("Only the reviewing organisation reviews submissions.")
+        raise Forbidden(_("Only the reviewing organisation reviews submissions."))
     stage = _stage(incident, key, regime_key)
     if stage.status != "submitted":
-        raise Conflict(f"Stage {stage.title} is {stage.status}: only a submission is reviewed.")
+        raise Conflict(_("Stage %(stage)s is %(status)s: only a submission is reviewed.", stage=stage.title,
+                         status=stage.status))
     comment = str(comment or "").strip()
     if decision not in ("accepted", "revision"):
-        raise Invalid("Not reviewed.", {"decision": "accepted or revision."})
+        raise Invalid(_("Not reviewed."), {"decision": _("accepted or revision.")})
     if decision == "revision" and not comment:
-        raise Invalid("Not reviewed.", {"comment": "Say what the reporter should revise."})
+        raise Invalid(_("Not reviewed."), {"comment": _("Say what the reporter should revise.")})
     now = now or utcnow()
     stage.status = "accepted" if decision == "accepted" else "revision"
     stage.reviewed_at, stage.reviewed_by_id, stage.review_comment = now, actor.id, comment[:5000]
@@ -281,9 +286,9 @@ def consent(session: Session, *, actor: User, incident_id: int, forward: Any) ->
     """The reporter consents to forwarding an AMBER+STRICT or RED incident in full."""
     incident, sight = load_incident(session, actor, incident_id, lock=True)
     if sight.relation != "reporter":
-        raise Forbidden("Only the reporting organisation consents to forwarding.")
+        raise Forbidden(_("Only the reporting organisation consents to forwarding."))
     if forward != "full":
-        raise Invalid("No consent recorded.", {"forward": "full"})
+        raise Invalid(_("No consent recorded."), {"forward": "full"})
     if not incident.consent_full:
         incident.consent_full, incident.consent_by_id, incident.consent_at = True, actor.id, utcnow()
         record(session, action="incident.consent", actor=actor, target_type="incident", target_id=incident.id,
@@ -303,7 +308,7 @@ def log_read(session: Session, *, user: User, incident: Incident, sight: Sight) 
 def reads_of(session: Session, *, actor: User, incident_id: int) -> list[IncidentRead]:
     incident, sight = load_incident(session, actor, incident_id)
     if sight.relation != "reporter":
-        raise Forbidden("Only the reporting organisation sees who read its report.")
+        raise Forbidden(_("Only the reporting organisation sees who read its report."))
     return list(session.scalars(select(IncidentRead).where(IncidentRead.incident_id == incident.id)
                                 .order_by(IncidentRead.id)))
 
@@ -318,13 +323,13 @@ def open_room(session: Session, *, actor: User, incident_id: int, room_id: Any =
 
     incident, sight = load_incident(session, actor, incident_id, lock=True)
     if sight.relation not in ("reviewer", "national") or not sight.full:
-        raise Forbidden("The reviewer or the national CERT (with the report in full) escalates it to a room.")
+        raise Forbidden(_("The reviewer or the national CERT (with the report in full) escalates it to a room."))
     if incident.room_id is not None:
-        raise Conflict(f"{incident.ref} is already linked to room {incident.room_id}.")
+        raise Conflict(_("%(ref)s is already linked to room %(room)s.", ref=incident.ref, room=incident.room_id))
     if room_id is not None:
         room, role = get_room(session, actor=actor, room_id=room_id)
         if role != "lead":
-            raise Forbidden("Link a room you lead.")
+            raise Forbidden(_("Link a room you lead."))
     else:
         # The national CERT takes part only once it may read the report in full: the room's
         # title and summary are the report's (the reviewer adds it later, as for any room).

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, false, or_
 from sqlalchemy.orm import Session
 
@@ -65,7 +66,7 @@ def load_incident(session: Session, user: User, incident_id: int, *, lock: bool 
                            populate_existing=lock)
     sight = sight_of(user, incident) if incident is not None else None
     if incident is None or sight is None:
-        raise NotFound("No such incident.")
+        raise NotFound(_("No such incident."))
     return incident, sight
 
 

@@ -28,6 +28,8 @@ import time
 from typing import Any
 
 from flask import Flask, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_socketio import SocketIO, disconnect, join_room, leave_room
 from sqlalchemy.orm import Session
 
@@ -36,6 +38,7 @@ from council.api.shapes import MAX_ID, parse_data
 from council.auth.assurance import require_for_room
 from council.errors import DomainError, Invalid
 from council.extensions import database
+from council.i18n import language
 from council.observability.instruments import POST_DURATION, SOCKET_EVENTS_OUT
 from council.rooms import shapes, stream
 from council.rooms.audience import audiences_of
@@ -54,8 +57,15 @@ from council.sockets import (
 )
 
 JOIN_PAGE = 500
-SLOW_DOWN = {"ok": False, "error": "Too many requests: slow down."}
-SESSION_ENDED = {"ok": False, "error": "Your session has ended. Sign in again."}
+SESSION_ENDED = {"ok": False, "error": "Your session has ended. Sign in again."}  # (a sentinel: see session_ended)
+
+
+def slow_down() -> dict[str, Any]:
+    return {"ok": False, "error": _("Too many requests: slow down.")}
+
+
+def session_ended() -> dict[str, Any]:
+    return {"ok": False, "error": _("Your session has ended. Sign in again.")}
 
 
 def _fail(err: DomainError) -> dict[str, Any]:
@@ -68,7 +78,7 @@ def _fail(err: DomainError) -> dict[str, Any]:
 def _room_id(data: Any) -> int:
     value = data.get("room") if isinstance(data, dict) else None
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
-        raise Invalid("Say which room: {\"room\": <id>}.", {"room": "A room id."})
+        raise Invalid(_("Say which room: {\"room\": <id>}."), {"room": _("A room id.")})
     return value
 
 
@@ -126,16 +136,16 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
     def on_join(data: Any) -> dict[str, Any]:
         sid = request.sid  # type: ignore[attr-defined]
         if rate_limited(sid):
-            return SLOW_DOWN
+            return slow_down()
         session = database().session(write=False)
         try:
             room_id = _room_id(data)
-            join = parse_data(shapes.Join, data, "Bad join.")
+            join = parse_data(shapes.Join, data, _("Bad join."))
             since, batched = join.since, join.batch
             user = connection_user(session, sid)
             if user is None:
                 disconnect()
-                return SESSION_ENDED
+                return session_ended()
             room, role = load_visible(session, user, room_id)
             conn = reg.get(sid)
             require_for_room(session, user=user, tlp=room.tlp, mark=conn.second_factor if conn else "",
@@ -192,13 +202,20 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
     def on_post(data: Any) -> dict[str, Any]:
         sid = request.sid  # type: ignore[attr-defined]
         if rate_limited(sid):
-            return SLOW_DOWN
+            return slow_down()
         try:
             room_id = _room_id(data)
             if not data.get("client_id"):
-                raise Invalid("The event was not accepted.", {"client_id": "Required, so retries are safe."})
+                raise Invalid(_("The event was not accepted."), {"client_id": _("Required, so retries are safe.")})
+
+            poster_language = language()
 
             def work(session: Session) -> dict[str, Any]:
+                # Another poster's greenlet may write this batch: refusals in this poster's language.
+                with force_locale(poster_language):
+                    return _work(session)
+
+            def _work(session: Session) -> dict[str, Any]:
                 user = connection_user(session, sid)
                 if user is None:
                     return SESSION_ENDED
@@ -220,19 +237,20 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
             return _fail(err)
         if answer is SESSION_ENDED:
             disconnect()
+            return session_ended()
         return answer
 
     @acked(socketio, "read")
     def on_read(data: Any) -> dict[str, Any]:
         sid = request.sid  # type: ignore[attr-defined]
         if rate_limited(sid):
-            return SLOW_DOWN
+            return slow_down()
         try:
             room_id = _room_id(data)
             with database().transaction() as session:
                 user = connection_user(session, sid)
                 if user is None:
-                    return SESSION_ENDED
+                    return session_ended()
                 seq = mark_read(session, actor=user, room_id=room_id, seq=data.get("seq"))
         except DomainError as err:
             return _fail(err)
@@ -258,7 +276,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                     old = set(_following(conn, item.room_id))
                     try:
                         if user is None:
-                            raise Invalid("gone")
+                            raise Invalid("gone")  # never shown: the socket leaves the room
                         room, role = load_visible(session, user, item.room_id)
                         # Raised to TLP:RED: a session socket without the step-up leaves.
                         require_for_room(session, user=user, tlp=room.tlp, mark=conn.second_factor,

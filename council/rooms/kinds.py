@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from council import realtime
@@ -50,12 +51,12 @@ def _text(payload: dict[str, Any], name: str, *, required: bool = False, max_len
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise Invalid("The event was not accepted.", {name: "Must be text."})
+        raise Invalid(_("The event was not accepted."), {name: _("Must be text.")})
     value = value.strip()
     if required and not value:
-        raise Invalid("The event was not accepted.", {name: "Must not be empty."})
+        raise Invalid(_("The event was not accepted."), {name: _("Must not be empty.")})
     if len(value) > max_len:
-        raise Invalid("The event was not accepted.", {name: f"At most {max_len} characters."})
+        raise Invalid(_("The event was not accepted."), {name: _("At most %(num)s characters.", num=max_len)})
     return value
 
 
@@ -64,11 +65,11 @@ def _int(payload: dict[str, Any], name: str) -> int | None:
     if value in (None, ""):
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise Invalid("The event was not accepted.", {name: "Must be a number."})
+        raise Invalid(_("The event was not accepted."), {name: _("Must be a number.")})
     try:
         return int(value)
     except ValueError:
-        raise Invalid("The event was not accepted.", {name: "Must be a number."}) from None
+        raise Invalid(_("The event was not accepted."), {name: _("Must be a number.")}) from None
 
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -83,7 +84,7 @@ def _zones() -> frozenset[str]:
 def zone_of(value: Any, name: str = "tz") -> ZoneInfo:
     """An IANA zone by its name; anything else (paths, huge strings) is refused, never looked up."""
     if not isinstance(value, str) or value not in _zones():
-        raise Invalid("The event was not accepted.", {name: "An IANA time zone name, e.g. Asia/Karachi."})
+        raise Invalid(_("The event was not accepted."), {name: _("An IANA time zone name, e.g. Asia/Karachi.")})
     return ZoneInfo(value)
 
 
@@ -92,7 +93,7 @@ def parse_time(value: Any, name: str, tz: Any = None) -> datetime | None:
     zone name, as browsers' datetime-local fields send wall time) or else as UTC."""
     if value in (None, ""):
         return None
-    bad = Invalid("The event was not accepted.", {name: "An ISO 8601 time between 1970 and 2200."})
+    bad = Invalid(_("The event was not accepted."), {name: _("An ISO 8601 time between 1970 and 2200.")})
     if not isinstance(value, str) or len(value) > 64:
         raise bad
     zone = zone_of(tz) if tz not in (None, "") else UTC
@@ -111,7 +112,8 @@ def _choice(payload: dict[str, Any], name: str, choices: tuple[str, ...], defaul
     if value is None:
         return None
     if value not in choices:
-        raise Invalid("The event was not accepted.", {name: f"Use one of: {', '.join(choices)}."})
+        raise Invalid(_("The event was not accepted."),
+                      {name: _("Use one of: %(choices)s.", choices=", ".join(choices))})
     return str(value)
 
 
@@ -122,11 +124,12 @@ def _target_message(ctx: PostContext, seq: int, verb: str) -> RoomEvent:
         RoomEvent.room_id == ctx.room.id, RoomEvent.seq == seq, RoomEvent.kind == "message",
     )).one_or_none()
     if target is None or {"edits", "redacts"} & json.loads(target.data).keys():
-        raise Invalid("The event was not accepted.", {verb: "No such message in this room."})
+        raise Invalid(_("The event was not accepted."), {verb: _("No such message in this room.")})
     if target.author_id != ctx.actor.id and not is_lead(ctx.role):
-        raise Forbidden(f"Only the author or the lead may {verb.rstrip('s')} this message.")
+        raise Forbidden(_("Only the author or the lead may edit this message.") if verb == "edits"
+                        else _("Only the author or the lead may redact this message."))
     if target.redacted_seq is not None:
-        raise Invalid("The event was not accepted.", {verb: "The message is already redacted."})
+        raise Invalid(_("The event was not accepted."), {verb: _("The message is already redacted.")})
     return target
 
 
@@ -177,7 +180,7 @@ def _assignees(ctx: PostContext, payload: dict[str, Any]) -> dict[str, Any]:
     if "assignee_org_id" in payload:
         org_id = _int(payload, "assignee_org_id")
         if org_id is not None and ctx.session.get(Organization, org_id) is None:
-            raise Invalid("The action was not accepted.", {"assignee_org_id": "No such organisation."})
+            raise Invalid(_("The action was not accepted."), {"assignee_org_id": _("No such organisation.")})
         out["assignee_org_id"] = org_id
     if "assignee_user_id" in payload:
         user_id = _int(payload, "assignee_user_id")
@@ -185,7 +188,8 @@ def _assignees(ctx: PostContext, payload: dict[str, Any]) -> dict[str, Any]:
             # Only someone who can see the room is assigned (else an id would reveal a name).
             user = ctx.session.get(User, user_id)
             if user is None or not user.active or role_of(ctx.session, user, ctx.room) is None:
-                raise Invalid("The action was not accepted.", {"assignee_user_id": "No such person in this room."})
+                raise Invalid(_("The action was not accepted."),
+                              {"assignee_user_id": _("No such person in this room.")})
         out["assignee_user_id"] = user_id
     if "due_at" in payload:
         out["due_at"] = parse_time(payload.get("due_at"), "due_at", payload.get("tz"))
@@ -227,7 +231,7 @@ def prepare_action(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     session = ctx.session
     if action_id is None:
         if not fields.get("title"):
-            raise Invalid("The action was not accepted.", {"title": "An action item needs a title."})
+            raise Invalid(_("The action was not accepted."), {"title": _("An action item needs a title.")})
         item = ActionItem(room_id=ctx.room.id, created_seq=0, updated_seq=0, title=fields["title"],
                           status=fields.get("status") or "open", assignee_org_id=fields.get("assignee_org_id"),
                           assignee_user_id=fields.get("assignee_user_id"), due_at=fields.get("due_at"),
@@ -238,11 +242,11 @@ def prepare_action(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     else:
         found = session.get(ActionItem, action_id)
         if found is None or found.room_id != ctx.room.id:
-            raise NotFound("No such action item in this room.")
+            raise NotFound(_("No such action item in this room."))
         item = found
         changed = {k: [_plain(getattr(item, k)), _plain(v)] for k, v in fields.items() if getattr(item, k) != v}
         if not changed and not note:
-            raise Invalid("The action was not accepted.", {"action_id": "Nothing to change."})
+            raise Invalid(_("The action was not accepted."), {"action_id": _("Nothing to change.")})
         for key, value in fields.items():
             setattr(item, key, value)
         item.updated_at = ctx.now
@@ -270,10 +274,10 @@ def _plain(value: Any) -> Any:
 def prepare_sitrep(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     """A situation report filed for the author's organisation (which must participate)."""
     if ctx.actor.org_id not in ctx.room.org_ids:
-        raise Forbidden("Situation reports are filed per participating organisation; yours is not one.")
+        raise Forbidden(_("Situation reports are filed per participating organisation; yours is not one."))
     parts = {name: _text(payload, name, max_len=BODY_MAX) for name in SITREP_FIELDS}
     if not parts["situation"]:
-        raise Invalid("The sitrep was not accepted.", {"situation": "Describe the situation."})
+        raise Invalid(_("The sitrep was not accepted."), {"situation": _("Describe the situation.")})
     body = "\n\n".join(f"### {SITREP_TITLES[k]}\n\n{v}" for k, v in parts.items() if v)
     data = {"org_id": ctx.actor.org_id, "org": ctx.actor.org.name,
             "sections": {k: render_markdown(v) for k, v in parts.items() if v}}
@@ -301,13 +305,14 @@ def prepare_status(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     if "sitrep_cadence_min" in payload:
         cadence = _int(payload, "sitrep_cadence_min")
         if cadence is not None and not 15 <= cadence <= 7 * 24 * 60:
-            raise Invalid("The change was not accepted.", {"sitrep_cadence_min": "Between 15 minutes and 7 days."})
+            raise Invalid(_("The change was not accepted."),
+                          {"sitrep_cadence_min": _("Between 15 minutes and 7 days.")})
         if cadence != room.sitrep_cadence_min:
             changes["sitrep_cadence_min"] = [room.sitrep_cadence_min, cadence]
     if "decision_quorum_pct" in payload:
         pct = _int(payload, "decision_quorum_pct")
         if pct is None or not 1 <= pct <= 100:
-            raise Invalid("The change was not accepted.", {"decision_quorum_pct": "A percentage from 1 to 100."})
+            raise Invalid(_("The change was not accepted."), {"decision_quorum_pct": _("A percentage from 1 to 100.")})
         if pct != room.decision_quorum_pct:
             changes["decision_quorum_pct"] = [room.decision_quorum_pct, pct]
     add = _org_ids(ctx, payload.get("orgs_add"), "orgs_add")
@@ -315,18 +320,18 @@ def prepare_status(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     current = room.org_ids
     add, remove = add - current, remove & current
     if remove and remove >= current | add:
-        raise Invalid("The change was not accepted.", {"orgs_remove": "A room keeps at least one organisation."})
+        raise Invalid(_("The change was not accepted."), {"orgs_remove": _("A room keeps at least one organisation.")})
     if add or remove:
         changes["orgs"] = [sorted(current), sorted((current | add) - remove)]
     if not changes:
-        raise Invalid("The change was not accepted.", {"status": "Nothing to change."})
+        raise Invalid(_("The change was not accepted."), {"status": _("Nothing to change.")})
     # A narrower marking or an organisation leaving narrows who may be named: those who
     # could not be named now leave the room with this change (never a way round the marking).
     dropped = out_of_reach(session, room, changes.get("tlp", [None, room.tlp])[1], (current | add) - remove)
     if dropped and not [m for m in room.members if m.role == "lead" and m not in dropped]:
-        raise Invalid("The change was not accepted.", {
-            "tlp" if "tlp" in changes else "orgs_remove": "It would leave the room without a lead; name a lead "
-                                                          "who stays within the room's reach first."})
+        raise Invalid(_("The change was not accepted."), {
+            "tlp" if "tlp" in changes else "orgs_remove": _("It would leave the room without a lead; name a lead "
+                                                          "who stays within the room's reach first.")})
 
     for name in ("status", "severity", "tlp", "title", "decision_quorum_pct"):
         if name in changes:
@@ -373,10 +378,10 @@ def _org_ids(ctx: PostContext, value: Any, name: str) -> set[int]:
     if value in (None, ""):
         return set()
     if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise Invalid("The change was not accepted.", {name: "A list of organisation ids."})
+        raise Invalid(_("The change was not accepted."), {name: _("A list of organisation ids.")})
     found = set(ctx.session.scalars(select(Organization.id).where(Organization.id.in_(value))))
     if found != set(value):
-        raise Invalid("The change was not accepted.", {name: "Unknown organisation id(s)."})
+        raise Invalid(_("The change was not accepted."), {name: _("Unknown organisation id(s).")})
     return found
 
 
@@ -390,23 +395,25 @@ def prepare_member(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     role = _choice(payload, "role", ("lead", "member", "observer"), "member")
     if op == "add":
         if existing is not None:
-            raise Invalid("The change was not accepted.", {"user": f"{user.name} is already a member."})
+            raise Invalid(_("The change was not accepted."),
+                          {"user": _("%(name)s is already a member.", name=user.name)})
         check_member_org(session, user, room.tlp, room.org_ids)
         room.members.append(RoomMember(user_id=user.id, role=role or "member"))
         old = None
     else:
         if existing is None:
-            raise Invalid("The change was not accepted.", {"user": f"{user.name} is not a named member."})
+            raise Invalid(_("The change was not accepted."),
+                          {"user": _("%(name)s is not a named member.", name=user.name)})
         old = existing.role
         leads = [m for m in room.members if m.role == "lead"]
         if old == "lead" and len(leads) == 1 and (op == "remove" or role != "lead"):
-            raise Invalid("The change was not accepted.", {"user": "A room keeps at least one lead."})
+            raise Invalid(_("The change was not accepted."), {"user": _("A room keeps at least one lead.")})
         if op == "remove":
             room.members.remove(existing)
             role = None
         else:
             if role == old:
-                raise Invalid("The change was not accepted.", {"role": "That is already the role."})
+                raise Invalid(_("The change was not accepted."), {"role": _("That is already the role.")})
             existing.role = role or "member"
     session.flush()
     # Removal ends a member's view; any change may move them between audiences.
@@ -425,14 +432,15 @@ def _member_user(ctx: PostContext, payload: dict[str, Any]) -> User:
         user_id = _int(payload, "user_id")
         user = ctx.session.get(User, user_id) if user_id else None
     if user is None or not user.active:
-        raise Invalid("The change was not accepted.", {"user": "No active user with that email or id."})
+        raise Invalid(_("The change was not accepted."), {"user": _("No active user with that email or id.")})
     return user
 
 
 def check_member_org(session: Any, user: User, tlp: str, org_ids: set[int]) -> None:
     if not org_may_join(user.org_id, ancestors(session, user.org_id), tlp, frozenset(org_ids)):
-        raise Invalid("The change was not accepted.", {
-            "user": f"{user.name}'s organisation is not allowed in a TLP:{tlp} room with these participants."
+        raise Invalid(_("The change was not accepted."), {
+            "user": _("%(name)s's organisation is not allowed in a TLP:%(tlp)s room with these participants.",
+                      name=user.name, tlp=tlp)
         })
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,7 @@ UNREAD_KINDS = ("message", "timeline", "action", "sitrep", "decision", "inject",
 def mark_read(session: Session, *, actor: User, room_id: int, seq: Any) -> int:
     """Record that ``actor`` has read ``room_id`` up to ``seq``; never moves back."""
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-        raise Invalid("Not recorded.", {"seq": "A sequence number (0 or more)."})
+        raise Invalid(_("Not recorded."), {"seq": _("A sequence number (0 or more).")})
     room, _role = load_visible(session, actor, room_id)
     seq = min(seq, room.last_seq)
     row = session.get(RoomRead, (actor.id, room.id))

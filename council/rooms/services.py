@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -35,36 +36,36 @@ def create_room(
     """
     errors: dict[str, str] = {}
     if not isinstance(title, str) or not title.strip():
-        errors["title"] = "A title is required."
+        errors["title"] = _("A title is required.")
     elif len(title.strip()) > 200:
-        errors["title"] = "At most 200 characters."
+        errors["title"] = _("At most 200 characters.")
     if not isinstance(summary, str) or len(summary) > 20_000:
-        errors["summary"] = "Text of at most 20,000 characters."
+        errors["summary"] = _("Text of at most 20,000 characters.")
     if severity not in SEVERITIES:
-        errors["severity"] = f"Use one of: {', '.join(SEVERITIES)}."
+        errors["severity"] = _("Use one of: %(choices)s.", choices=", ".join(SEVERITIES))
     if tlp not in TLPS:
-        errors["tlp"] = f"Use one of: {', '.join(TLPS)}."
+        errors["tlp"] = _("Use one of: %(choices)s.", choices=", ".join(TLPS))
     orgs: list[Organization] = []
     if not isinstance(org_ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in org_ids):
-        errors["orgs"] = "A list of organisation ids."
+        errors["orgs"] = _("A list of organisation ids.")
     else:
         orgs = list(session.scalars(select(Organization).where(Organization.id.in_(org_ids))))
         if len(orgs) != len(set(org_ids)):
-            errors["orgs"] = "Unknown organisation id(s)."
+            errors["orgs"] = _("Unknown organisation id(s).")
     members: list[User] = []
     if member_emails is not None:
         if not isinstance(member_emails, list) or not all(isinstance(e, str) for e in member_emails):
-            errors["members"] = "A list of email addresses."
+            errors["members"] = _("A list of email addresses.")
         else:
             for email in member_emails:
                 user = find_user(session, email)
                 if user is None or not user.active:
-                    errors["members"] = f"No active user with email {email!r}."
+                    errors["members"] = _("No active user with email %(email)s.", email=repr(email))
                     break
                 if user.id != actor.id and user not in members:
                     members.append(user)
     if errors:
-        raise Invalid("The room was not created.", errors)
+        raise Invalid(_("The room was not created."), errors)
 
     org_set = {o.id for o in orgs} | {actor.org_id}
     for user in members:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Union
 
+from flask_babel import gettext as _
 from pydantic import Field
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -204,7 +205,8 @@ def clean_client_id(value: Any) -> str | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str) or len(value) > CLIENT_ID_MAX:
-        raise Invalid("The event was not accepted.", {"client_id": f"A string of at most {CLIENT_ID_MAX} characters."})
+        raise Invalid(_("The event was not accepted."),
+                      {"client_id": _("A string of at most %(num)s characters.", num=CLIENT_ID_MAX)})
     return value
 
 
@@ -219,7 +221,8 @@ def post(
     room, role = load_visible(session, actor, room_id)
     spec = KINDS.get(kind) if isinstance(kind, str) else None
     if spec is None:
-        raise Invalid("The event was not accepted.", {"kind": f"Unknown kind. Use one of: {', '.join(sorted(KINDS))}."})
+        raise Invalid(_("The event was not accepted."),
+                      {"kind": _("Unknown kind. Use one of: %(choices)s.", choices=", ".join(sorted(KINDS)))})
     payload = parse_data(spec.shape, {**payload, "kind": kind}, "The event was not accepted.").given()
     client_id = clean_client_id(client_id)
     if client_id is not None:
@@ -236,11 +239,11 @@ def post(
         if problem:
             raise Forbidden(problem)
     elif spec.lead_only and not is_lead(role):
-        raise Forbidden("Only the room's lead may do this.")
+        raise Forbidden(_("Only the room's lead may do this."))
     elif not can_write(role):
-        raise Forbidden("Observers read, never write.")
+        raise Forbidden(_("Observers read, never write."))
     if room.status == "closed" and not spec.allowed_when_closed:
-        raise Conflict("The room is closed. The lead can reopen it.")
+        raise Conflict(_("The room is closed. The lead can reopen it."))
     draft = spec.prepare(ctx, payload)
     return append(session, room=room, kind=kind, actor=actor, draft=draft, client_id=client_id, now=ctx.now), True
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
@@ -65,7 +66,7 @@ def load_visible(session: Session, user: User, room_id: int, *, before_step_up: 
         session.info.setdefault(_ROOMS, {})[room.id] = room
     role = role_of(session, user, room, before_step_up=before_step_up) if room is not None else None
     if room is None or role is None:
-        raise NotFound("No such room.")
+        raise NotFound(_("No such room."))
     return room, role
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,9 +33,9 @@ RELATIONS = {"validates": "re-tested by inject", "reappeared": "gap reappeared i
 def _published(session: Session, actor: User, ca: CorrectiveAction) -> Report:
     report = session.get(Report, ca.report_id)
     if report is None or (report.status != "published" and not _later_published(session, report)):
-        raise NotFound("No such corrective action.")
+        raise NotFound(_("No such corrective action."))
     if not can_read(session, actor, report):
-        raise NotFound("No such corrective action.")
+        raise NotFound(_("No such corrective action."))
     return report
 
 
@@ -46,7 +47,7 @@ def _later_published(session: Session, report: Report) -> bool:
 def get_action(session: Session, actor: User, action_id: int) -> tuple[CorrectiveAction, Report]:
     ca = session.get(CorrectiveAction, action_id)
     if ca is None or ca.number is None:
-        raise NotFound("No such corrective action.")
+        raise NotFound(_("No such corrective action."))
     return ca, _published(session, actor, ca)
 
 
@@ -76,14 +77,14 @@ def register(
 def update_status(session: Session, *, actor: User, action_id: int, status: Any, note: Any) -> CorrectiveAction:
     ca, _report = get_action(session, actor, action_id)
     if ca.responsible_org_id != actor.org_id:
-        raise Forbidden("Only people of the responsible organisation update this action.")
+        raise Forbidden(_("Only people of the responsible organisation update this action."))
     if status not in CA_STATUSES:
-        raise Invalid("Not updated.", {"status": f"One of: {', '.join(CA_STATUSES)}."})
+        raise Invalid(_("Not updated."), {"status": _("One of: %(choices)s.", choices=", ".join(CA_STATUSES))})
     note = str(note or "").strip()
     if not note:
-        raise Invalid("Not updated.", {"note": "Say what changed."})
+        raise Invalid(_("Not updated."), {"note": _("Say what changed.")})
     if status == "done" and len(note) < 10:
-        raise Invalid("Not updated.", {"note": "Closing needs an evidence note: what shows the gap is fixed."})
+        raise Invalid(_("Not updated."), {"note": _("Closing needs an evidence note: what shows the gap is fixed.")})
     ca.status = status
     if status == "done":
         ca.evidence, ca.closed_at = note, utcnow()
@@ -102,20 +103,20 @@ def link(session: Session, *, actor: User, action_id: int, relation: Any, scenar
     """Tie an action to the inject that re-tests it, or to an incident where the gap showed again (or not)."""
     ca, _report = get_action(session, actor, action_id)
     if relation not in RELATIONS:
-        raise Invalid("Not linked.", {"relation": f"One of: {', '.join(RELATIONS)}."})
+        raise Invalid(_("Not linked."), {"relation": _("One of: %(choices)s.", choices=", ".join(RELATIONS))})
     row = CorrectiveActionLink(action_id=ca.id, relation=relation, note=str(note or "")[:2000], created_by_id=actor.id)
     if relation == "validates":
         scenario = session.get(Scenario, scenario_id) if isinstance(scenario_id, int) else None
         inject = next((i for i in scenario.injects if i.msel_id == msel_id), None) if scenario else None
         if inject is None:
-            raise Invalid("Not linked.", {"msel_id": "Name an inject of a scenario (scenario id and msel_id)."})
+            raise Invalid(_("Not linked."), {"msel_id": _("Name an inject of a scenario (scenario id and msel_id).")})
         row.scenario_id, row.msel_id = scenario.id, inject.msel_id
     else:
         if not isinstance(room_id, int):
-            raise Invalid("Not linked.", {"room_id": "Name the incident room."})
+            raise Invalid(_("Not linked."), {"room_id": _("Name the incident room.")})
         room, _role = load_visible(session, actor, room_id)
         if room.is_exercise:
-            raise Invalid("Not linked.", {"room_id": "An incident room, not an exercise."})
+            raise Invalid(_("Not linked."), {"room_id": _("An incident room, not an exercise.")})
         row.room_id = room.id
     row.created_by = actor
     ca.links.append(row)

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import render_template
+from flask_babel import gettext as _
 
 from council.db import utcnow
 from council.errors import DomainError
@@ -80,8 +81,8 @@ def to_pdf(report: Report, plan: list[Any], tz: str) -> bytes:
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # pango missing on this server
-        raise Unavailable("PDF export is not installed on this server (it needs pango); "
-                          "export HTML and print it to PDF instead.") from exc
+        raise Unavailable(_("PDF export is not installed on this server (it needs pango); "
+                          "export HTML and print it to PDF instead.")) from exc
 
     style = font_css() + page_css(marking(report), TLP_COLOURS.get(report.tlp, "#000"), language())
     document = to_html(report, plan, tz).replace("</style>", style + "</style>", 1)

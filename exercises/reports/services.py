@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -59,8 +60,13 @@ class SectionConflict(Conflict):
 
     def __init__(self, section: ReportSection) -> None:
         who = section.updated_by.name if section.updated_by else "someone"
-        super().__init__(f"{who} saved this section since you opened it (now version {section.version}). "
-                         "Your text is kept below theirs: merge and save again.")
+        if section.updated_by:
+            message = _("%(name)s saved this section since you opened it (now version %(version)s). "
+                        "Your text is kept below theirs: merge and save again.", name=who, version=section.version)
+        else:
+            message = _("someone saved this section since you opened it (now version %(version)s). "
+                        "Your text is kept below theirs: merge and save again.", version=section.version)
+        super().__init__(message)
         self.current = {"body": section.body, "version": section.version, "updated_by": who}
 
 
@@ -114,18 +120,18 @@ def _reveals_a_run_played(session: Session, user: User, report: Report) -> bool:
 def get_report(session: Session, actor: User, report_id: int) -> Report:
     report = session.get(Report, report_id)
     if report is None or not can_read(session, actor, report):
-        raise NotFound("No such report.")
+        raise NotFound(_("No such report."))
     return report
 
 
 def _require_author(session: Session, report: Report, actor: User) -> None:
     if not is_author(session, report, actor):
-        raise Forbidden("Only the report's authors may do this.")
+        raise Forbidden(_("Only the report's authors may do this."))
 
 
 def _require_editable(report: Report) -> None:
     if report.status == "published":
-        raise Conflict("A published report is immutable; start a revision to change it.")
+        raise Conflict(_("A published report is immutable; start a revision to change it."))
 
 
 def _index(report: Report) -> None:
@@ -158,21 +164,21 @@ def eligible_rooms(session: Session, actor: User) -> list[Room]:
 def start_report(session: Session, *, actor: User, room_id: Any, timezone: str) -> Report:
     room = session.get(Room, room_id) if is_id(room_id) else None
     if room is None or not any(m.user_id == actor.id for m in room.members):
-        raise NotFound("No such room.")
+        raise NotFound(_("No such room."))
     ex = _exercise(session, room) if room.is_exercise else None
     if room.is_exercise:
         if ex is None or ex.state not in ("ended", "stopped"):
-            raise Conflict("An exercise's report starts after ENDEX.")
+            raise Conflict(_("An exercise's report starts after ENDEX."))
         if _staff_role(session, room, actor) not in ("director", "evaluator"):
-            raise Forbidden("The exercise's director or an evaluator starts its report.")
+            raise Forbidden(_("The exercise's director or an evaluator starts its report."))
     else:
         if room.status != "closed":
-            raise Conflict("An incident's report starts once its room is closed.")
+            raise Conflict(_("An incident's report starts once its room is closed."))
         if not is_lead_of(session, room, actor):
-            raise Forbidden("The room's lead starts its report.")
+            raise Forbidden(_("The room's lead starts its report."))
     existing = session.scalar(select(Report.id).where(Report.room_id == room.id))
     if existing is not None:
-        raise Conflict(f"This room already has a report (#{existing}).")
+        raise Conflict(_("This room already has a report (#%(id)s).", id=existing))
     zone = ZoneInfo(timezone)
     drafted = draft_exercise(session, ex, room, zone) if ex else draft_incident(session, room, zone)
     report = Report(room_id=room.id, exercise_id=ex.id if ex else None, kind="exercise" if ex else "incident",
@@ -205,11 +211,11 @@ def save_section(session: Session, *, actor: User, report_id: int, key: str, bod
     _require_editable(report)
     section = next((s for s in report.sections if s.key == key), None)
     if section is None:
-        raise NotFound("No such section.")
+        raise NotFound(_("No such section."))
     if not isinstance(body, str) or len(body) > 200_000:
-        raise Invalid("The section was not saved.", {"body": "Markdown of at most 200,000 characters."})
+        raise Invalid(_("The section was not saved."), {"body": _("Markdown of at most 200,000 characters.")})
     if not isinstance(base_version, int):
-        raise Invalid("The section was not saved.", {"version": "Send the version you edited."})
+        raise Invalid(_("The section was not saved."), {"version": _("Send the version you edited.")})
     if base_version != section.version:
         raise SectionConflict(section)
     section.body, section.body_html = body, render_markdown(body)
@@ -226,9 +232,10 @@ def set_title(session: Session, *, actor: User, report_id: int, title: Any, tlp:
     _require_author(session, report, actor)
     _require_editable(report)
     if not isinstance(title, str) or not title.strip() or len(title) > 300:
-        raise Invalid("Not saved.", {"title": "At most 300 characters."})
+        raise Invalid(_("Not saved."), {"title": _("At most 300 characters.")})
     if tlp not in TLPS or (not not_looser(tlp, report.room.tlp) and not report.room.is_exercise):
-        raise Invalid("Not saved.", {"tlp": f"A marking at least as strict as the room's TLP:{report.room.tlp}."})
+        raise Invalid(_("Not saved."),
+                      {"tlp": _("A marking at least as strict as the room's TLP:%(tlp)s.", tlp=report.room.tlp)})
     report.title, report.tlp = title.strip(), tlp
     _index(report)
     record(session, action="report.update", actor=actor, target_type="report", target_id=report.id,
@@ -242,7 +249,7 @@ def _parse_date(value: Any, name: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise Invalid("The corrective action was not saved.", {name: "A date (YYYY-MM-DD)."}) from None
+        raise Invalid(_("The corrective action was not saved."), {name: _("A date (YYYY-MM-DD).")}) from None
 
 
 def save_action(session: Session, *, actor: User, report_id: int, fields: dict[str, Any],
@@ -254,35 +261,35 @@ def save_action(session: Session, *, actor: User, report_id: int, fields: dict[s
     errors: dict[str, str] = {}
     area, action = str(fields.get("area") or "").strip(), str(fields.get("action") or "").strip()
     if not area:
-        errors["area"] = "Name the area for improvement."
+        errors["area"] = _("Name the area for improvement.")
     written = fields.get("capability") or ""
     capability = capability_slug(written) if written else ""
     if capability is None:
-        errors["capability"] = f"One of: {', '.join(CAPABILITIES)} (or their names)."
+        errors["capability"] = _("One of: %(choices)s (or their names).", choices=", ".join(CAPABILITIES))
     element = fields.get("element") or "planning"
     if element not in ELEMENTS:
-        errors["element"] = f"One of: {', '.join(ELEMENTS)}."
+        errors["element"] = _("One of: %(choices)s.", choices=", ".join(ELEMENTS))
     try:
         org_id = _given_id(fields.get("responsible_org_id"))
     except ValueError:
-        org_id, errors["responsible_org_id"] = None, "No such organisation."
+        org_id, errors["responsible_org_id"] = None, _("No such organisation.")
     if org_id is not None and session.get(Organization, org_id) is None:
-        errors["responsible_org_id"] = "No such organisation."
+        errors["responsible_org_id"] = _("No such organisation.")
     status = fields.get("status") or "open"
     if status not in CA_STATUSES:
-        errors["status"] = f"One of: {', '.join(CA_STATUSES)}."
+        errors["status"] = _("One of: %(choices)s.", choices=", ".join(CA_STATUSES))
     start, due = _parse_date(fields.get("start_date"), "start_date"), _parse_date(fields.get("due_date"), "due_date")
     if start and due and due < start:
-        errors["due_date"] = "The due date comes after the start."
+        errors["due_date"] = _("The due date comes after the start.")
     if errors:
-        raise Invalid("The corrective action was not saved.", errors)
+        raise Invalid(_("The corrective action was not saved."), errors)
     if action_id is None:
         ca = CorrectiveAction(report_id=report.id, area=area)
         session.add(ca)
     else:
         found = session.get(CorrectiveAction, action_id)
         if found is None or found.report_id != report.id:
-            raise NotFound("No such corrective action in this report.")
+            raise NotFound(_("No such corrective action in this report."))
         ca = found
     ca.area, ca.action, ca.capability, ca.element = area, action, capability or "", element
     ca.responsible_org_id = org_id
@@ -312,7 +319,7 @@ def delete_action(session: Session, *, actor: User, report_id: int, action_id: i
     _require_editable(report)
     ca = session.get(CorrectiveAction, action_id)
     if ca is None or ca.report_id != report.id:
-        raise NotFound("No such corrective action in this report.")
+        raise NotFound(_("No such corrective action in this report."))
     session.delete(ca)
     record(session, action="report.action_delete", actor=actor, target_type="report", target_id=report.id,
            room_id=report.room_id, details={"action_id": action_id})
@@ -333,14 +340,15 @@ def submit(session: Session, *, actor: User, report_id: int, reviewer_emails: An
     report = get_report(session, actor, report_id)
     _require_author(session, report, actor)
     if report.status != "draft":
-        raise Conflict("Only a draft is sent for review.")
+        raise Conflict(_("Only a draft is sent for review."))
     if not isinstance(reviewer_emails, list) or not reviewer_emails:
-        raise Invalid("Not sent for review.", {"reviewers": "Name at least one reviewer (emails)."})
+        raise Invalid(_("Not sent for review."), {"reviewers": _("Name at least one reviewer (emails).")})
     found: dict[int, User] = {}  # a person named twice (or in two spellings of their email) reviews once
     for email in reviewer_emails:
         user = find_user(session, str(email))
         if user is None or not user.active:
-            raise Invalid("Not sent for review.", {"reviewers": f"No active user with email {email!r}."})
+            raise Invalid(_("Not sent for review."),
+                          {"reviewers": _("No active user with email %(email)s.", email=repr(email))})
         found.setdefault(user.id, user)
     users = list(found.values())
     keep = {r.user_id: r for r in report.reviewers}
@@ -358,19 +366,19 @@ def comment(session: Session, *, actor: User, report_id: int, section_key: Any, 
             parent_id: Any = None) -> ReportComment:
     report = get_report(session, actor, report_id)
     if not (is_reviewer(report, actor) or is_author(session, report, actor)):
-        raise Forbidden("Only reviewers and authors comment on a report.")
+        raise Forbidden(_("Only reviewers and authors comment on a report."))
     _require_editable(report)
     if section_key not in SECTIONS:
-        raise Invalid("The comment was not saved.", {"section": "No such section."})
+        raise Invalid(_("The comment was not saved."), {"section": _("No such section.")})
     if not isinstance(body, str) or not body.strip() or len(body) > 20_000:
-        raise Invalid("The comment was not saved.", {"body": "Write the comment."})
+        raise Invalid(_("The comment was not saved."), {"body": _("Write the comment.")})
     try:
         parent_id = _given_id(parent_id)
         parent = session.get(ReportComment, parent_id) if parent_id is not None else None
         if parent_id is not None and (parent is None or parent.report_id != report.id):
             raise ValueError("not a comment of this report")
     except ValueError:
-        raise Invalid("The comment was not saved.", {"parent_id": "No such comment on this report."}) from None
+        raise Invalid(_("The comment was not saved."), {"parent_id": _("No such comment on this report.")}) from None
     row = ReportComment(report_id=report.id, section_key=section_key, parent_id=parent_id,
                         author_id=actor.id, body=body.strip(), body_html=render_markdown(body.strip()))
     row.author = actor
@@ -391,14 +399,14 @@ def review(session: Session, *, actor: User, report_id: int, decision: Any, note
     report = get_report(session, actor, report_id)
     reviewer = next((r for r in report.reviewers if r.user_id == actor.id), None)
     if reviewer is None:
-        raise Forbidden("Only the named reviewers sign off a report.")
+        raise Forbidden(_("Only the named reviewers sign off a report."))
     if report.status != "review":
-        raise Conflict("The report is not in review.")
+        raise Conflict(_("The report is not in review."))
     if decision not in ("approve", "changes"):
-        raise Invalid("Not recorded.", {"decision": "approve or changes."})
+        raise Invalid(_("Not recorded."), {"decision": _("approve or changes.")})
     note = str(note or "")[:5000]
     if decision == "changes" and not note.strip():
-        raise Invalid("Not recorded.", {"note": "Say what should change."})
+        raise Invalid(_("Not recorded."), {"note": _("Say what should change.")})
     reviewer.state = "approved" if decision == "approve" else "changes_requested"
     reviewer.note, reviewer.decided_at = note, utcnow()
     if decision == "changes":
@@ -435,14 +443,14 @@ def missing_signoffs(report: Report) -> list[str]:
 def publish(session: Session, *, actor: User, report_id: int, override_reason: Any = "") -> Report:
     report = get_report(session, actor, report_id)
     if not is_lead_of(session, report.room, actor):
-        raise Forbidden("The exercise's director or the room's lead publishes the report.")
+        raise Forbidden(_("The exercise's director or the room's lead publishes the report."))
     if report.status != "review":
-        raise Conflict("Send the report for review before publishing it.")
+        raise Conflict(_("Send the report for review before publishing it."))
     missing = missing_signoffs(report)
     reason = str(override_reason or "").strip()
     if missing and not reason:
-        raise Conflict("Not every participating organisation has signed off: " + ", ".join(missing)
-                       + ". Publish over the missing sign-offs only with a reason.")
+        raise Conflict(_("Not every participating organisation has signed off: %(orgs)s. "
+                         "Publish over the missing sign-offs only with a reason.", orgs=", ".join(missing)))
     report.status, report.published_at, report.published_by_id = "published", utcnow(), actor.id
     report.override_reason = reason if missing else ""
     for ca in session.scalars(select(CorrectiveAction).where(CorrectiveAction.report_id == report.id)):
@@ -459,10 +467,10 @@ def revise(session: Session, *, actor: User, report_id: int) -> Report:
     report = get_report(session, actor, report_id)
     _require_author(session, report, actor)
     if report.status != "published":
-        raise Conflict("Only a published report is revised; edit the draft instead.")
+        raise Conflict(_("Only a published report is revised; edit the draft instead."))
     newest = session.scalar(select(func.max(Report.version)).where(Report.family_id == report.family_id)) or 1
     if newest != report.version:
-        raise Conflict("A newer version exists; revise that one.")
+        raise Conflict(_("A newer version exists; revise that one."))
     copy = Report(family_id=report.family_id, version=report.version + 1, previous_id=report.id,
                   room_id=report.room_id, exercise_id=report.exercise_id, kind=report.kind, title=report.title,
                   tlp=report.tlp, data=report.data, created_by_id=actor.id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,24 +37,24 @@ def _part(ctx: PostContext) -> Participant | None:
 
 
 def _not_postable(_ctx: PostContext) -> str:
-    return "Injects and clock changes come from the exercise's controllers (use the exercise console or API)."
+    return _("Injects and clock changes come from the exercise's controllers (use the exercise console or API).")
 
 
 def _players_only(ctx: PostContext) -> str | None:
     part = _part(ctx)
     if part is None or part.role != "player" or part.team_id is None:
-        return "Only players of a team acknowledge and respond to injects."
+        return _("Only players of a team acknowledge and respond to injects.")
     ex = exercise_for_room(ctx.session, ctx.room.id)
     assert ex is not None
     if ex.state not in ("running", "paused"):
-        return "The exercise is not running."
+        return _("The exercise is not running.")
     return None
 
 
 def _evaluators_only(ctx: PostContext) -> str | None:
     part = _part(ctx)
     if part is None or part.role not in ("evaluator", "director"):
-        return "Only evaluators (and the director) record observations."
+        return _("Only evaluators (and the director) record observations.")
     return None
 
 
@@ -63,7 +64,7 @@ def _released_inject(ctx: PostContext, payload: dict[str, Any]) -> tuple[Exercis
         RoomEvent.room_id == ctx.room.id, RoomEvent.seq == seq, RoomEvent.kind == "inject")).one_or_none() \
         if isinstance(seq, int) else None
     if event is None:
-        raise Invalid("Not accepted.", {"inject_seq": "No released inject with that seq in this room."})
+        raise Invalid(_("Not accepted."), {"inject_seq": _("No released inject with that seq in this room.")})
     ex = exercise_for_room(ctx.session, ctx.room.id)
     assert ex is not None
     inject = ctx.session.scalars(select(ExerciseInject).where(
@@ -71,7 +72,7 @@ def _released_inject(ctx: PostContext, payload: dict[str, Any]) -> tuple[Exercis
     part = role_of(ex, ctx.actor)
     assert part is not None and part.team_id is not None
     if part.team_id not in json.loads(inject.team_ids):
-        raise Forbidden("That inject was not addressed to your team.")
+        raise Forbidden(_("That inject was not addressed to your team."))
     return inject, event, part.team_id
 
 
@@ -94,7 +95,7 @@ def prepare_ack(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     inject, event, team_id = _released_inject(ctx, payload)
     row = _team_response(ctx.session, inject.id, team_id)
     if row.acked_at is not None:
-        raise Conflict("Your team has already acknowledged this inject.")
+        raise Conflict(_("Your team has already acknowledged this inject."))
     now = ctx.now
     row.acked_at, row.acked_by_id = now, ctx.actor.id
 
@@ -112,7 +113,8 @@ def prepare_response(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     inject, event, team_id = _released_inject(ctx, payload)
     body = payload.get("body")
     if not isinstance(body, str) or not body.strip() or len(body) > 20_000:
-        raise Invalid("The response was not accepted.", {"body": "Write the response (at most 20,000 characters)."})
+        raise Invalid(_("The response was not accepted."),
+                      {"body": _("Write the response (at most 20,000 characters).")})
     row = _team_response(ctx.session, inject.id, team_id)
     now = ctx.now
     first = row.responded_at is None
@@ -143,33 +145,33 @@ def prepare_observation(ctx: PostContext, payload: dict[str, Any]) -> Draft:
     errors: dict[str, str] = {}
     rating = payload.get("rating")
     if rating not in RATINGS:
-        errors["rating"] = "P, S, M or U."
+        errors["rating"] = _("P, S, M or U.")
     body = payload.get("body")
     if not isinstance(body, str) or not body.strip() or len(body) > 20_000:
-        errors["body"] = "Write the observation (at most 20,000 characters)."
+        errors["body"] = _("Write the observation (at most 20,000 characters).")
     objective = payload.get("objective_id") or ""
     if objective and objective not in {o["id"] for o in json.loads(ex.objectives)}:
-        errors["objective_id"] = "Not an objective of this exercise."
+        errors["objective_id"] = _("Not an objective of this exercise.")
     written = payload.get("capability") or ""
     capability = capability_slug(written) if written else ""
     if capability is None:
-        errors["capability"] = f"One of: {', '.join(CAPABILITIES)} (or their names)."
+        errors["capability"] = _("One of: %(choices)s (or their names).", choices=", ".join(CAPABILITIES))
     # Older clients send no finding: the one the rating suggests (None when the rating is bad).
     finding = payload.get("finding") or FINDING_BY_RATING.get(str(rating))
     if finding is not None and (not isinstance(finding, str) or finding not in FINDINGS):
-        errors["finding"] = "strength, or improvement for an area for improvement."
+        errors["finding"] = _("strength, or improvement for an area for improvement.")
     team_id = payload.get("team_id")
     if team_id is not None and team_id not in {t.id for t in ex.teams}:
-        errors["team_id"] = "Not a team of this exercise."
+        errors["team_id"] = _("Not a team of this exercise.")
     msel_id = payload.get("msel_id") or ""
     if msel_id and ctx.session.scalars(select(ExerciseInject.id).where(
             ExerciseInject.exercise_id == ex.id, ExerciseInject.msel_id == msel_id)).first() is None:
-        errors["msel_id"] = "Not an inject of this exercise."
+        errors["msel_id"] = _("Not an inject of this exercise.")
     evidence = payload.get("evidence_seq")
     if evidence is not None and (not isinstance(evidence, int) or not 1 <= evidence <= ctx.room.last_seq):
-        errors["evidence_seq"] = "The seq of an event in this room."
+        errors["evidence_seq"] = _("The seq of an event in this room.")
     if errors:
-        raise Invalid("The observation was not recorded.", errors)
+        raise Invalid(_("The observation was not recorded."), errors)
     now = ctx.now
     obs = Observation(exercise_id=ex.id, evaluator_id=ctx.actor.id, t_plus_s=t_plus(ex, now), objective_id=objective,
                       capability=capability, msel_id=msel_id, team_id=team_id, rating=rating, finding=finding,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -79,13 +80,35 @@ def load_exercise(session: Session, actor: User, exercise_id: int) -> tuple[Exer
     ex = session.get(Exercise, exercise_id)
     part = role_of(ex, actor) if ex is not None else None
     if ex is None or part is None:
-        raise NotFound("No such exercise.")
+        raise NotFound(_("No such exercise."))
     return ex, part
 
 
-def require(part: Participant, roles: frozenset[str] | set[str], what: str) -> None:
+def require(part: Participant, roles: frozenset[str] | set[str], refusal: str) -> None:
+    """``refusal``: the whole sentence (e.g. "Only the exercise's controller or director may …")."""
     if part.role not in roles:
-        raise Forbidden(f"Only the exercise's {' or '.join(sorted(roles))} may {what}.")
+        raise Forbidden(refusal)
+
+
+def _clock_refusal(op: str) -> str:
+    return {
+        "start": _("Only the exercise's controller or director may start the exercise."),
+        "pause": _("Only the exercise's controller or director may pause the exercise."),
+        "resume": _("Only the exercise's controller or director may resume the exercise."),
+        "end": _("Only the exercise's controller or director may end the exercise."),
+        "stop": _("Only the exercise's director may stop the exercise."),
+    }[op]
+
+
+def _cannot(op: str, state: str) -> str:
+    """The clock refuses ``op`` in ``state`` (exercises/runs/clock.py's ClockError, said to a person)."""
+    return {
+        "start": _("Cannot start an exercise that is %(state)s.", state=state),
+        "pause": _("Cannot pause an exercise that is %(state)s.", state=state),
+        "resume": _("Cannot resume an exercise that is %(state)s.", state=state),
+        "end": _("Cannot end an exercise that is %(state)s.", state=state),
+        "stop": _("Cannot stop an exercise that is %(state)s.", state=state),
+    }[op]
 
 
 def list_exercises(session: Session, *, actor: User) -> list[tuple[Exercise, Participant]]:
@@ -125,18 +148,18 @@ def plan_exercise(
     errors: dict[str, str] = {}
     scenario = session.get(Scenario, scenario_id) if is_id(scenario_id) else None
     if scenario is None:
-        errors["scenario_id"] = "No such scenario."
+        errors["scenario_id"] = _("No such scenario.")
     else:
         require_msel_reader(session, actor, scenario)  # a player's own run would show them the MSEL
     problem = _team_names_problem(players)
     if problem:
         errors["players"] = problem
     if not isinstance(title, str) or not title.strip() or len(title) > 200:
-        errors["title"] = "A title of at most 200 characters."
+        errors["title"] = _("A title of at most 200 characters.")
     if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 1 <= speed <= 60:
-        errors["speed"] = "A speed factor from 1 to 60."
+        errors["speed"] = _("A speed factor from 1 to 60.")
     if tlp not in TLPS:
-        errors["tlp"] = f"One of: {', '.join(TLPS)}."
+        errors["tlp"] = _("One of: %(choices)s.", choices=", ".join(TLPS))
     orgs = _orgs(session, org_ids, errors)
     staff: list[tuple[User, str]] = [(actor, "director")]
     for field, role, emails in (("controllers", "controller", controllers), ("evaluators", "evaluator", evaluators),
@@ -145,13 +168,13 @@ def plan_exercise(
     teams = propose_teams(session, orgs=orgs, players=players, staff=[u for u, _role in staff], errors=errors)
     _one_role_each(staff + [(u, "player") for t in teams for u in t.players], errors)
     if errors:
-        raise Invalid("The exercise was not created.", errors)
+        raise Invalid(_("The exercise was not created."), errors)
     assert scenario is not None
     missing = unknown_recipients([i.recipients for i in scenario.injects], teams)
     if missing:
-        raise Invalid("The exercise was not created.", {"teams": (
-            "The MSEL addresses names that are neither a team nor a participating organisation: "
-            + ", ".join(missing))})
+        raise Invalid(_("The exercise was not created."), {"teams": _(
+            "The MSEL addresses names that are neither a team nor a participating organisation: %(names)s",
+            names=", ".join(missing))})
     return ExercisePlan(scenario=scenario, title=str(title).strip(), orgs=orgs, staff=staff, teams=teams,
                         speed=float(speed), tlp=str(tlp))
 
@@ -163,19 +186,19 @@ def _team_names_problem(players: Any) -> str | None:
         return None
     names = [clean_line(n).strip() for n in players if isinstance(n, str)]
     if any(len(n) > 200 for n in names):
-        return "Team names of at most 200 characters."
+        return _("Team names of at most 200 characters.")
     twice = sorted({n for n in names if names.count(n) > 1})
-    return f"Two teams are named {twice[0]!r}." if twice else None
+    return _("Two teams are named %(name)s.", name=repr(twice[0])) if twice else None
 
 
 def _orgs(session: Session, org_ids: Any, errors: dict[str, str]) -> list[Organization]:
     """The participating organisations, in the order given."""
     if not isinstance(org_ids, list) or not org_ids or not all(is_id(i) for i in org_ids):
-        errors["orgs"] = "A list of participating organisation ids."
+        errors["orgs"] = _("A list of participating organisation ids.")
         return []
     found = {o.id: o for o in session.scalars(select(Organization).where(Organization.id.in_(org_ids)))}
     if len(found) != len(set(org_ids)):
-        errors["orgs"] = "Unknown organisation id(s)."
+        errors["orgs"] = _("Unknown organisation id(s).")
         return []
     return [found[i] for i in dict.fromkeys(org_ids)]
 
@@ -184,7 +207,8 @@ def _one_role_each(people: list[tuple[User, str]], errors: dict[str, str]) -> No
     seen: dict[int, str] = {}
     for user, role in people:
         if user.id in seen and not (seen[user.id] == "director" and role == "director"):
-            errors["people"] = f"{user.email} has two roles ({seen[user.id]} and {role}); give each person one."
+            errors["people"] = _("%(email)s has two roles (%(first)s and %(second)s); give each person one.",
+                                 email=user.email, first=seen[user.id], second=role)
         seen.setdefault(user.id, role)
 
 
@@ -196,7 +220,7 @@ def create_exercise(session: Session, *, actor: User, **request: Any) -> Exercis
 def create_planned(session: Session, *, actor: User, plan: ExercisePlan) -> Exercise:
     """A run of one scenario version, with its own exercise room; the creator directs it."""
     if plan.staff[0][0].id != actor.id:
-        raise Forbidden("A run is created by whoever planned it: they direct it.")
+        raise Forbidden(_("A run is created by whoever planned it: they direct it."))
     scenario = plan.scenario
     room = create_room(session, actor=actor, title=plan.title, severity="medium", tlp=plan.tlp,
                        org_ids=[o.id for o in plan.orgs], summary=scenario.summary, kind="exercise")
@@ -250,13 +274,13 @@ def clock_op(session: Session, *, actor: User, exercise_id: int, op: str, reason
     """STARTEX, pause, resume, ENDEX, or the director's real-world-emergency stop."""
     ex, part = load_exercise(session, actor, exercise_id)
     if op not in CLOCK_ROLES:
-        raise Invalid("Unknown clock operation.", {"op": "start, pause, resume, end or stop."})
-    require(part, CLOCK_ROLES[op], f"{op} the exercise")
+        raise Invalid(_("Unknown clock operation."), {"op": _("start, pause, resume, end or stop.")})
+    require(part, CLOCK_ROLES[op], _clock_refusal(op))
     now = now or utcnow()
     try:
         clock = apply(clock_of(ex), op, now)
-    except ClockError as exc:
-        raise Conflict(str(exc).capitalize() + ".") from None
+    except ClockError:
+        raise Conflict(_cannot(op, ex.state)) from None
     ex.state, ex.clock_t_s, ex.clock_wall = clock.state, clock.t_s, clock.wall
     if op == "start":
         ex.started_at = now
@@ -314,7 +338,7 @@ def start_test_incidents(session: Session, ex: Exercise, inject: ExerciseInject,
     of that organisation: the players then submit its stages themselves."""
     classification = None
     if "/" in inject.incident:
-        class_key, _, type_key = inject.incident.partition("/")
+        class_key, _sep, type_key = inject.incident.partition("/")
         classification = {"class": class_key, "type": type_key}
     tlp = inject.tlp if inject.tlp and not_looser(inject.tlp, room.tlp) else room.tlp
     teams = {team.id: team for team in ex.teams}
@@ -341,7 +365,7 @@ def _inject(session: Session, ex: Exercise, msel_id: str) -> ExerciseInject:
     inject = session.scalars(select(ExerciseInject).where(ExerciseInject.exercise_id == ex.id,
                                                           ExerciseInject.msel_id == msel_id)).one_or_none()
     if inject is None:
-        raise NotFound("No such inject in this exercise.")
+        raise NotFound(_("No such inject in this exercise."))
     return inject
 
 
@@ -349,21 +373,21 @@ def release_now(session: Session, *, actor: User, exercise_id: int, msel_id: str
                 now: datetime | None = None) -> ExerciseInject:
     """A controller releases an inject at once: early, held, or during a pause."""
     ex, part = load_exercise(session, actor, exercise_id)
-    require(part, CONTROLLERS, "release injects")
+    require(part, CONTROLLERS, _("Only the exercise's controller or director may release injects."))
     if ex.state not in ("running", "paused"):
-        raise Conflict("Injects are released between STARTEX and ENDEX.")
+        raise Conflict(_("Injects are released between STARTEX and ENDEX."))
     inject = _inject(session, ex, msel_id)
     if not _release(session, ex, inject, actor, now or utcnow()):
-        raise Conflict(f"Inject {msel_id} was already released.")
+        raise Conflict(_("Inject %(id)s was already released.", id=msel_id))
     return inject
 
 
 def set_held(session: Session, *, actor: User, exercise_id: int, msel_id: str, held: bool) -> ExerciseInject:
     ex, part = load_exercise(session, actor, exercise_id)
-    require(part, CONTROLLERS, "hold injects")
+    require(part, CONTROLLERS, _("Only the exercise's controller or director may hold injects."))
     inject = _inject(session, ex, msel_id)
     if inject.status not in ("pending", "held"):
-        raise Conflict(f"Inject {msel_id} is {inject.status}.")
+        raise Conflict(_("Inject %(id)s is %(status)s.", id=msel_id, status=inject.status))
     inject.status = "held" if held else "pending"
     record(session, action="exercise.inject_hold" if held else "exercise.inject_unhold", actor=actor,
            target_type="exercise", target_id=ex.id, room_id=ex.room_id, details={"msel_id": msel_id})
@@ -378,21 +402,22 @@ def edit_inject(session: Session, *, actor: User, exercise_id: int, msel_id: str
                 fields: dict[str, Any]) -> ExerciseInject:
     """Change an inject before its release (controllers)."""
     ex, part = load_exercise(session, actor, exercise_id)
-    require(part, CONTROLLERS, "edit injects")
+    require(part, CONTROLLERS, _("Only the exercise's controller or director may edit injects."))
     inject = _inject(session, ex, msel_id)
     if inject.status == "released":
-        raise Conflict("A released inject is part of the record and cannot be edited.")
+        raise Conflict(_("A released inject is part of the record and cannot be edited."))
     row = msel.inject_row(inject)
     row.update({k: str(v) for k, v in fields.items() if k in EDITABLE and v is not None})
     parsed = msel.parse_rows([row])
     errors = [e for e in parsed.errors if e.column != "depends_on"]
     if errors:
-        raise Invalid("The inject was not changed.", {e.column or "row": e.message for e in errors})
+        raise Invalid(_("The inject was not changed."), {e.column or "row": e.message for e in errors})
     values = msel.model_fields(parsed.injects[0])
     try:
         team_ids = resolve_recipients(values["recipients"], ex.teams)
     except LookupError as exc:
-        raise Invalid("The inject was not changed.", {"to": f"No team or organisation {exc.args[0]!r}."}) from None
+        raise Invalid(_("The inject was not changed."),
+                      {"to": _("No team or organisation %(name)s.", name=repr(exc.args[0]))}) from None
     for key in ("title", "message", "expected_action", "notes", "sender", "recipients", "delivery", "offset_s",
                 "type", "priority", "tlp", "release", "capability", "objectives"):
         setattr(inject, key, values[key])
@@ -406,9 +431,9 @@ def adhoc_inject(session: Session, *, actor: User, exercise_id: int, fields: dic
                  now: datetime | None = None) -> ExerciseInject:
     """Write an inject live and release it at once (controllers)."""
     ex, part = load_exercise(session, actor, exercise_id)
-    require(part, CONTROLLERS, "write injects")
+    require(part, CONTROLLERS, _("Only the exercise's controller or director may write injects."))
     if ex.state not in ("running", "paused"):
-        raise Conflict("Ad-hoc injects are released between STARTEX and ENDEX.")
+        raise Conflict(_("Ad-hoc injects are released between STARTEX and ENDEX."))
     now = now or utcnow()
     count = len(list(session.scalars(select(ExerciseInject.id).where(ExerciseInject.exercise_id == ex.id,
                                                                      ExerciseInject.adhoc.is_(True)))))
@@ -417,12 +442,13 @@ def adhoc_inject(session: Session, *, actor: User, exercise_id: int, fields: dic
                 "release": "manual"})
     parsed = msel.parse_rows([row])
     if parsed.errors:
-        raise Invalid("The inject was not written.", {e.column or "row": e.message for e in parsed.errors})
+        raise Invalid(_("The inject was not written."), {e.column or "row": e.message for e in parsed.errors})
     values = msel.model_fields(parsed.injects[0])
     try:
         team_ids = resolve_recipients(values["recipients"], ex.teams)
     except LookupError as exc:
-        raise Invalid("The inject was not written.", {"to": f"No team or organisation {exc.args[0]!r}."}) from None
+        raise Invalid(_("The inject was not written."),
+                      {"to": _("No team or organisation %(name)s.", name=repr(exc.args[0]))}) from None
     inject = ExerciseInject(exercise_id=ex.id, adhoc=True, team_ids=json.dumps(team_ids), **values)
     session.add(inject)
     session.flush()

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,13 +51,13 @@ def users_by_email(session: Session, emails: Any, field: str, errors: dict[str, 
     if emails in (None, ""):
         return []
     if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
-        errors[field] = "A list of email addresses."
+        errors[field] = _("A list of email addresses.")
         return []
     users = []
     for email in emails:
         user = find_user(session, email)
         if user is None or not user.active:
-            errors[field] = f"No active user with email {email!r}."
+            errors[field] = _("No active user with email %(email)s.", email=repr(email))
             return []
         users.append(user)
     return users
@@ -77,7 +78,7 @@ def propose_teams(session: Session, *, orgs: list[Organization], players: Any, s
         teams = [ProposedTeam(o.name, o, tuple(u for u in active_members(session, o) if u.id not in taken), True)
                  for o in orgs]
     elif not isinstance(players, dict) or not all(isinstance(k, str) and k.strip() for k in players):
-        errors["players"] = "An object of team name -> list of emails."
+        errors["players"] = _("An object of team name -> list of emails.")
         return []
     else:
         teams = _named_teams(session, orgs, players, errors)
@@ -99,8 +100,9 @@ def _named_teams(session: Session, orgs: list[Organization], players: dict[str, 
 
 
 def _no_players(team: ProposedTeam) -> str:
-    left_out = "that organisation" if team.per_org else "that team"
-    return f"Team '{team.name}' has no players: name some, or leave {left_out} out."
+    if team.per_org:
+        return _("Team '%(name)s' has no players: name some, or leave that organisation out.", name=team.name)
+    return _("Team '%(name)s' has no players: name some, or leave that team out.", name=team.name)
 
 
 def addressed(recipients: str, teams: Sequence[T]) -> list[T]:

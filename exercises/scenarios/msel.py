@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 from council import csvfile
 from council.reporting.taxonomy import classes
 from council.rooms.models import TLPS
@@ -33,7 +35,6 @@ _T_PLUS = re.compile(r"^T\+([0-9]+):([0-5][0-9])$")
 _HH_MM = re.compile(r"^([0-9]+):([0-5][0-9])$")
 _PARTS = re.compile(r"^(?:D\+([0-9]+))?\s*(?:H\+([0-9]+))?\s*(?:M\+([0-9]+))?$")
 _PRIORITY = re.compile(r"^[1-5]$")
-FORMS = "use T+HH:MM, HH:MM or D+1 H+2 M+30"
 
 
 def _bounded(parts: list[tuple[str, int]]) -> int:
@@ -42,10 +43,10 @@ def _bounded(parts: list[tuple[str, int]]) -> int:
     total = 0
     for digits, unit in parts:
         if len(digits) > 9:  # more than a year in any unit, and int() of it is not free
-            raise ValueError(f"at most {MAX_OFFSET_DAYS} days (D+{MAX_OFFSET_DAYS})")
+            raise ValueError(_("at most %(num)s days (D+%(num)s)", num=MAX_OFFSET_DAYS))
         total += int(digits) * unit
     if total > MAX_OFFSET_S:
-        raise ValueError(f"at most {MAX_OFFSET_DAYS} days (D+{MAX_OFFSET_DAYS})")
+        raise ValueError(_("at most %(num)s days (D+%(num)s)", num=MAX_OFFSET_DAYS))
     return total
 
 
@@ -60,7 +61,7 @@ def parse_offset(text: str) -> int:
     match = _PARTS.match(value)
     if value and match and any(match.groups()):
         return _bounded([(g, unit) for g, unit in zip(match.groups(), (86_400, 3600, 60), strict=True) if g])
-    raise ValueError(FORMS)
+    raise ValueError(_("use T+HH:MM, HH:MM or D+1 H+2 M+30"))
 
 
 def format_offset(seconds: int) -> str:
@@ -107,42 +108,44 @@ def _check_row(raw: dict[str, str], row: int, errors: list[RowError]) -> dict[st
         value = clean_text(value) if column in VERBATIM else clean_line(value).strip()
         limit = LENGTHS.get(column, MAX_FIELD)
         if len(value) > limit:
-            err(column, f"at most {limit} characters")
+            err(column, _("at most %(num)s characters", num=limit))
         out[column] = value
     if not out["msel_id"]:
-        err("msel_id", "required")
+        err("msel_id", _("required"))
     try:
         out["offset"] = parse_offset(out["offset"])
     except ValueError as exc:
         err("offset", f"{raw.get('offset', '')!r}: {exc}")
     out["type"] = out["type"].lower() or "information"
     if out["type"] not in INJECT_TYPES:
-        err("type", f"{out['type']!r}: use one of {', '.join(INJECT_TYPES)}")
+        err("type", _("%(value)s: use one of %(choices)s", value=repr(out["type"]), choices=", ".join(INJECT_TYPES)))
     out["delivery"] = out["delivery"].lower() or "room"
     if out["delivery"] not in DELIVERIES:
-        err("delivery", f"{out['delivery']!r}: use one of {', '.join(DELIVERIES)}")
+        err("delivery", _("%(value)s: use one of %(choices)s", value=repr(out["delivery"]),
+                          choices=", ".join(DELIVERIES)))
     out["to"] = out["to"] or "all"
     if out["to"].lower() == "all":
         out["to"] = "all"
     elif not all(name.strip() for name in out["to"].split(";")):
-        err("to", "'all' or a ';'-separated list of team or organisation names")
+        err("to", _("'all' or a ';'-separated list of team or organisation names"))
     if not out["title"]:
-        err("title", "required")
+        err("title", _("required"))
     out["release"] = out["release"].lower() or "auto"
     if out["release"] not in RELEASES:
-        err("release", f"{out['release']!r}: use auto or manual")
+        err("release", _("%(value)s: use auto or manual", value=repr(out["release"])))
     if out["capability"]:
         slug = capability_slug(out["capability"])
         if slug is None:
-            err("capability", f"{out['capability']!r}: use one of {', '.join(CAPABILITIES)} (or their names)")
+            err("capability", _("%(value)s: use one of %(choices)s (or their names)", value=repr(out["capability"]),
+                                choices=", ".join(CAPABILITIES)))
         out["capability"] = slug or out["capability"]
     if out["priority"] and not _PRIORITY.match(out["priority"]):
-        err("priority", "a number from 1 to 5")
+        err("priority", _("a number from 1 to 5"))
     out["tlp"] = out["tlp"].upper()
     if out["tlp"].startswith("TLP:"):
         out["tlp"] = out["tlp"][4:]
     if out["tlp"] and out["tlp"] not in TLPS:
-        err("tlp", f"use one of {', '.join(TLPS)}")
+        err("tlp", _("use one of %(choices)s", choices=", ".join(TLPS)))
     out["incident"] = _incident(out["incident"], err)
     out["custom"] = {k: v for k, v in raw.items() if k not in MSEL_HEADERS and k is not None and v}
     return out
@@ -155,9 +158,10 @@ def _incident(value: str, err: Any) -> str:
         return ""
     if value == "yes":
         return value
-    class_key, _, type_key = value.partition("/")
+    class_key, _sep, type_key = value.partition("/")
     if type_key not in classes().get(class_key, {}):
-        err("incident", f"{value!r}: yes, or a class/type of the taxonomy such as malicious-code/infected-system")
+        err("incident", _("%(value)s: yes, or a class/type of the taxonomy such as malicious-code/infected-system",
+                          value=repr(value)))
     return value
 
 
@@ -166,14 +170,14 @@ def _check_links(injects: list[tuple[int, dict[str, Any]]], errors: list[RowErro
     for row, inject in injects:
         mid = inject["msel_id"]
         if mid and mid in seen:
-            errors.append(RowError(row, "msel_id", f"{mid!r} repeats row {seen[mid]}"))
+            errors.append(RowError(row, "msel_id", _("%(id)s repeats row %(row)s", id=repr(mid), row=seen[mid])))
         seen.setdefault(mid, row)
     for row, inject in injects:
         dep = inject["depends_on"]
         if dep and dep not in seen:
-            errors.append(RowError(row, "depends_on", f"no inject with msel_id {dep!r}"))
+            errors.append(RowError(row, "depends_on", _("no inject with msel_id %(id)s", id=repr(dep))))
         elif dep and dep == inject["msel_id"]:
-            errors.append(RowError(row, "depends_on", "an inject cannot depend on itself"))
+            errors.append(RowError(row, "depends_on", _("an inject cannot depend on itself")))
     # Cycles: follow each chain; a chain longer than the file loops.
     deps = {i["msel_id"]: i["depends_on"] for _r, i in injects}
     for row, inject in injects:
@@ -181,7 +185,7 @@ def _check_links(injects: list[tuple[int, dict[str, Any]]], errors: list[RowErro
         while node and steps <= len(deps):
             node, steps = deps.get(node, ""), steps + 1
         if steps > len(deps):
-            errors.append(RowError(row, "depends_on", "dependencies form a cycle"))
+            errors.append(RowError(row, "depends_on", _("dependencies form a cycle")))
 
 
 def parse_rows(rows: list[dict[str, str]], first_row: int = 2, numbers: list[int] | None = None) -> Parsed:
@@ -189,14 +193,14 @@ def parse_rows(rows: list[dict[str, str]], first_row: int = 2, numbers: list[int
     result = Parsed()
     numbers = numbers or [first_row + index for index in range(len(rows))]
     if len(rows) > MAX_ROWS:
-        result.errors.append(RowError(numbers[MAX_ROWS], "", f"at most {MAX_ROWS} injects in one file"))
+        result.errors.append(RowError(numbers[MAX_ROWS], "", _("at most %(num)s injects in one file", num=MAX_ROWS)))
         return result
     checked = []
     for row, raw in zip(numbers, rows, strict=True):
         checked.append((row, _check_row(raw, row, result.errors)))
     _check_links(checked, result.errors)
     if not checked:
-        result.errors.append(RowError(first_row, "", "the file has no injects"))
+        result.errors.append(RowError(first_row, "", _("the file has no injects")))
     result.injects = [inject for _row, inject in checked]
     return result
 
@@ -210,18 +214,18 @@ def parse_csv(text: str) -> Parsed:
     try:
         fieldnames = reader.fieldnames or []
     except csv.Error as exc:  # e.g. a header cell beyond the csv module's field limit
-        return Parsed(errors=[RowError(1, "", f"not valid CSV: {exc}")])
+        return Parsed(errors=[RowError(1, "", _("not valid CSV: %(error)s", error=exc))])
     headers = [csvfile.restore(h.strip()) or "" for h in fieldnames]
     reader.fieldnames = headers
     missing = [h for h in ("msel_id", "offset", "title") if h not in headers]
     if missing:
-        return Parsed(errors=[RowError(1, h, "required column is missing") for h in missing])
+        return Parsed(errors=[RowError(1, h, _("required column is missing")) for h in missing])
     if len(headers) > MAX_COLUMNS or any(len(h) > MAX_COLUMN_NAME for h in headers):
-        return Parsed(errors=[RowError(1, "", f"at most {MAX_COLUMNS} columns, "
-                                              f"named in at most {MAX_COLUMN_NAME} characters")])
+        return Parsed(errors=[RowError(1, "", _("at most %(num)s columns, named in at most %(chars)s characters",
+                                                num=MAX_COLUMNS, chars=MAX_COLUMN_NAME))])
     duplicates = {h for h in headers if headers.count(h) > 1}
     if duplicates:
-        return Parsed(errors=[RowError(1, h, "column appears twice") for h in sorted(duplicates)])
+        return Parsed(errors=[RowError(1, h, _("column appears twice")) for h in sorted(duplicates)])
     rows, lines = [], []
     try:
         for record in reader:
@@ -231,7 +235,7 @@ def parse_csv(text: str) -> Parsed:
             # and a quoted field may span lines, so counting records is not enough.
             lines.append(reader.line_num - sum(str(v).count("\n") for v in record.values() if v))
     except csv.Error as exc:
-        return Parsed(errors=[RowError(reader.line_num, "", f"not valid CSV: {exc}")])
+        return Parsed(errors=[RowError(reader.line_num, "", _("not valid CSV: %(error)s", error=exc))])
     return parse_rows(rows, numbers=lines)
 
 

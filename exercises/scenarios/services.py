@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,7 @@ from council.api.shapes import parse_data
 from council.audit.services import record
 from council.auth.models import User
 from council.db import utcnow
-from council.errors import Forbidden, Invalid, NotFound
+from council.errors import N_, Forbidden, Invalid, NotFound
 from council.text import render_markdown
 from exercises.models import Exercise, Participant, Scenario, ScenarioInject
 from exercises.scenarios import msel
@@ -30,19 +31,20 @@ class MselInvalid(Invalid):
     """An MSEL file with bad rows; ``rows`` lists every error with row and column."""
 
     def __init__(self, errors: list[msel.RowError]) -> None:
-        super().__init__(f"The MSEL was not imported: {len(errors)} error(s); nothing was written.")
+        super().__init__(_("The MSEL was not imported: %(num)s error(s); nothing was written.", num=len(errors)))
         self.rows = [e.as_dict() for e in errors]
 
 
 def get_scenario(session: Session, scenario_id: int) -> Scenario:
     scenario = session.get(Scenario, scenario_id)
     if scenario is None:
-        raise NotFound("No such scenario.")
+        raise NotFound(_("No such scenario."))
     return scenario
 
 
-MSEL_HIDDEN = ("You take part in a run of this scenario as a player or observer: until ENDEX you see its "
-               "title and summary only; its injects stay with the controllers.")
+# English here (tests compare it); answered as ``_(MSEL_HIDDEN)``.
+MSEL_HIDDEN = N_("You take part in a run of this scenario as a player or observer: until ENDEX you see its "
+                 "title and summary only; its injects stay with the controllers.")
 
 
 def played_families(session: Session, actor: User) -> set[int]:
@@ -69,7 +71,7 @@ def playing(session: Session, actor: User, scenario: Scenario) -> bool:
 
 def require_msel_reader(session: Session, actor: User, scenario: Scenario) -> None:
     if playing(session, actor, scenario):
-        raise Forbidden(MSEL_HIDDEN)
+        raise Forbidden(_(MSEL_HIDDEN))
 
 
 def can_edit(actor: User, scenario: Scenario) -> bool:
@@ -80,7 +82,7 @@ def require_editor(session: Session, actor: User, scenario: Scenario) -> None:
     """The author or a platform admin changes a scenario — unless they play in a run of it."""
     require_msel_reader(session, actor, scenario)
     if not can_edit(actor, scenario):
-        raise Forbidden("Only the scenario's author or a platform admin may change it.")
+        raise Forbidden(_("Only the scenario's author or a platform admin may change it."))
 
 
 def list_scenarios(session: Session, *, sector: str | None = None, capability: str | None = None,
@@ -113,15 +115,15 @@ def runs_of(session: Session, scenario: Scenario) -> list[Exercise]:
 def _meta(fields: dict[str, Any]) -> dict[str, Any]:
     """Scenario metadata as stored: the shape checks each field's type and bounds
     (only its names are read), then the rules a type cannot say."""
-    meta = parse_data(ScenarioFields, fields, "The scenario was not saved.")
+    meta = parse_data(ScenarioFields, fields, _("The scenario was not saved."))
     errors: dict[str, str] = {}
     if not meta.title.strip():
-        errors["title"] = "A title of at most 200 characters."
+        errors["title"] = _("A title of at most 200 characters.")
     ids = [o.id.strip() for o in meta.objectives]
     if not all(ids) or len(set(ids)) != len(ids):
-        errors["objectives"] = 'A list of {"id", "text"} with distinct ids.'
+        errors["objectives"] = _('A list of {"id", "text"} with distinct ids.')
     if errors:
-        raise Invalid("The scenario was not saved.", errors)
+        raise Invalid(_("The scenario was not saved."), errors)
     return {"title": meta.title.strip(), "summary": meta.summary, "summary_html": render_markdown(meta.summary),
             "sectors": json.dumps(list(dict.fromkeys(meta.sectors))),
             "capabilities": json.dumps(list(dict.fromkeys(meta.capabilities))), "difficulty": meta.difficulty,
@@ -175,7 +177,7 @@ def export_json(scenario: Scenario) -> dict[str, Any]:
 def import_json(session: Session, *, actor: User, doc: ScenarioDoc | dict[str, Any]) -> Scenario:
     """A scenario from its JSON export (REST, the import page, the demo library):
     a wrong-typed field is refused by name, never replaced by a default."""
-    shape = doc if isinstance(doc, ScenarioDoc) else parse_data(ScenarioDoc, doc, "The scenario was not imported.")
+    shape = doc if isinstance(doc, ScenarioDoc) else parse_data(ScenarioDoc, doc, _("The scenario was not imported."))
     fields = shape.given()
     fields.pop("version", None)  # an import starts a new scenario at version 1
     injects = fields.pop("injects", [])
@@ -244,10 +246,10 @@ def save_inject(session: Session, *, actor: User, scenario_id: int, row: dict[st
     parsed = msel.parse_rows([*others, {k: str(v) for k, v in row.items()}])
     errors = [e for e in parsed.errors if e.row == len(others) + 2]
     if errors:
-        raise Invalid("The inject was not saved.", {e.column or "row": e.message for e in errors})
+        raise Invalid(_("The inject was not saved."), {e.column or "row": e.message for e in errors})
     if parsed.errors:  # e.g. another inject depends on an id this edit removed
-        raise Invalid("The inject was not saved.", {e.column or "row": f"row {e.row}: {e.message}"
-                                                   for e in parsed.errors})
+        raise Invalid(_("The inject was not saved."), {
+            e.column or "row": _("row %(row)s: %(message)s", row=e.row, message=e.message) for e in parsed.errors})
     fields = msel.model_fields(parsed.injects[-1])
     if inject_id is None:
         inject = ScenarioInject(position=len(scenario.injects), **fields)
@@ -255,7 +257,7 @@ def save_inject(session: Session, *, actor: User, scenario_id: int, row: dict[st
     else:
         found = session.get(ScenarioInject, inject_id)
         if found is None or found.scenario_id != scenario.id:
-            raise NotFound("No such inject in this scenario.")
+            raise NotFound(_("No such inject in this scenario."))
         inject = found
         for key, value in fields.items():
             setattr(inject, key, value)
@@ -271,9 +273,9 @@ def delete_inject(session: Session, *, actor: User, scenario_id: int, inject_id:
     require_editor(session, actor, scenario)
     inject = session.get(ScenarioInject, inject_id)
     if inject is None or inject.scenario_id != scenario.id:
-        raise NotFound("No such inject in this scenario.")
+        raise NotFound(_("No such inject in this scenario."))
     if any(i.depends_on == inject.msel_id for i in scenario.injects if i.id != inject.id):
-        raise Invalid("The inject was not deleted.", {"depends_on": "Other injects depend on it."})
+        raise Invalid(_("The inject was not deleted."), {"depends_on": _("Other injects depend on it.")})
     scenario.injects.remove(inject)
     record(session, action="scenario.inject_delete", actor=actor, target_type="scenario", target_id=scenario.id,
            details={"msel_id": inject.msel_id})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from council.audit.services import record
@@ -26,7 +27,7 @@ class ImportRefused(Exception):
     """Some objects were not valid: nothing was written; ``errors`` by index."""
 
     def __init__(self, errors: list[tuple[int, str]]) -> None:
-        super().__init__("The import was refused: nothing was added.")
+        super().__init__(_("The import was refused: nothing was added."))
         self.errors = errors
 
 
@@ -34,8 +35,8 @@ def for_export(session: Session, *, actor: User, room_id: int, exercise: bool) -
     """The room and the indicators the actor may see, once exercise data is opted into."""
     room, indicators = queries.list_for_room(session, actor=actor, room_id=room_id, light=True)
     if room.is_exercise and not exercise:
-        raise Conflict("This is exercise data. Export it only on purpose (exercise=true): every object is "
-                       "then marked EXERCISE.")
+        raise Conflict(_("This is exercise data. Export it only on purpose (exercise=true): every object is "
+                       "then marked EXERCISE."))
     return room, list(reversed(indicators))
 
 
@@ -49,7 +50,7 @@ def detect(data: Any) -> str:
         return "stix"
     if isinstance(data, dict) and (isinstance(data.get("Event"), dict) or "Attribute" in data or "info" in data):
         return "misp"
-    raise Invalid("The import was not accepted.", {"body": "Send a STIX 2.1 bundle or a MISP event (JSON)."})
+    raise Invalid(_("The import was not accepted."), {"body": _("Send a STIX 2.1 bundle or a MISP event (JSON).")})
 
 
 def import_into(session: Session, *, actor: User, room_id: int, data: Any) -> tuple[str, int, int]:
@@ -61,10 +62,11 @@ def import_into(session: Session, *, actor: User, room_id: int, data: Any) -> tu
     fmt = detect(data)
     objects = data.get("objects") if fmt == "stix" else None
     if fmt == "stix" and not isinstance(objects, list):
-        raise Invalid("The import was not accepted.", {"objects": "A STIX bundle's objects are a list."})
+        raise Invalid(_("The import was not accepted."), {"objects": _("A STIX bundle's objects are a list.")})
     count = len(objects) if objects is not None else 0
     if count > IMPORT_MAX:
-        raise Invalid("The import was not accepted.", {"objects": f"At most {IMPORT_MAX} objects at a time."})
+        raise Invalid(_("The import was not accepted."),
+                      {"objects": _("At most %(num)s objects at a time.", num=IMPORT_MAX)})
     reader = stix.read if fmt == "stix" else misp.read
     items, skipped, errors = reader(data, room.tlp, room.is_exercise)
     fields = []

@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from pymisp import MISPEvent, MISPOrganisation, MISPSighting
 
 from council.db import utcnow
@@ -107,10 +108,10 @@ def read(data: dict[str, Any], room_tlp: str, room_is_exercise: bool) -> tuple[l
     try:
         ev.load(data)
     except Exception as err:
-        return [], 0, [(0, f"Not a MISP event: {str(err)[:200]}")]
+        return [], 0, [(0, _("Not a MISP event: %(error)s", error=str(err)[:200]))]
     event_tags = {str(t.name).lower() for t in ev.tags}
     if not room_is_exercise and any(t.startswith("exercise:") for t in event_tags):
-        return [], 0, [(0, "Tagged as exercise data: never imported into a real room.")]
+        return [], 0, [(0, _("Tagged as exercise data: never imported into a real room."))]
     # MISP distribution 0 is "your organisation only": at least AMBER+STRICT here.
     floor = "AMBER+STRICT" if str(getattr(ev, "distribution", "")) == "0" else None
     out: list[dict[str, Any]] = []
@@ -131,7 +132,7 @@ def read(data: dict[str, Any], room_tlp: str, room_is_exercise: bool) -> tuple[l
                 value = "AS" + value.upper().removeprefix("AS")
             tags = {str(t.name).lower() for t in attr.tags}
             if not room_is_exercise and any(t.startswith("exercise:") for t in tags):
-                raise ObjectRefused("Tagged as exercise data: never imported into a real room.")
+                raise ObjectRefused(_("Tagged as exercise data: never imported into a real room."))
             levels = [TLP_OF_MISP_TAG[t] for t in tags | event_tags if t in TLP_OF_MISP_TAG]
             if floor is not None or str(getattr(attr, "distribution", "")) == "0":
                 levels.append("AMBER+STRICT")
@@ -150,7 +151,7 @@ def read(data: dict[str, Any], room_tlp: str, room_is_exercise: bool) -> tuple[l
         except (ObjectRefused, BadValue) as err:
             errors.append((index, f"{attr.type}: {err}"))
         except (TypeError, ValueError, AttributeError, UnicodeError):
-            errors.append((index, "Not a MISP attribute this platform can read."))
+            errors.append((index, _("Not a MISP attribute this platform can read.")))
     return out, skipped, errors
 
 
@@ -164,26 +165,26 @@ def _prescan(data: Any) -> str | None:
 
     event = data.get("Event", data) if isinstance(data, dict) else None
     if not isinstance(event, dict):
-        return "Not a MISP event."
+        return _("Not a MISP event.")
     attributes = event.get("Attribute") or []
     objects = event.get("Object") or []
     if not isinstance(attributes, list) or not isinstance(objects, list):
-        return "A MISP event's Attribute and Object are lists."
+        return _("A MISP event's Attribute and Object are lists.")
     nested = []
     for obj in objects:
         inner = obj.get("Attribute") if isinstance(obj, dict) else None
         if inner is not None and not isinstance(inner, list):
-            return "A MISP object's Attribute is a list."
+            return _("A MISP object's Attribute is a list.")
         nested += inner or []
     everything = [*attributes, *nested]
     if len(everything) > IMPORT_MAX:
-        return f"At most {IMPORT_MAX} attributes at a time."
+        return _("At most %(num)s attributes at a time.", num=IMPORT_MAX)
     for holder in [event, *everything]:
         tags = holder.get("Tag") if isinstance(holder, dict) else None
         if tags is None:
             continue
         if not isinstance(tags, list) or len(tags) > TAGS_MAX:
-            return f"Tags are a list of at most {TAGS_MAX}."
+            return _("Tags are a list of at most %(num)s.", num=TAGS_MAX)
         if not all(isinstance(t, dict) and isinstance(t.get("name"), str) for t in tags):
-            return "Each tag is an object with a text name."
+            return _("Each tag is an object with a text name.")
     return None

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import stix2
+from flask_babel import gettext as _
 from stix2.pattern_visitor import create_pattern_object
 from stix2.patterns import EqualityComparisonExpression, ObservationExpression
 
@@ -146,16 +147,16 @@ def value_of(pattern: str) -> tuple[str, str]:
     try:
         parsed = create_pattern_object(pattern, version="2.1")
     except Exception:
-        raise ObjectRefused("The pattern is not valid STIX 2.1.") from None
+        raise ObjectRefused(_("The pattern is not valid STIX 2.1.")) from None
     expr = parsed.operand if isinstance(parsed, ObservationExpression) else None
     if not isinstance(expr, EqualityComparisonExpression) or expr.negated:
-        raise ObjectRefused("Only patterns of one equality ([type:property = 'value']) are imported.")
+        raise ObjectRefused(_("Only patterns of one equality ([type:property = 'value']) are imported."))
     path = str(expr.lhs)
     value = expr.rhs.value
     if path in ("ipv4-addr:value", "ipv6-addr:value") and "/" in str(value):
         return "cidr", str(value)
     if path not in OF_PATH:
-        raise ObjectRefused(f"No indicator type of the council for {path}.")
+        raise ObjectRefused(_("No indicator type of the council for %(path)s.", path=path))
     return OF_PATH[path], str(value)
 
 
@@ -164,14 +165,14 @@ def read(data: dict[str, Any], room_tlp: str, room_is_exercise: bool) -> tuple[l
     """(indicator fields, objects skipped, errors by index) of a bundle. Nothing is written here."""
     objects = data.get("objects")
     if not isinstance(objects, list):
-        return [], 0, [(0, "A STIX bundle has a list of objects.")]
+        return [], 0, [(0, _("A STIX bundle has a list of objects."))]
     out: list[dict[str, Any]] = []
     errors: list[tuple[int, str]] = []
     skipped = 0
     for index, raw in enumerate(objects):
         try:
             if not isinstance(raw, dict):
-                raise ObjectRefused("Not a STIX object.")
+                raise ObjectRefused(_("Not a STIX object."))
             kind = raw.get("type")
             if kind not in ("indicator", "vulnerability"):
                 if kind in ("marking-definition", "identity", "report", "grouping", "sighting", "note",
@@ -180,11 +181,11 @@ def read(data: dict[str, Any], room_tlp: str, room_is_exercise: bool) -> tuple[l
                             "course-of-action", "opinion", "incident") or str(kind).startswith("x-"):
                     skipped += 1
                     continue
-                raise ObjectRefused(f"Not a STIX 2.1 object type: {str(kind)[:40]}.")
+                raise ObjectRefused(_("Not a STIX 2.1 object type: %(kind)s.", kind=str(kind)[:40]))
             try:
                 obj = stix2.parse(raw, allow_custom=True, version="2.1")
             except Exception as err:
-                raise ObjectRefused(f"Not valid STIX 2.1: {str(err)[:200]}") from None
+                raise ObjectRefused(_("Not valid STIX 2.1: %(error)s", error=str(err)[:200])) from None
             out.append({**_fields(obj, raw, room_tlp, room_is_exercise), "_index": index})
         except (ObjectRefused, BadValue) as err:
             errors.append((index, str(err)))
@@ -197,11 +198,11 @@ def marking_of(refs: Iterable[str] | None, room_tlp: str, room_is_exercise: bool
 
     refs = [refs] if isinstance(refs, str) else list(refs or [])
     if EXERCISE_ID in refs and not room_is_exercise:
-        raise ObjectRefused("Marked EXERCISE: exercise data is never imported into a real room.")
+        raise ObjectRefused(_("Marked EXERCISE: exercise data is never imported into a real room."))
     unknown = [r for r in refs if r not in TLP_OF_ID and r != EXERCISE_ID]
     if unknown:  # deny by default: a marking we cannot read may be stricter than any we know
-        raise ObjectRefused(f"Marked with {str(unknown[0])[:80]}, which the council does not know: "
-                            "mark it with a TLP 2.0 marking definition.")
+        raise ObjectRefused(_("Marked with %(marking)s, which the council does not know: "
+                              "mark it with a TLP 2.0 marking definition.", marking=str(unknown[0])[:80]))
     levels = [TLP_OF_ID[r] for r in refs if r in TLP_OF_ID]
     if not levels:
         return room_tlp
@@ -213,14 +214,14 @@ def _fields(obj: Any, raw: dict[str, Any], room_tlp: str, room_is_exercise: bool
     # The parsed object's refs (stix2 reads a lone string as a list of one; the raw JSON would
     # be read a character at a time and lose the marking).
     if obj.get("granular_markings") or raw.get("granular_markings"):
-        raise ObjectRefused("Granular markings are not carried: mark the whole object.")
+        raise ObjectRefused(_("Granular markings are not carried: mark the whole object."))
     tlp = marking_of(obj.get("object_marking_refs"), room_tlp, room_is_exercise)
     if obj.type == "vulnerability":
         cves = [r.get("external_id") for r in raw.get("external_references") or [] if r.get("source_name") == "cve"]
         type_, value = "cve", (cves[0] if cves else obj.name)
     else:
         if getattr(obj, "pattern_type", "stix") != "stix":
-            raise ObjectRefused(f"Only STIX patterns are imported, not {obj.pattern_type}.")
+            raise ObjectRefused(_("Only STIX patterns are imported, not %(kind)s.", kind=obj.pattern_type))
         type_, value = value_of(obj.pattern)
     value = normalise(type_, value)
     first = getattr(obj, "valid_from", None)
