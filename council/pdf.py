@@ -21,7 +21,7 @@ def font_css() -> str:
         if (path := FONTS / f"noto-nastaliq-urdu-arabic-{weight}-normal.woff2").exists()
     ]
     return "\n".join([*faces, f':lang(ur) {{ font-family: "Noto Nastaliq Urdu", {SANS}; line-height: 1.9; }}',
-                      "bdi.ltr, code, pre { direction: ltr; unicode-bidi: isolate; }"])
+                      "bdi.ltr, code, pre { direction: ltr; unicode-bidi: embed; }"])
 
 
 def _css_string(text: str) -> str:

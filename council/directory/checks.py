@@ -338,10 +338,10 @@ def duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     if seconds < 60:
-        return _("%(num)s s", num=f"{seconds:.0f}")
+        return _("%(num)s s", num=format(seconds, ".0f"))
     if seconds < 3600:
-        return _("%(num)s min", num=f"{seconds / 60:.0f}")
-    return _("%(num)s h", num=f"{seconds / 3600:.1f}")
+        return _("%(num)s min", num=format(seconds / 60, ".0f"))
+    return _("%(num)s h", num=format(seconds / 3600, ".1f"))
 
 
 def _times(rows: list[CommsCheckOrg]) -> list[float]:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from council.errors import DomainError
 from council.governance.models import Meeting, Minutes
 from council.i18n import language
+from council.labels import label
 from council.pdf import font_css, page_css
 from council.rooms.models import Room
 
@@ -34,9 +35,11 @@ def marking(room: Room) -> str:
 def state_line(minutes: Minutes) -> str:
     digest = hashlib.sha256(minutes.body.encode()).hexdigest()
     if minutes.status == "adopted" and minutes.adopted_at:
-        return (f"Adopted {minutes.adopted_at:%Y-%m-%d %H:%M} UTC by council decision #{minutes.decision_id} · "
-                f"version {minutes.version} · SHA-256 {digest}")
-    return f"NOT ADOPTED — {minutes.status} · version {minutes.version} · SHA-256 {digest}"
+        return _("Adopted %(at)s UTC by council decision #%(decision)s · version %(version)s · SHA-256 %(digest)s",
+                 at=minutes.adopted_at.strftime("%Y-%m-%d %H:%M"), decision=minutes.decision_id,
+                 version=minutes.version, digest=digest)
+    return _("NOT ADOPTED — %(status)s · version %(version)s · SHA-256 %(digest)s",
+             status=label(minutes.status, "minutes_status").lower(), version=minutes.version, digest=digest)
 
 
 def to_markdown(minutes: Minutes, room: Room) -> str:

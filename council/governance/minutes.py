@@ -161,7 +161,7 @@ def edit(session: Session, *, actor: User, minutes_id: int, body: str, version: 
         raise Invalid(_("The minutes were not saved."), {"body": _("The minutes cannot be empty.")})
     if len(body) > BODY_MAX:
         raise Invalid(_("The minutes were not saved."), {"body": _("At most %(num)s characters.",
-                                                                   num=f"{BODY_MAX:,}")})
+                                                                   num=format(BODY_MAX, ","))})
     minutes.body, minutes.body_html = body + "\n", render_markdown(body)
     minutes.version += 1
     minutes.updated_by_id, minutes.updated_at = actor.id, now or utcnow()
