@@ -24,6 +24,8 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, Domain, get_locale
+from jinja2 import pass_context
+from markupsafe import Markup
 from werkzeug.utils import cached_property
 
 LANGUAGES: dict[str, str] = {"en": "English", "ur": "اردو"}
@@ -103,8 +105,33 @@ def script_catalogue() -> dict[str, str]:
     return _compiled(language())[1]
 
 
+@pass_context
+def _template_gettext(context: Any, string: str, **variables: Any) -> str:
+    return _filled(context, _compiled(language())[0].ugettext(string), variables)
+
+
+@pass_context
+def _template_ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return _filled(context, _compiled(language())[0].ungettext(singular, plural, num), variables)
+
+
+def _filled(context: Any, text: str, variables: dict[str, Any]) -> str:
+    """As Jinja's own (new-style) gettext: the message is trusted markup, the values are
+    escaped. In a right-to-left page each text value is also isolated (<bdi>: its own
+    direction), so a date, an address or an English name inside an Urdu sentence keeps
+    its order ("2026-12-01" never becomes "01-12-2026")."""
+    if not context.eval_ctx.autoescape:
+        return text % variables
+    if variables and direction() == "rtl":
+        variables = {key: Markup("<bdi>%s</bdi>") % value if isinstance(value, str) else value
+                     for key, value in variables.items()}
+    return Markup(text) % variables
+
+
 def init_app(app: Flask) -> None:
     _Babel(app, locale_selector=_select, default_locale="en")
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
 
     @app.context_processor
     def _language() -> dict[str, Any]:

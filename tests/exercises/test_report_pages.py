@@ -53,7 +53,7 @@ def rest_library(api, user, query: str = ""):
 def library_titles(page: str) -> list[str]:
     """Report titles listed in the library table of the /reports/ page (not the drafts panel)."""
     table = page.split('id="lib-h"', 1)[1].split("</table>", 1)[0]
-    return [html.unescape(t) for t in re.findall(r'<a href="/reports/\d+">([^<]+)</a>', table)]
+    return [html.unescape(t) for t in re.findall(r'<a href="/reports/\d+"[^>]*>([^<]+)</a>', table)]
 
 
 # --- the exercise report being written -------------------------------------------------------------
