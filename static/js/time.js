@@ -1,7 +1,7 @@
 // One way to show time across the platform: "2026-12-01 14:02" (date and
 // time) or "14:02" (time of day), always in the zone the app shows (named
 // once per page by the server), and exercise time as T+HH:MM:SS.
-import { _ } from "./i18n.js";
+import { _, lang } from "./i18n.js";
 
 const cache = new Map();
 
@@ -22,11 +22,22 @@ function pieces(iso, zone, withSeconds) {
   return out;
 }
 
-/** "2026-12-01 14:02" (or with seconds) in ``zone``; "" for no time. */
+const months = new Map();
+
+/** The month's name in Urdu (CLDR, as the server's Babel writes it). */
+function urduMonth(iso, zone) {
+  if (!months.has(zone)) months.set(zone, new Intl.DateTimeFormat("ur-PK", { timeZone: zone, month: "long" }));
+  return months.get(zone).format(new Date(iso));
+}
+
+/** "2026-12-01 14:02" (or with seconds) in ``zone``; in Urdu as the server writes it,
+ * "1 دسمبر 2026، 14:02" (council/timefmt.py); "" for no time. */
 export function dateTime(iso, zone, withSeconds = false) {
   if (!iso) return "";
   const p = pieces(iso, zone, withSeconds);
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}${withSeconds ? ":" + p.second : ""}`;
+  const clock = `${p.hour}:${p.minute}${withSeconds ? ":" + p.second : ""}`;
+  if (lang === "ur") return `${Number(p.day)} ${urduMonth(iso, zone)} ${p.year}، ${clock}`;
+  return `${p.year}-${p.month}-${p.day} ${clock}`;
 }
 
 /** "14:02" in ``zone``. */
