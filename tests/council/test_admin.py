@@ -125,7 +125,7 @@ def test_admin_creates_an_org_under_a_parent_and_sees_its_sector_label(app, admi
     }, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Organisation “Banking Sector CERT” created." in html
-    row = html[html.index("<td>Banking Sector CERT</td>"):].split("</tr>")[0]
+    row = html[html.index('<td dir="auto">Banking Sector CERT</td>'):].split("</tr>")[0]
     assert "Sectoral CERT" in row and "Banking &amp; finance" in row and "National CERT" in row
     org = org_named(app, "Banking Sector CERT")
     assert (org.tier, org.sector, org.parent_id) == ("sectoral", "banking-finance", admin_client.home.id)
@@ -200,7 +200,7 @@ def test_admin_creates_a_user_who_can_then_sign_in(app, admin_client):
                                  follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "User new@bank.example created." in html
-    assert "<td>New Person</td><td>new@bank.example</td><td>National CERT</td>" in html
+    assert '<td dir="auto">New Person</td><td>new@bank.example</td><td dir="auto">National CERT</td>' in html
     assert login(app.test_client(), "new@bank.example", NEW_PASSWORD).status_code == 302
 
 

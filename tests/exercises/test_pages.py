@@ -253,7 +253,7 @@ def teams_shown(page) -> dict[str, list[str]]:
     assert "Teams that will be created" in text
     table = text.split('id="x-teams-h"', 1)[1].split("</table>", 1)[0]
     return {html.unescape(team): [html.unescape(e) for e in re.findall(r"&lt;([^&]+)&gt;", players)]
-            for team, players in re.findall(r"<tr><td>([^<]+)</td><td>[^<]*</td><td>(.*?)</td></tr>", table)}
+            for team, players in re.findall(r"<tr><td[^>]*>([^<]+)</td><td[^>]*>[^<]*</td><td[^>]*>(.*?)</td></tr>", table)}
 
 
 def confirm_key(page) -> str:
