@@ -38,15 +38,24 @@ def has_right_to_left(text: str) -> bool:
     return RIGHT_TO_LEFT.search(text) is not None
 
 
+# No token holds a space, and none is this long: the pattern runs word by word, so its cost
+# stays linear in the text (on one 20,000-character "word" it would take seconds).
+LONGEST = 512
+WORD = re.compile(r"\S+")
+
+
 def split_tokens(text: str) -> list[tuple[str, bool]]:
     """``text`` as (piece, is_token) runs, in order; joined, they give ``text`` back."""
     out: list[tuple[str, bool]] = []
     at = 0
-    for match in TOKEN.finditer(text):
-        if match.start() > at:
-            out.append((text[at:match.start()], False))
-        out.append((match.group(0), True))
-        at = match.end()
+    for word in WORD.finditer(text):
+        if word.end() - word.start() > LONGEST:
+            continue
+        for match in TOKEN.finditer(text, word.start(), word.end()):
+            if match.start() > at:
+                out.append((text[at:match.start()], False))
+            out.append((match.group(0), True))
+            at = match.end()
     if at < len(text):
         out.append((text[at:], False))
     return out

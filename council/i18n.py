@@ -15,6 +15,7 @@ Language of a request: the person's setting, else the choice made on the sign-in
 from __future__ import annotations
 
 import io
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from flask_babel import Babel, Domain, get_locale
 from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.utils import cached_property
+
+from council.bidi import has_right_to_left
 
 LANGUAGES: dict[str, str] = {"en": "English", "ur": "اردو"}
 RIGHT_TO_LEFT = frozenset({"ur"})
@@ -87,6 +90,10 @@ def _select() -> str:
 
     if not has_request_context():
         return settings().language
+    if getattr(request, "sid", None) is not None:
+        # A socket event: the browser's choice (the switch sets the cookie for signed-in people
+        # too), never the person's row — loading it would hold a pooled connection per event.
+        return choose(None, request.cookies.get(LANGUAGE_COOKIE), request.accept_languages, settings().language)
 
     user = getattr(current_user, "user", None) if current_user and current_user.is_authenticated else None
     return choose(getattr(user, "language", None), request.cookies.get(LANGUAGE_COOKIE),
@@ -116,15 +123,38 @@ def _template_ngettext(context: Any, singular: str, plural: str, num: int, **var
     return _filled(context, _compiled(language())[0].ungettext(singular, plural, num), variables)
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _outside_tags(text: str) -> set[str]:
+    """The placeholders of ``text`` that stand in its text, not inside a tag (an href, a title)."""
+    names, depth = set(), 0
+    at = 0
+    for match in _PLACEHOLDER.finditer(text):
+        between = text[at:match.start()]
+        depth = max(0, depth + between.count("<") - between.count(">"))
+        if depth == 0:
+            names.add(match.group(1))
+        at = match.start()
+    return names
+
+
+def _isolated(value: str) -> str:
+    """``value`` between Unicode isolates (LRI or FSI … PDI): its own direction inside the
+    sentence, valid in text, titles and attributes alike (unlike markup)."""
+    return ("\u2068" if has_right_to_left(value) else "\u2066") + value + "\u2069"
+
+
 def _filled(context: Any, text: str, variables: dict[str, Any]) -> str:
     """As Jinja's own (new-style) gettext: the message is trusted markup, the values are
-    escaped. In a right-to-left page each text value is also isolated (<bdi>: its own
-    direction), so a date, an address or an English name inside an Urdu sentence keeps
-    its order ("2026-12-01" never becomes "01-12-2026")."""
+    escaped. In a right-to-left page each text value standing in the sentence's text is also
+    isolated, so a date, an address or an English name inside an Urdu sentence keeps its
+    order ("2026-12-01" never becomes "01-12-2026"); values inside a tag (links) are not."""
     if not context.eval_ctx.autoescape:
         return text % variables
     if variables and direction() == "rtl":
-        variables = {key: Markup("<bdi>%s</bdi>") % value if isinstance(value, str) else value
+        inside_text = _outside_tags(text)
+        variables = {key: _isolated(value) if isinstance(value, str) and key in inside_text and value else value
                      for key, value in variables.items()}
     return Markup(text) % variables
 

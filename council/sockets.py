@@ -21,7 +21,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 from sqlalchemy.orm import Session
 
-from council.auth.assurance import must_enrol
+from council.auth.assurance import must_enrol, note_browser_session
 from council.auth.login import second_factor_mark
 from council.auth.models import User
 from council.auth.signin import load_session_user
@@ -151,6 +151,8 @@ def connection_user(session: Session, sid: str) -> User | None:
     user = load_session_user(session, conn.user_id, conn.session_version)
     if user is None or not _token_valid(session, conn.token_id):
         return None
+    # A browser's socket sees TLP:RED only after its session's step-up; a token's always.
+    note_browser_session(session, user.id, conn.second_factor if conn.token_id is None else None)
     return user
 
 

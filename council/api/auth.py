@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, g, request
 from flask_login import current_user
 
-from council.auth.assurance import must_enrol, note_browser_session
+from council.auth.assurance import must_enrol, note_browser_request
 from council.auth.models import User
 from council.auth.tokens import needs_touch, resolve_token, touch_token
 from council.extensions import database, settings
@@ -27,7 +27,7 @@ def authenticate() -> Any:
             return _unauthorized("Invalid or revoked token.")
         g.api_user = token.user
         g.by_token = True  # a machine: TLP:RED needs no step-up (making the token needed it)
-        note_browser_session(db(), None)
+        note_browser_request(None)
         note_user(token.user)
         if needs_touch(token):
             if request.method in SAFE_METHODS:

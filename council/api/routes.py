@@ -38,7 +38,7 @@ def body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         # 400, not 422: the request is not the API's language at all.
-        raise NotJson(NOT_JSON)
+        raise NotJson(_(NOT_JSON))
     return data
 
 
@@ -94,7 +94,7 @@ def create_room(data: s.NewRoom) -> Any:
           responses={200: s.Rooms}, errors=(*READ, 422))
 def list_rooms(args: s.RoomsQuery) -> Any:
     found = rooms.list_rooms(db(), actor=api_user(), status=args.status, tlp=args.tlp, mine=args.mine,
-                             kind=None if args.kind == "all" else args.kind, before_step_up=True)
+                             kind=None if args.kind == "all" else args.kind)
     unread = reading.unread_counts(db(), api_user(), found)
     return {"rooms": [{**room_json(r), "unread": unread.get(r.id, 0)} for r in found]}
 

@@ -8,6 +8,8 @@ cookie). The mark counts only while the person's factor is the one it was made w
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -55,28 +57,39 @@ def session_verified(session: Session, user: User, mark: str | None) -> bool:
     return bool(mark) and factor is not None and factor.enrolled and mark == mark_of(user, factor)
 
 
-_BROWSER = "council_browser_session"
+_BROWSER = "council_browser_sessions"
+# The signed-in browser a web request serves (its person, its session's second-factor mark),
+# for every database session the request opens: set by the session loader
+# (council/auth/login.py), reset when the request ends. Greenlets and threads have their own.
+_REQUEST: ContextVar[tuple[int, str] | None] = ContextVar("council_browser_request", default=None)
 
 
-def note_browser_session(session: Session, user_id: int | None, mark: str = "") -> None:
-    """This database session serves a signed-in browser (``user_id``, with its session's
-    second-factor ``mark``), or, with None, a machine's token. Why here: TLP:RED material
+def note_browser_request(user_id: int | None, mark: str = "") -> None:
+    """This request serves the signed-in browser of ``user_id`` (None: it serves no browser)."""
+    _REQUEST.set(None if user_id is None else (user_id, mark))
+
+
+def note_browser_session(session: Session, user_id: int, mark: str | None = "") -> None:
+    """In this database session ``user_id`` acts through a browser whose session carries
+    ``mark`` (its second-factor mark), or, with None, through a machine's token. Sockets
+    note each person they serve (several share a grouped write). Why here: TLP:RED material
     needs the step-up in a browser session, and every list, page and export asks
-    ``council.rooms.visibility.viewer_of``, so no view can forget it. Sessions nobody notes (tokens, the
-    scheduler, the CLI, notifications about other people) see as the rules alone say."""
-    if user_id is None:
-        session.info.pop(_BROWSER, None)
-    else:
-        session.info[_BROWSER] = (user_id, mark)
+    ``council.rooms.visibility.viewer_of``, so no view can forget it. Work nobody notes (the
+    scheduler, the CLI, notifications about other people) sees as the rules alone say."""
+    session.info.setdefault(_BROWSER, {})[user_id] = mark
     session.info.pop("council_viewers", None)  # (rooms/visibility.py's cache of viewers)
 
 
 def red_cleared(session: Session, user: User) -> bool:
     """May ``user`` see TLP:RED material in this database session (see note_browser_session)?"""
-    browser = session.info.get(_BROWSER)
-    if browser is None or browser[0] != user.id:
+    noted = session.info.get(_BROWSER, {})
+    if user.id in noted:
+        mark = noted[user.id]
+        return mark is None or session_verified(session, user, mark)
+    request = _REQUEST.get()
+    if request is None or request[0] != user.id:
         return True
-    return session_verified(session, user, browser[1])
+    return session_verified(session, user, request[1])
 
 
 def require_step_up(session: Session, *, user: User, mark: str | None, by_token: bool = False,

@@ -14,7 +14,7 @@ from flask import Flask, g, session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, user_loaded_from_cookie
 
-from council.auth.assurance import note_browser_session
+from council.auth.assurance import note_browser_request
 from council.auth.models import User
 from council.auth.signin import load_session_user
 from council.observability.logs import note_user
@@ -98,8 +98,9 @@ def init_app(app: Flask, *, https: bool) -> LoginManager:
         if user is None:
             return None
         if not g.get("by_token"):
-            # What this browser may see of TLP:RED follows its session's step-up (access.py).
-            note_browser_session(db(), user.id, second_factor_mark())
+            # What this browser may see of TLP:RED follows its session's step-up (access.py),
+            # in every database session the request opens.
+            note_browser_request(user.id, second_factor_mark())
         note_user(user)
         return SessionUser(user)
 
@@ -111,6 +112,10 @@ def init_app(app: Flask, *, https: bool) -> LoginManager:
         stamp_session()
 
     user_loaded_from_cookie.connect(_adopt_remembered, app, weak=False)
+
+    @app.teardown_request
+    def _end_browser_request(_exc: BaseException | None) -> None:
+        note_browser_request(None)
     return manager
 
 

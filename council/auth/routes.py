@@ -51,7 +51,7 @@ def login():  # type: ignore[no-untyped-def]
             return redirect(_safe_next(request.args.get("next")))
         error = result.message
     elif request.method == "POST":
-        error = signin.GENERIC_FAILURE
+        error = _(signin.GENERIC_FAILURE)
     status = 401 if error else 200
     return render_template("council/auth/login.html", form=form, error=error), status
 

@@ -60,7 +60,7 @@ def decisions_waiting(session: Any, user: Any) -> list[WorkItem]:
     """"My work": open decisions where the user's organisation has no position yet."""
     rows = services.register(session, actor=user, status="open")
     now = utcnow()
-    return [WorkItem(_("Position"), d.title, f"/rooms/{r.id}#decision-{d.id}", r.title, d.deadline,
+    return [WorkItem("Position", d.title, f"/rooms/{r.id}#decision-{d.id}", r.title, d.deadline,
                      bool(d.deadline and d.deadline < now), r.is_exercise)
             for d, r in rows
             if user.org_id in r.org_ids and not any(p.current and p.org_id == user.org_id for p in d.positions)]

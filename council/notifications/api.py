@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from council.api.auth import api_user, authenticate
 from council.api.contract import endpoint
+from council.auth.assurance import red_cleared
 from council.notifications import services
 from council.notifications import shapes as s
 from council.notifications.kinds import KINDS
@@ -23,7 +24,8 @@ def list_notifications(args: s.NotificationsQuery) -> Any:
     user = api_user()
     found = services.list_for(db(), user, unread=args.unread == "1", kind=args.kind, before=args.before,
                               limit=args.limit)
-    return {"notifications": [services.notification_json(n) for n in found],
+    red_open = red_cleared(db(), user)
+    return {"notifications": [services.notification_json(n, red_open=red_open) for n in found],
             "unread": services.unread_count(db(), user)}
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from council.auth.assurance import red_cleared
 from council.auth.forms import ActionForm
 from council.auth.login import current_account
 from council.errors import Invalid
@@ -32,7 +33,7 @@ def index() -> Any:
     found = services.list_for(db(), user, unread=unread, kind=kind, before=before_id, limit=50)
     return render_template("council/notifications/index.html", notifications=found, kinds=KINDS, kind=kind,
                            unread=unread, count=services.unread_count(db(), user), form=ActionForm(),
-                           more=len(found) == 50)
+                           more=len(found) == 50, red_open=red_cleared(db(), user), red_stub=services.red_stub())
 
 
 @bp.post("/notifications/read")

@@ -134,10 +134,11 @@ def notify(session: Session, note: Note, recipients: Iterable[User], *, actor: U
         conn.execute(MailOutbox.__table__.insert(), mails)
     stamp = iso(now)
     for nid, row in zip(ids, rows, strict=True):
+        red = row["tlp"] == "RED"  # the push reaches every socket of the person: RED words only on the page
         realtime.emit(session, "notification", {
-            "id": nid, "kind": row["kind"], "title": row["title"], "url": row["url"], "created_at": stamp,
-            "read_at": None, "tlp": row["tlp"], "exercise": row["exercise"], "urgent": row["urgent"],
-            "body": row["body"]}, to=user_channel(row["user_id"]))
+            "id": nid, "kind": row["kind"], "title": red_stub() if red else row["title"], "url": row["url"],
+            "created_at": stamp, "read_at": None, "tlp": row["tlp"], "exercise": row["exercise"],
+            "urgent": row["urgent"], "body": "" if red else row["body"]}, to=user_channel(row["user_id"]))
     return ids
 
 
@@ -158,11 +159,19 @@ def _modes(session: Session, user_ids: list[int], note: Note) -> dict[int, str]:
     return {uid: mode_of(note.kind, chosen.get(uid), note.urgent) for uid in user_ids}
 
 
-def notification_json(n: Notification) -> dict[str, Any]:
+def red_stub() -> str:
+    """What stands for a TLP:RED notification's words where the second factor was not
+    verified: its live push to the bell (any of the person's sockets) and the lists of a
+    browser session without the step-up."""
+    return _("A TLP:RED notification: enter a code from your authenticator app to read it.")
+
+
+def notification_json(n: Notification, *, red_open: bool = True) -> dict[str, Any]:
     """The contract's notification object (extended with what the bell shows)."""
-    return {"id": n.id, "kind": n.kind, "title": n.title, "url": n.url, "created_at": iso(n.created_at),
-            "read_at": iso(n.read_at), "tlp": n.tlp, "exercise": n.exercise, "urgent": n.urgent,
-            "body": n.body}
+    closed = n.tlp == "RED" and not red_open
+    return {"id": n.id, "kind": n.kind, "title": red_stub() if closed else n.title, "url": n.url,
+            "created_at": iso(n.created_at), "read_at": iso(n.read_at), "tlp": n.tlp, "exercise": n.exercise,
+            "urgent": n.urgent, "body": "" if closed else n.body}
 
 
 def list_for(session: Session, user: User, *, unread: bool = False, kind: str | None = None,

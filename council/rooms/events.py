@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from council import realtime
 from council.api.shapes import MAX_ID, parse_data
-from council.auth.assurance import require_for_room
+from council.auth.assurance import note_browser_session, require_for_room
 from council.errors import DomainError, Invalid
 from council.extensions import database
 from council.i18n import language
@@ -146,7 +146,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
             if user is None:
                 disconnect()
                 return session_ended()
-            room, role = load_visible(session, user, room_id)
+            room, role = load_visible(session, user, room_id, before_step_up=True)  # then the step-up:
             conn = reg.get(sid)
             require_for_room(session, user=user, tlp=room.tlp, mark=conn.second_factor if conn else "",
                              by_token=conn is not None and conn.token_id is not None)
@@ -221,7 +221,7 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                     return SESSION_ENDED
                 room = session.get(Room, room_id)
                 if room is not None and room.tlp == "RED":  # posting is opening it too: the step-up
-                    load_visible(session, user, room_id)  # (an invisible room stays "No such room")
+                    load_visible(session, user, room_id, before_step_up=True)  # (invisible stays "No such room")
                     conn = reg.get(sid)
                     require_for_room(session, user=user, tlp=room.tlp, mark=conn.second_factor if conn else "",
                                      by_token=conn is not None and conn.token_id is not None)
@@ -277,7 +277,8 @@ def register(socketio: SocketIO, app: Flask, reg: Registry) -> None:
                     try:
                         if user is None:
                             raise Invalid("gone")  # never shown: the socket leaves the room
-                        room, role = load_visible(session, user, item.room_id)
+                        note_browser_session(session, user.id, conn.second_factor if conn.token_id is None else None)
+                        room, role = load_visible(session, user, item.room_id, before_step_up=True)
                         # Raised to TLP:RED: a session socket without the step-up leaves.
                         require_for_room(session, user=user, tlp=room.tlp, mark=conn.second_factor,
                                          by_token=conn.token_id is not None)

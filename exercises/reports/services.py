@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -180,7 +181,8 @@ def start_report(session: Session, *, actor: User, room_id: Any, timezone: str) 
     if existing is not None:
         raise Conflict(_("This room already has a report (#%(id)s).", id=existing))
     zone = ZoneInfo(timezone)
-    drafted = draft_exercise(session, ex, room, zone) if ex else draft_incident(session, room, zone)
+    with force_locale("en"):  # the draft is stored: labels in it are in the records' language, not the reader's
+        drafted = draft_exercise(session, ex, room, zone) if ex else draft_incident(session, room, zone)
     report = Report(room_id=room.id, exercise_id=ex.id if ex else None, kind="exercise" if ex else "incident",
                     title=f"After-action report: {ex.title if ex else room.title}"[:300], tlp=room.tlp,
                     data=json.dumps(drafted.data, default=str), created_by_id=actor.id)

@@ -133,7 +133,7 @@ def show(scenario_id: int) -> Any:
 
     if scenarios.playing(db(), current_account(), scenario):  # title and summary only, not even counts
         return render_template("exercises/scenarios/show.html", **_context(
-            scenario=scenario, playing=True, hidden_reason=scenarios.MSEL_HIDDEN))
+            scenario=scenario, playing=True, hidden_reason=_(scenarios.MSEL_HIDDEN)))
     runs = [(ex, headline(db(), ex)) for ex in scenarios.runs_of(db(), scenario)]
     return render_template("exercises/scenarios/show.html", **_context(
         scenario=scenario, versions=scenarios.versions_of(db(), scenario), runs=runs,

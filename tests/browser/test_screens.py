@@ -90,7 +90,8 @@ def check_page(page, path: str, urdu: bool = False) -> list[str]:
     violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
         .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))""")
     problems += [f"{path} axe {v}" for v in violations]
-    times = page.eval_on_selector_all("time", "els => els.filter(e => e.offsetParent).map(e => e.textContent.trim())")
+    times = page.eval_on_selector_all("time", "els => els.filter(e => e.offsetParent)"
+                                      ".map(e => e.textContent.replace(/[\\u2066-\\u2069]/g, '').trim())")
     problems += [f"{path} time shown as {t!r}" for t in times
                  if t and not TIME_TEXT.match(t) and not (urdu and TIME_TEXT_UR.match(t))]
     # The prose people read: not code, form controls' values or hidden parts (a record's own

@@ -3,6 +3,7 @@ and through HTTP and Socket.IO (code step, TLP:RED step-up, token creation)."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pyotp
@@ -424,3 +425,69 @@ def test_everything_of_a_red_room_stays_closed_to_a_browser_without_the_step_up(
     assert client.get(f"/api/v1/indicators/{indicator}").get_json()["value"] == "198.51.100.77"
     assert [i["id"] for i in client.get("/api/v1/indicators/search?q=198.51.100.77").get_json()["indicators"]] == [
         indicator]
+
+
+def test_a_browser_socket_without_the_step_up_gets_no_red_item_of_an_amber_room(app, client, make):
+    """The socket's own database sessions follow the browser's step-up too: a RED decision
+    proposed in an AMBER room reaches neither its live feed nor its join's history."""
+    member = make.user("m@example.org", second_factor=True)
+    room = make.room(member, title="Amber room", tlp="AMBER")
+    login(client, "m@example.org")
+    with client.session_transaction() as sess:
+        sess.pop("second_factor")
+    sock = socketio(app).test_client(app, flask_test_client=client)
+    assert sock.emit("join", {"room": room.id}, callback=True)["ok"] is True
+    machine = app.test_client()
+    bearer = {"Authorization": f"Bearer {make.api_token(member)[1]}"}
+    assert machine.post(f"/api/v1/rooms/{room.id}/decisions", headers=bearer,
+                        json={"title": "Sinkhole the red domain", "tlp": "RED"}).status_code == 201
+    assert machine.post(f"/api/v1/rooms/{room.id}/events", headers=bearer,
+                        json={"kind": "message", "body": "an amber word"}).status_code == 201
+    live = str(sock.get_received())
+    assert "an amber word" in live and "Sinkhole" not in live
+    history = sock.emit("join", {"room": room.id, "since": 0}, callback=True)
+    assert "an amber word" in str(history["events"]) and "Sinkhole" not in str(history["events"])
+    sock.disconnect()
+    submit_code(client, totp_code(app, "m@example.org"), path=f"/account/second-factor/verify?next=/rooms/{room.id}")
+    again = socketio(app).test_client(app, flask_test_client=client)
+    assert "Sinkhole the red domain" in str(again.emit("join", {"room": room.id, "since": 0}, callback=True)["events"])
+    again.disconnect()
+
+
+def test_a_red_file_is_not_downloaded_by_a_browser_without_the_step_up(app, client, make):
+    member = make.user("m@example.org", second_factor=True)
+    room = make.room(member, title="Red room", tlp="RED")
+    bearer = {"Authorization": f"Bearer {make.api_token(member)[1]}"}
+    machine = app.test_client()
+    uploaded = machine.post(f"/api/v1/rooms/{room.id}/files", headers=bearer, content_type="multipart/form-data",
+                            data={"file": (io.BytesIO(b"red words"), "note.txt")})
+    assert uploaded.status_code == 201, uploaded.get_json()
+    file_id = uploaded.get_json()["id"]
+    login(client, "m@example.org")
+    with client.session_transaction() as sess:
+        sess.pop("second_factor")
+    assert client.get(f"/files/{file_id}").status_code == 404
+    assert client.get(f"/api/v1/files/{file_id}").status_code == 404
+    assert machine.get(f"/api/v1/files/{file_id}", headers=bearer).data == b"red words"
+
+
+def test_a_red_notification_reads_only_after_the_step_up(app, client, make):
+    member = make.user("m@example.org", second_factor=True)
+    with database(app).transaction() as s:
+        s.add(Notification(user_id=member.id, kind="mention", title="Sinkhole plan for the red domain",
+                           url="/rooms/1", tlp="RED", body="the words of a RED room"))
+        s.add(Notification(user_id=member.id, kind="mention", title="An amber mention", url="/rooms/2", tlp="AMBER"))
+    login(client, "m@example.org")
+    with client.session_transaction() as sess:
+        sess.pop("second_factor")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "An amber mention" in page and "Sinkhole" not in page and "the words of a RED room" not in page
+    assert "enter a code from your authenticator app to read it" in page
+    listed = client.get("/api/v1/notifications").get_json()["notifications"]
+    assert [n["title"] for n in listed if n["tlp"] == "RED"] == [
+        "A TLP:RED notification: enter a code from your authenticator app to read it."]
+    bearer = {"Authorization": f"Bearer {make.api_token(member)[1]}"}
+    by_token = app.test_client().get("/api/v1/notifications", headers=bearer).get_json()["notifications"]
+    assert "Sinkhole plan for the red domain" in [n["title"] for n in by_token]
+    submit_code(client, totp_code(app, "m@example.org"), path="/account/second-factor/verify?next=/notifications")
+    assert "Sinkhole plan for the red domain" in client.get("/notifications").get_data(as_text=True)

@@ -252,8 +252,9 @@ def teams_shown(page) -> dict[str, list[str]]:
     text = page.get_data(as_text=True)
     assert "Teams that will be created" in text
     table = text.split('id="x-teams-h"', 1)[1].split("</table>", 1)[0]
+    row = r"<tr><td[^>]*>([^<]+)</td><td[^>]*>[^<]*</td><td[^>]*>(.*?)</td></tr>"
     return {html.unescape(team): [html.unescape(e) for e in re.findall(r"&lt;([^&]+)&gt;", players)]
-            for team, players in re.findall(r"<tr><td[^>]*>([^<]+)</td><td[^>]*>[^<]*</td><td[^>]*>(.*?)</td></tr>", table)}
+            for team, players in re.findall(row, table)}
 
 
 def confirm_key(page) -> str:

@@ -43,3 +43,10 @@ def test_pieces_join_back_to_the_text():
     text = "رابطہ soc@bank.example، 2001:db8::1 اور 14:30 پر CVE-2024-3094"
     assert "".join(piece for piece, _ in split_tokens(text)) == text
     assert [p for p, token in split_tokens(text) if token] == ["soc@bank.example", "2001:db8::1", "CVE-2024-3094"]
+
+
+def test_a_word_longer_than_any_token_is_left_alone_so_the_cost_stays_linear():
+    """The pattern runs word by word; a 20,000-character "word" (a.a.a.…) is no token and,
+    scanned as one, would have cost seconds of CPU per post (quadratic backtracking)."""
+    html = render_markdown("ا " + "a." * 10_000 + " evil.example")
+    assert html.count("<bdi") == 1 and LTR.format("evil.example") in html

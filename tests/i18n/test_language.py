@@ -90,3 +90,20 @@ def test_the_default_language_is_checked_at_start_up(tmp_path):
     with pytest.raises(ConfigError, match="COUNCIL_LANGUAGE"):
         from_env(tmp_path, {"COUNCIL_LANGUAGE": "fr"})
     assert from_env(tmp_path, {"COUNCIL_LANGUAGE": "UR"}).language == "ur"
+
+
+def test_values_in_an_urdu_sentence_are_isolated_but_never_inside_a_tag(app):
+    from flask import render_template_string
+
+    source = ("{{ _('See <a href=\"%(url)s\">%(title)s</a> at %(when)s.', url='/rooms/7', title='Phishing wave', "
+              "when='2026-12-01 14:02') }}")
+    with app.test_request_context("/", headers=URDU):
+        urdu = render_template_string(source)
+    assert 'href="/rooms/7"' in urdu  # the link works
+    assert "\u2066Phishing wave\u2069" in urdu and "\u20662026-12-01 14:02\u2069" in urdu
+    with app.test_request_context("/"):
+        english = render_template_string(source)
+    assert english == 'See <a href="/rooms/7">Phishing wave</a> at 2026-12-01 14:02.'
+    with app.test_request_context("/", headers=URDU):
+        hostile = render_template_string("{{ _('At %(when)s.', when='<script>x</script>') }}")
+    assert "<script>" not in hostile and "&lt;script&gt;" in hostile
