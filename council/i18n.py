@@ -6,7 +6,7 @@ English is the source language (the msgids). Each other language has one catalog
 code and the browser scripts alike (``babel.cfg`` says what is extracted). The .po file
 is compiled in memory once per process: no build step and no compiled file to drift
 from its source. The browser gets the part of the catalogue its scripts use
-(:func:`script_catalogue`) inside the page, as it gets the labels.
+(the context processor's ``script_catalogue``) inside the page, as it gets the labels.
 
 Language of a request: the person's setting, else the choice made on the sign-in page
 (kept in a cookie, which outlives the session), else the browser's ``Accept-Language``, else COUNCIL_LANGUAGE.
@@ -106,10 +106,6 @@ def language() -> str:
 
 def direction(code: str | None = None) -> str:
     return "rtl" if (code or language()) in RIGHT_TO_LEFT else "ltr"
-
-
-def script_catalogue() -> dict[str, str]:
-    return _compiled(language())[1]
 
 
 @pass_context
