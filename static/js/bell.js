@@ -25,15 +25,18 @@ if (bell) {
     el("section", { id: "toasts", class: "toasts", "aria-label": _("New notifications") }));
 
   const notice = (n) => {
+    // The server pushes a TLP:RED notification without its words (any of the person's sockets
+    // gets it); say so in the reader's language. The notifications page shows it after the step-up.
+    const title = n.tlp === "RED" ? _("A TLP:RED notification: enter a code from your authenticator app to read it.") : n.title;
     const marks = [n.exercise ? el("span", { class: "tag tag-exercise", text: "EXERCISE" }) : null,
       n.tlp && n.tlp !== "CLEAR" ? el("span", { class: `tlp tlp-${n.tlp}`, text: `TLP:${n.tlp}` }) : null];
     const close = el("button", { type: "button", class: "btn btn-quiet btn-small", "aria-label": _("Dismiss"), text: "×" });
     const item = el("div", { class: "toast" + (n.urgent ? " toast-urgent" : "") }, [
-      ...marks, el("a", { href: n.url, text: n.title }), close]);
+      ...marks, el("a", { href: n.url, text: title }), close]);
     close.addEventListener("click", () => item.remove());
     toasts().appendChild(item);
     setTimeout(() => item.remove(), 12000);
-    if (live) live.textContent = _("New notification: %(title)s", { title: n.title });
+    if (live) live.textContent = _("New notification: %(title)s", { title });
   };
 
   const s = socket();
