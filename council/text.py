@@ -7,6 +7,7 @@ the HTML and pages show the stored HTML as is.
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache, partial
 from typing import ClassVar
@@ -69,23 +70,31 @@ class _MarkTokens(Filter):  # type: ignore[misc]
     MARK: ClassVar[dict[tuple[None, str], str]] = {(None, "class"): "ltr", (None, "dir"): "ltr"}
 
     def __iter__(self):  # type: ignore[no-untyped-def]
-        inside = 0
+        inside, text = 0, []
         for token in super().__iter__():
             kind = token["type"]
+            # A run of text reaches the filter in pieces (an "&" is an entity token of its
+            # own): joined, a URL with a query is marked whole. The serialiser escapes it again.
+            if not inside and kind in ("Characters", "SpaceCharacters", "Entity"):
+                text.append(token["data"] if kind != "Entity" else html.unescape(f"&{token['name']};"))
+                continue
+            yield from self._marked("".join(text))
+            text = []
             if kind == "StartTag" and token["name"] in self.SKIP:
                 inside += 1
             elif kind == "EndTag" and token["name"] in self.SKIP:
                 inside = max(0, inside - 1)
-            elif kind == "Characters" and not inside:
-                for piece, is_token in split_tokens(token["data"]):
-                    if is_token:
-                        yield {"type": "StartTag", "name": "bdi", "namespace": None, "data": dict(self.MARK)}
-                        yield {"type": "Characters", "data": piece}
-                        yield {"type": "EndTag", "name": "bdi", "namespace": None}
-                    else:
-                        yield {"type": "Characters", "data": piece}
-                continue
             yield token
+        yield from self._marked("".join(text))
+
+    def _marked(self, text: str):  # type: ignore[no-untyped-def]
+        for piece, is_token in split_tokens(text) if text else ():
+            if is_token:
+                yield {"type": "StartTag", "name": "bdi", "namespace": None, "data": dict(self.MARK)}
+                yield {"type": "Characters", "data": piece}
+                yield {"type": "EndTag", "name": "bdi", "namespace": None}
+            else:
+                yield {"type": "Characters", "data": piece}
 
 
 @lru_cache(maxsize=2)

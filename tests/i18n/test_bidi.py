@@ -50,3 +50,8 @@ def test_a_word_longer_than_any_token_is_left_alone_so_the_cost_stays_linear():
     scanned as one, would have cost seconds of CPU per post (quadratic backtracking)."""
     html = render_markdown("ا " + "a." * 10_000 + " evil.example")
     assert html.count("<bdi") == 1 and LTR.format("evil.example") in html
+
+
+def test_an_address_with_a_query_is_marked_whole():
+    html = render_markdown("پابندی evil.example/x?a=1&b=2 پر")
+    assert html == f"<p>پابندی {LTR.format('evil.example/x?a=1&amp;b=2')} پر</p>"
