@@ -45,15 +45,19 @@ def charts(report: Report) -> dict[str, str]:
 def to_markdown(report: Report, plan: list[Any], tz: str) -> str:
     mark = marking(report)
     zone = ZoneInfo(tz)
-    out = [f"**{mark}**", "", f"# {report.title}", "",
-           f"Version {report.version} · {label(report.status, 'report_status')}"
-           + (f" · published {shown(report.published_at, zone)}" if report.published_at else "")
-           + f" · exported {shown(utcnow(), zone)} · times in {zone_note(zone)}", ""]
+    lang = language()  # the reader's words around the report's own (which stay as written)
+    facts = [_("Version %(version)s", version=report.version), label(report.status, "report_status")]
+    if report.published_at:
+        facts.append(_("published %(when)s", when=shown(report.published_at, zone, language=lang)))
+    facts += [_("exported %(when)s", when=shown(utcnow(), zone, language=lang)),
+              _("times in %(zone)s", zone=zone_note(zone))]
+    out = [f"**{mark}**", "", f"# {report.title}", "", " · ".join(facts), ""]
+    columns = [_("Code"), _("Area for improvement"), _("Capability"), _("Corrective action"), _("Element"),
+               _("Responsible"), _("Contact"), _("Start"), _("Due"), _("Status")]
     for section in report.sections:
-        out += [f"## {section.title}", "", section.body.strip() or "_(empty)_", ""]
+        out += [f"## {section.title}", "", section.body.strip() or "_" + _("(empty)") + "_", ""]
         if section.key == "improvement_plan" and plan:
-            out += ["| Code | Area for improvement | Capability | Corrective action | Element | Responsible | Contact "
-                    "| Start | Due | Status |", "|---|---|---|---|---|---|---|---|---|---|"]
+            out += ["| " + " | ".join(columns) + " |", "|---|---|---|---|---|---|---|---|---|---|"]
             for ca in plan:
                 out.append(" | ".join([
                     "", ca.code, _cell(ca.area), label(ca.capability, "capability"), _cell(ca.action),
