@@ -93,11 +93,19 @@ def _select() -> str:
     if getattr(request, "sid", None) is not None:
         # A socket event: the browser's choice (the switch sets the cookie for signed-in people
         # too), never the person's row — loading it would hold a pooled connection per event.
-        return choose(None, request.cookies.get(LANGUAGE_COOKIE), request.accept_languages, settings().language)
+        return browser_choice()
 
     user = getattr(current_user, "user", None) if current_user and current_user.is_authenticated else None
     return choose(getattr(user, "language", None), request.cookies.get(LANGUAGE_COOKIE),
-                  request.accept_languages if has_request_context() else None, settings().language)
+                  request.accept_languages, settings().language)
+
+
+def browser_choice() -> str:
+    """The request's language from the browser alone (cookie, Accept-Language, the default):
+    for socket events and for the page shown when the database is down."""
+    from council.extensions import settings
+
+    return choose(None, request.cookies.get(LANGUAGE_COOKIE), request.accept_languages, settings().language)
 
 
 def language() -> str:

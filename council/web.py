@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from council import realtime
 from council.errors import DomainError
 from council.extensions import database, settings
-from council.i18n import direction
+from council.i18n import browser_choice, direction
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -148,12 +148,8 @@ def _language_without_database() -> str:
     """The request's language when the database is down: the one already chosen for this
     request, else the browser's (cookie, Accept-Language), never the person's setting,
     which asking would need the database."""
-    from council.i18n import LANGUAGE_COOKIE, choose
-
     known = getattr(g.get("_flask_babel"), "babel_locale", None)
-    if known is not None:
-        return str(known)
-    return choose(None, request.cookies.get(LANGUAGE_COOKIE), request.accept_languages, settings().language)
+    return str(known) if known is not None else browser_choice()
 
 
 def _handle_db_unavailable(exc: Exception) -> Any:
